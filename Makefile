@@ -1,0 +1,48 @@
+# quotaplan — the few commands everyone runs.
+#   make demo   install, then build the embedded demo plan and show what a planner sees first
+#   make test   install, then lint, type-check and run every test
+#   make lint   ruff + mypy --strict
+#   make bench  the scale benchmark (see README)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint fmt bench browser docs clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/quotaplan demo
+
+# Chromium renders the HTML report in the browser tests; install Debian's package when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package to run the browser tests"; fi; }
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: install browser lint
+	$(BIN)/python -m pytest -q
+
+docs: install
+	$(BIN)/python -m quotaplan.docs README.md
+
+bench: install
+	$(BIN)/python bench/run.py
+
+fmt: install
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,172 @@
+"""Money: integer cents in tables, ``Decimal``/``Fraction`` at the edges, one rounding rule.
+
+Every amount in a table is an ``Int64`` number of cents. Every split of an amount into parts uses
+the largest-remainder method on cents, ties broken by ascending id compared as text, so the parts
+always sum exactly to the whole. Every amount computed from a rate is rounded to the cent, half
+away from zero (:func:`round_half_away`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import polars as pl
+
+CENTS = 100
+#: Largest number of integer digits accepted in an amount: 10^15 in the plan currency.
+MAX_INT_DIGITS = 15
+#: Pattern of a plain decimal as the plan folder accepts it (no separators, exponents, NaN, inf).
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+Number = int | Decimal | Fraction
+
+
+def round_half_away(value: Number) -> int:
+    """Round an exact value to the nearest integer, halves away from zero."""
+    frac = Fraction(value)
+    sign = -1 if frac < 0 else 1
+    magnitude = abs(frac)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return sign * whole
+
+
+def to_cents(amount: Number) -> int:
+    """An amount in currency units (exact) → integer cents, rounded half away from zero."""
+    return round_half_away(Fraction(amount) * CENTS)
+
+
+def cents_to_decimal(cents: int) -> Decimal:
+    """Integer cents → ``Decimal`` currency units with exactly two decimals."""
+    return (Decimal(cents) / CENTS).quantize(Decimal("0.01"))
+
+
+def format_cents(cents: int | None) -> str:
+    """Integer cents → ``"1234.56"`` (empty for ``None``), as every output writes amounts."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), CENTS)
+    return f"{sign}{whole}.{rest:02d}"
+
+
+def format_cents_grouped(cents: int | None) -> str:
+    """Integer cents → ``"1,234.56"`` for people (terminal and HTML), never for files."""
+    if cents is None:
+        return "—"
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), CENTS)
+    return f"{sign}{whole:,}.{rest:02d}"
+
+
+def largest_remainder(total: int, weights: Sequence[int], ids: Sequence[str]) -> list[int]:
+    """Split ``total`` (integer, e.g. cents) over parts in proportion to ``weights``.
+
+    Each part gets ``floor(total * w / W)``; the cents left over go one each to the parts with the
+    largest remainders, ties broken by ascending id (compared as text). The parts sum exactly to
+    ``total``. Weights must be ≥ 0 with a positive sum, or all zero with ``total == 0``.
+    A negative total is split as the negation of the split of its magnitude.
+    """
+    if len(weights) != len(ids):
+        raise ValueError("weights and ids differ in length")
+    if not weights:
+        if total != 0:
+            raise ValueError("cannot split a non-zero total over no parts")
+        return []
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    whole = sum(weights)
+    if whole == 0:
+        if total != 0:
+            raise ValueError("cannot split a non-zero total over zero weights")
+        return [0] * len(weights)
+    if total < 0:
+        return [-p for p in largest_remainder(-total, weights, ids)]
+    parts: list[int] = []
+    remainders: list[tuple[int, str, int]] = []
+    for i, (w, ident) in enumerate(zip(weights, ids, strict=True)):
+        q, r = divmod(total * w, whole)
+        parts.append(q)
+        remainders.append((-r, ident, i))
+    left = total - sum(parts)
+    for _, _, i in sorted(remainders)[:left]:
+        parts[i] += 1
+    return parts
+
+
+def split_frame(
+    frame: pl.DataFrame,
+    *,
+    group: str,
+    total: str,
+    weight: str,
+    id_col: str,
+    out: str,
+) -> pl.DataFrame:
+    """Vectorised largest-remainder split of ``total`` (cents, constant per ``group``).
+
+    ``weight`` is a non-negative integer column; within a group whose weights sum to 0 every part
+    is 0 (callers report that case when the total is not 0). Returns ``frame`` with ``out``
+    (Int64 cents) added; row order is not kept.
+    """
+    w = pl.col(weight).cast(pl.Int128)
+    t = pl.col(total).cast(pl.Int128)
+    wsum = w.sum().over(group)
+    safe = pl.when(wsum == 0).then(pl.lit(1, dtype=pl.Int128)).otherwise(wsum)
+    sign = pl.when(t < 0).then(pl.lit(-1, dtype=pl.Int128)).otherwise(pl.lit(1, dtype=pl.Int128))
+    mag = t.abs()
+    prod = mag * w
+    staged = frame.with_columns(
+        _q=(prod // safe),
+        _r=(prod % safe),
+        _sign=sign,
+        _zero=(wsum == 0),
+    ).with_columns(_left=(pl.col(total).cast(pl.Int128).abs() - pl.col("_q").sum().over(group)))
+    staged = staged.sort([group, "_r", id_col], descending=[False, True, False])
+    staged = staged.with_columns(_rank=pl.int_range(pl.len()).over(group).cast(pl.Int128))
+    part = pl.col("_q") + pl.when(pl.col("_rank") < pl.col("_left")).then(1).otherwise(0)
+    result = pl.when(pl.col("_zero")).then(0).otherwise(part * pl.col("_sign"))
+    return staged.with_columns(result.cast(pl.Int64).alias(out)).drop(
+        ["_q", "_r", "_sign", "_zero", "_left", "_rank"]
+    )
+
+
+def parse_scaled(expr: pl.Expr, scale: int) -> tuple[pl.Expr, pl.Expr]:
+    """Parse a text column of plain decimals into integers at ``10**scale``.
+
+    Returns ``(valid, value)``: ``valid`` is false where the text is not a plain decimal (or has
+    more than :data:`MAX_INT_DIGITS` integer digits); ``value`` is the number × 10^scale rounded
+    half away from zero (null where invalid or empty). Empty text is null and valid.
+    """
+    text = expr.str.strip_chars()
+    present = text.is_not_null() & (text != "")
+    ok = text.str.contains(DECIMAL_PATTERN) & (
+        text.str.extract(r"^-?([0-9]+)", 1).str.len_chars() <= MAX_INT_DIGITS
+    )
+    valid = ~present | ok
+    neg = text.str.starts_with("-")
+    int_part = text.str.extract(r"^-?([0-9]+)", 1).cast(pl.Int64, strict=False)
+    frac_digits = text.str.extract(r"\.([0-9]+)$", 1).fill_null("")
+    kept = frac_digits.str.slice(0, scale).str.pad_end(scale, "0") if scale else pl.lit("0")
+    kept_val = kept.cast(pl.Int64, strict=False) if scale else pl.lit(0, dtype=pl.Int64)
+    next_digit = frac_digits.str.slice(scale, 1).cast(pl.Int64, strict=False).fill_null(0)
+    magnitude = int_part * (10**scale) + kept_val + (next_digit >= 5).cast(pl.Int64)
+    value = pl.when(present & ok).then(pl.when(neg).then(-magnitude).otherwise(magnitude))
+    return valid, value.cast(pl.Int64)
+
+
+def cents_to_text(expr: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`format_cents`: Int64 cents → ``"-1234.56"`` text (null stays null)."""
+    mag = expr.abs()
+    sign = pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.concat_str(
+        [
+            sign,
+            (mag // CENTS).cast(pl.String),
+            pl.lit("."),
+            (mag % CENTS).cast(pl.String).str.pad_start(2, "0"),
+        ]
+    )

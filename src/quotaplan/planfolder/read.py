@@ -1,0 +1,104 @@
+"""A plan folder (or its files' bytes) → a :class:`~quotaplan.plan.Plan` and every problem found.
+
+Reading never raises for bad user data: it returns ``(plan, problems)``, where ``plan`` is ``None``
+when any error makes the plan unusable. The checks themselves live in :mod:`.checks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import polars as pl
+
+from quotaplan.errors import UsageError
+from quotaplan.plan import Plan
+from quotaplan.planfolder import checks
+from quotaplan.planfolder.csvfile import read_table
+from quotaplan.problems import Problem, error, has_errors, sort_key
+from quotaplan.schemas import INPUTS, Column, TableSchema
+from quotaplan.settings import FILE as SETTINGS_FILE
+from quotaplan.settings import Settings, parse_settings
+
+#: The files a plan folder may hold; others are ignored.
+PLAN_FILES = (SETTINGS_FILE, *(s.file for s in INPUTS.values()))
+
+
+def empty_table(schema: TableSchema) -> pl.DataFrame:
+    """A table with the schema's columns and no rows (an absent optional file)."""
+    return pl.DataFrame(
+        {"line": pl.Series([], dtype=pl.Int64)}
+        | {c.name: pl.Series([], dtype=_dtype(c)) for c in schema.columns}
+    )
+
+
+def _dtype(col: Column) -> pl.DataType:
+    return {"amount": pl.Int64(), "number": pl.Int64(), "date": pl.Date()}.get(col.kind, pl.String())
+
+
+def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
+    """Read a plan folder. A folder that does not exist is a :class:`UsageError`."""
+    if not folder.exists():
+        raise UsageError(f"plan folder {str(folder)!r} does not exist; pass the folder that holds "
+                         "plan.toml and the CSV files")
+    if not folder.is_dir():
+        raise UsageError(f"{str(folder)!r} is a file, not a plan folder; pass the folder that holds "
+                         "plan.toml")
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for name in PLAN_FILES:
+        path = folder / name
+        if path.is_file():
+            try:
+                files[name] = path.read_bytes()
+            except OSError as exc:
+                problems.append(error(name, None, None, f"cannot read the file: {exc.strerror}",
+                                      "unreadable"))
+    plan, found = read_plan_files(files)
+    return plan, sorted(problems + found, key=sort_key)
+
+
+def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Problem]]:
+    """Read a plan from its files' bytes, by file name (``plan.toml``, ``accounts.csv``, …)."""
+    problems: list[Problem] = []
+    settings: Settings | None = None
+    if SETTINGS_FILE not in files:
+        problems.append(error(SETTINGS_FILE, None, None, "plan.toml is missing; every plan folder "
+                              "needs one with at least [plan] name and fiscal_year_start",
+                              "missing-file"))
+    else:
+        settings, found = _settings(files[SETTINGS_FILE])
+        problems += found
+    tables: dict[str, pl.DataFrame | None] = {}
+    for table, schema in INPUTS.items():
+        if schema.file not in files:
+            if schema.required_file:
+                problems.append(error(schema.file, None, None, f"{schema.file} is missing; a plan "
+                                      f"needs it ({schema.help})", "missing-file"))
+                tables[table] = None
+            else:
+                tables[table] = empty_table(schema)
+            continue
+        frame, found = read_table(schema.file, files[schema.file], schema)
+        problems += found
+        tables[table] = frame
+    problems += checks.run_checks(settings, tables)
+    problems = sorted(problems, key=sort_key)
+    if settings is None or has_errors(problems) or any(t is None for t in tables.values()):
+        return None, problems
+    ready = {k: v for k, v in tables.items() if v is not None}
+    ready["topdown"] = checks.merged_topdown(settings, ready["territories"], ready["topdown"])
+    return Plan(settings=settings, **ready), problems
+
+
+def _settings(data: bytes) -> tuple[Settings | None, list[Problem]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [error(SETTINGS_FILE, line, None, "plan.toml is not UTF-8; save it as UTF-8",
+                            "encoding")]
+    if "\x00" in text:
+        return None, [error(SETTINGS_FILE, None, None, "plan.toml contains a NUL byte; save it "
+                            "as plain UTF-8 text", "encoding")]
+    return parse_settings(text)
