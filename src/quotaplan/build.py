@@ -40,3 +40,39 @@ class BuildResult:
     summary: dict[str, Any]
     ledgers: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+
+def build(plan: Plan) -> BuildResult:
+    """Compute every output of a valid plan. Raises :class:`PlanInvalid` when the computation finds
+    errors that reading could not (Σweight = 0 under a node with something to split, …)."""
+    from quotaplan.core import feasibility, quotas, rollup, targets
+    from quotaplan.core.hierarchy import build_hierarchy
+    from quotaplan.errors import PlanInvalid
+    from quotaplan.problems import has_errors
+
+    hierarchy = build_hierarchy(plan)
+    target_result = targets.compute_targets(plan, hierarchy)
+    problems = list(target_result.problems)
+    if has_errors(problems):
+        raise PlanInvalid(problems)
+    carriers = hierarchy.carriers.select("territory_id", "seller_id")
+    accounts = target_result.accounts.join(carriers, on="territory_id", how="left").sort("account_id")
+    quota_result = quotas.compute_quotas(plan, hierarchy, accounts)
+    problems += quota_result.problems
+    if has_errors(problems):
+        raise PlanInvalid(problems)
+    books, accounts = feasibility.concentration(accounts)
+    gap = feasibility.gap_table(plan, quota_result.quotas, books, accounts)
+    nodes = rollup.rollup_table(plan, hierarchy, accounts, quota_result.quotas)
+    return BuildResult(
+        plan=plan,
+        hierarchy=hierarchy,
+        account_targets=accounts.sort("account_id"),
+        quotas=quota_result.quotas.sort("seller_id"),
+        quota_periods=quota_result.periods.sort("seller_id", "period_start"),
+        gap=gap.sort("seller_id"),
+        rollup=nodes,
+        summary=rollup.summary(plan, hierarchy, nodes, gap),
+        ledgers=dict(quota_result.ledgers),
+        problems=problems,
+    )

@@ -34,7 +34,7 @@ class Plan:
 
     def with_tables(self, **tables: pl.DataFrame) -> Plan:
         """A copy with some tables replaced (what-if edits, scenarios)."""
-        return replace(self, **tables)
+        return replace(self, **tables)  # type: ignore[arg-type]
 
     def with_settings(self, settings: Settings) -> Plan:
         return replace(self, settings=settings)

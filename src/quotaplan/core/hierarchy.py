@@ -32,7 +32,8 @@ class Hierarchy:
 
     @property
     def max_depth(self) -> int:
-        return int(self.nodes.get_column("depth").max() or 0)
+        deepest = self.nodes.get_column("depth").max()
+        return deepest if isinstance(deepest, int) else 0
 
 
 def build_hierarchy(plan: Plan) -> Hierarchy:

@@ -1,0 +1,333 @@
+"""The ``quotaplan`` command: parse → call the library → render. Exit codes live here only.
+
+Exit codes: 0 success (warnings allowed), 1 the plan has errors (or a seller is unknown),
+2 usage errors (bad options, a PLAN path that does not exist). User errors never print a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from quotaplan.build import BuildResult, build
+from quotaplan.errors import PlanInvalid, QuotaplanError, UnknownSeller, UsageError
+from quotaplan.plan import Plan
+from quotaplan.planfolder.read import read_plan
+from quotaplan.problems import Problem, has_errors
+
+app = typer.Typer(
+    name="quotaplan",
+    help="Quota planning for sales organisations: account targets, quotas, feasibility, roll-ups.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_OK, EXIT_PLAN, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+T = TypeVar("T")
+
+PlanArg = Annotated[Path, typer.Argument(help="The plan folder (plan.toml and the CSV files).")]
+
+
+def exit_code(exc: BaseException) -> int:
+    """The one mapping from errors to exit codes."""
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, PlanInvalid | UnknownSeller | QuotaplanError):
+        return EXIT_PLAN
+    return EXIT_BUG
+
+
+def fail(exc: QuotaplanError) -> NoReturn:
+    if isinstance(exc, PlanInvalid):
+        print_problems(exc.problems, err)
+    else:
+        err.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(exit_code(exc))
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """A spinner with elapsed time on a terminal; nothing when piped."""
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:
+        progress.add_task(label, total=None)
+        yield
+
+
+def print_problems(problems: Sequence[Problem], console: Console) -> None:
+    for p in problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        console.print(f"{p.location()}: [{colour}]{p.severity}[/]: {p.message}", markup=True,
+                      soft_wrap=True)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    console.print(f"{errors} error(s), {warnings} warning(s)")
+
+
+def _load(folder: Path) -> tuple[Plan | None, list[Problem]]:
+    with step(f"Reading {folder}"):
+        return read_plan(folder)
+
+
+def _build(folder: Path) -> BuildResult:
+    """Read, check and compute; PlanInvalid carries every problem when anything is wrong."""
+    plan, problems = _load(folder)
+    if plan is None or has_errors(problems):
+        raise PlanInvalid(problems)
+    with step("Computing targets, quotas and feasibility"):
+        try:
+            result = build(plan)
+        except PlanInvalid as exc:
+            raise PlanInvalid(problems + exc.problems) from None
+    return replace(result, problems=problems + result.problems)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except QuotaplanError as exc:
+        fail(exc)
+
+
+@app.command()
+def validate(plan: PlanArg) -> None:
+    """Check a plan folder and list every problem (file, line, column). Exit 0 valid, 1 errors."""
+    def run() -> None:
+        loaded, problems = read_plan(plan)
+        if loaded is not None:
+            try:
+                with step("Checking the computation"):
+                    problems = problems + build(loaded).problems
+            except PlanInvalid as exc:
+                problems = problems + exc.problems
+        if problems:
+            print_problems(problems, out)
+        if has_errors(problems):
+            raise typer.Exit(EXIT_PLAN)
+        out.print(f"{plan}: the plan is valid" + (" (with warnings)" if problems else ""))
+
+    guarded(run)
+
+
+@app.command("build")
+def build_cmd(
+    plan: PlanArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (replaced on success).")],
+    html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+) -> None:
+    """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
+    from quotaplan.outputs import write_outputs
+
+    def run() -> None:
+        result = _build(plan)
+        with step(f"Writing {out_dir}"):
+            write_outputs(result, out_dir)
+        if html is not None:
+            _write_html(result, html)
+        if result.problems:
+            print_problems(result.problems, err)
+        out.print(f"Wrote {out_dir}: " + ", ".join(
+            ["account_targets.csv", "quotas.csv", "quota_periods.csv", "gap.csv", "rollup.csv",
+             "summary.json"]))
+
+    guarded(run)
+
+
+def _write_html(result: BuildResult, path: Path) -> None:
+    from quotaplan.report.html import render_html
+
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(render_html(result), encoding="utf-8")
+    tmp.replace(path)
+
+
+@app.command()
+def report(
+    plan: PlanArg,
+    html: Annotated[Path | None, typer.Option(help="Write one self-contained HTML report here.")] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
+) -> None:
+    """Headline figures, the riskiest sellers and the largest strategic gaps."""
+    from quotaplan.report.terminal import render_terminal
+
+    def run() -> None:
+        result = _build(plan)
+        for item in render_terminal(result, top=top):
+            out.print(item)
+        if html is not None:
+            _write_html(result, html)
+            out.print(f"HTML report: {html}")
+
+    guarded(run)
+
+
+@app.command()
+def explain(
+    plan: PlanArg,
+    seller_id: Annotated[str, typer.Argument(help="The seller's id in sellers.csv.")],
+) -> None:
+    """One seller's quota line by line (base → adjustments → periods → final) and their book."""
+    from quotaplan.core.explain import explain_seller
+    from quotaplan.report.explain import render_explanation
+
+    def run() -> None:
+        result = _build(plan)
+        ledger = result.ledgers.get(seller_id)
+        if ledger is None:
+            sellers = result.plan.sellers
+            known = seller_id in sellers.get_column("seller_id").to_list()
+            hint = ("they manage a node: their quota is the roll-up in rollup.csv (manager_quota)"
+                    if known else "run `quotaplan report` to see the sellers")
+            raise UnknownSeller(seller_id, hint)
+        row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
+            0, named=True)
+        explanation = explain_seller(ledger, result.account_targets, row)
+        for item in render_explanation(explanation, result.plan.settings.plan.currency):
+            out.print(item)
+
+    guarded(run)
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the plan into.")],
+    accounts: Annotated[int, typer.Option(min=1, help="Number of accounts.")] = 2000,
+    sellers: Annotated[int, typer.Option(min=1, help="Number of quota carriers.")] = 40,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same plan.")] = 7,
+    bookings_per_account: Annotated[float, typer.Option(min=0, help="Booking rows per account.")] = 10.0,
+    fiscal_year_start: Annotated[str, typer.Option(help="Plan year start, YYYY-MM-DD.")] = "2027-01-01",
+) -> None:
+    """Write a realistic synthetic plan (seeded): hierarchy, sellers, accounts, 3 years of bookings."""
+    from quotaplan.generate import GenerateOptions, generate_plan, write_generated
+
+    def run() -> None:
+        try:
+            start = date.fromisoformat(fiscal_year_start)
+        except ValueError:
+            raise UsageError(f"--fiscal-year-start {fiscal_year_start!r} is not a date; "
+                             "write YYYY-MM-DD") from None
+        options = GenerateOptions(accounts=accounts, sellers=sellers, seed=seed,
+                                  bookings_per_account=bookings_per_account,
+                                  fiscal_year_start=start)
+        with step("Generating"):
+            files = generate_plan(options)
+        with step(f"Writing {out_dir}"):
+            write_generated(files, out_dir)
+        out.print(f"Wrote a plan of {accounts:,} accounts and {sellers:,} sellers to {out_dir}")
+
+    guarded(run)
+
+
+@app.command("import")
+def import_cmd(
+    format: Annotated[str, typer.Argument(help="Source format: maven_crm | superstore.")],
+    source: Annotated[Path, typer.Argument(help="The source folder or file.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write.")],
+) -> None:
+    """Turn another format into a plan folder, reporting every derivation made."""
+    from quotaplan.importers import IMPORTERS
+
+    def run() -> None:
+        importer = IMPORTERS.get(format)
+        if importer is None:
+            raise UsageError(f"unknown format {format!r}; use one of {', '.join(sorted(IMPORTERS))}")
+        if not source.exists():
+            raise UsageError(f"source {str(source)!r} does not exist")
+        with step(f"Importing {source}"):
+            result = importer(source, out_dir)
+        table = Table(title=f"Imported {format} into {result.out}", show_lines=False)
+        table.add_column("what")
+        table.add_column("how")
+        table.add_column("count", justify="right")
+        for d in result.derivations:
+            table.add_row(d.what, d.how, "" if d.count is None else f"{d.count:,}")
+        out.print(table)
+        out.print(", ".join(f"{k}: {v:,}" for k, v in result.counts.items()))
+
+    guarded(run)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to build the demo.")] = Path(
+        "quotaplan-demo"),
+) -> None:
+    """Build the embedded demo plan end to end and show what a planner should look at first."""
+    from quotaplan.demo import demo_plan_path
+    from quotaplan.outputs import write_outputs
+    from quotaplan.report.terminal import render_terminal
+
+    def run() -> None:
+        source = demo_plan_path()
+        result = _build(source)
+        outputs = out_dir / "outputs"
+        with step(f"Writing {outputs}"):
+            write_outputs(result, outputs)
+        _write_html(result, out_dir / "report.html")
+        for item in render_terminal(result, top=8):
+            out.print(item)
+        out.print()
+        out.print(f"Demo plan:   {source}")
+        out.print(f"Outputs:     {outputs}/ (account_targets.csv, quotas.csv, gap.csv, rollup.csv, …)")
+        out.print(f"HTML report: {out_dir / 'report.html'} (open it in a browser)")
+        riskiest = result.gap.filter(result.gap["risk"] == "high").sort("coverage")
+        if riskiest.height:
+            sid = riskiest.get_column("seller_id")[0]
+            out.print(f"Next:        quotaplan explain {source} {sid}")
+
+    guarded(run)
+
+
+@app.command()
+def settings() -> None:
+    """Every plan.toml setting with its default and meaning."""
+    from quotaplan.settings import settings_table
+
+    table = Table(title="plan.toml settings")
+    table.add_column("key")
+    table.add_column("default")
+    table.add_column("meaning")
+    for row in settings_table():
+        table.add_row(row.key, row.default, row.help)
+    out.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: never a traceback for user errors; a short note for bugs."""
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug in quotaplan, not in the plan
+        if os.environ.get("QUOTAPLAN_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+                  "This is a bug in quotaplan, not in your plan. Set QUOTAPLAN_DEBUG=1 to see the "
+                  "traceback and report it.")
+        sys.exit(EXIT_BUG)
+
+
+if __name__ == "__main__":
+    main()

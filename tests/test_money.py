@@ -1,0 +1,116 @@
+"""The one rounding rule and the largest-remainder split."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from quotaplan.money import (
+    cents_to_text,
+    format_cents,
+    format_cents_grouped,
+    largest_remainder,
+    parse_scaled,
+    round_half_away,
+    split_frame,
+    to_cents,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(Fraction(1, 2), 1), (Fraction(-1, 2), -1), (Fraction(3, 2), 2), (Fraction(-5, 2), -3),
+     (Decimal("2.49"), 2), (Decimal("-2.51"), -3), (0, 0)],
+)
+def test_round_half_away_from_zero(value: Fraction | Decimal | int, expected: int) -> None:
+    assert round_half_away(value) == expected
+
+
+def test_to_cents_rounds_half_cents_away_from_zero() -> None:
+    assert to_cents(Decimal("0.005")) == 1
+    assert to_cents(Decimal("-0.005")) == -1
+    assert to_cents(Fraction(1, 3)) == 33
+
+
+def test_three_way_split_gives_the_extra_cent_to_the_smallest_id() -> None:
+    assert largest_remainder(100, [1, 1, 1], ["b", "a", "c"]) == [33, 34, 33]
+
+
+def test_ids_compare_as_text_not_numbers() -> None:
+    # "10" < "9" as text, so "10" wins the tie.
+    assert largest_remainder(1, [1, 1], ["9", "10"]) == [0, 1]
+
+
+def test_zero_weights_split_zero_but_refuse_money() -> None:
+    assert largest_remainder(0, [0, 0], ["a", "b"]) == [0, 0]
+    with pytest.raises(ValueError, match="zero weights"):
+        largest_remainder(5, [0, 0], ["a", "b"])
+
+
+def test_format_cents() -> None:
+    assert format_cents(-5) == "-0.05"
+    assert format_cents(123456) == "1234.56"
+    assert format_cents(None) == ""
+    assert format_cents_grouped(123456789) == "1,234,567.89"
+
+
+@given(
+    total=st.integers(min_value=-(10**13), max_value=10**13),
+    weights=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=30),
+)
+def test_split_parts_sum_to_whole_and_keep_sign(total: int, weights: list[int]) -> None:
+    if sum(weights) == 0:
+        weights[0] = 1
+    ids = [f"id{i:03d}" for i in range(len(weights))]
+    parts = largest_remainder(total, weights, ids)
+    assert sum(parts) == total
+    assert all(p * total >= 0 for p in parts)
+    # each part is within one cent of its exact share
+    whole = sum(weights)
+    assert all(abs(Fraction(total * w, whole) - p) < 1 for p, w in zip(parts, weights, strict=True))
+
+
+@given(
+    groups=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**12),
+            st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=12),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_vectorised_split_matches_the_reference(groups: list[tuple[int, list[int]]]) -> None:
+    rows = []
+    for g, (total, weights) in enumerate(groups):
+        if sum(weights) == 0:
+            weights[0] = 1
+        for i, w in enumerate(weights):
+            rows.append({"g": g, "t": total, "w": w, "id": f"a{i:02d}"})
+    frame = pl.DataFrame(rows)
+    got = split_frame(frame, group="g", total="t", weight="w", id_col="id", out="p")
+    got = got.sort("g", "id")
+    for g, (total, weights) in enumerate(groups):
+        ids = [f"a{i:02d}" for i in range(len(weights))]
+        expected = largest_remainder(total, weights, ids)
+        assert got.filter(pl.col("g") == g).get_column("p").to_list() == expected
+
+
+def test_parse_scaled_reads_plain_decimals_exactly() -> None:
+    frame = pl.DataFrame({"a": ["1.005", "-2.5", "12abc", "1,234", "", "NaN", "inf", "1e400", "7"]})
+    valid, value = parse_scaled(pl.col("a"), 2)
+    got = frame.select(valid.alias("v"), value.alias("x"))
+    assert got.get_column("v").to_list() == [True, True, False, False, True, False, False, False,
+                                             True]
+    assert got.get_column("x").to_list() == [101, -250, None, None, None, None, None, None, 700]
+
+
+def test_cents_to_text() -> None:
+    frame = pl.DataFrame({"c": [0, -1, 1234567, None]})
+    assert frame.select(cents_to_text(pl.col("c"))).to_series().to_list() == [
+        "0.00", "-0.01", "12345.67", None]

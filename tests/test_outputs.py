@@ -1,0 +1,103 @@
+"""Output formats (two-decimal amounts, ratios, empty cells, neutralised text) and atomic writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from quotaplan import outputs
+from quotaplan.build import BuildResult
+from quotaplan.core.hierarchy import build_hierarchy
+from quotaplan.outputs import replace_dir, summary_json, to_text_frame, write_outputs
+from quotaplan.plan import Plan
+
+PLAN = {
+    "plan.toml": """
+        [plan]
+        name = "Out"
+        fiscal_year_start = 2026-01-01
+        [targets]
+        topdown = 100
+    """,
+    "territories.csv": "territory_id,parent_id\nR,\nL,R\n",
+    "sellers.csv": "seller_id,territory_id\ns1,L\n",
+    "accounts.csv": "account_id,territory_id\na1,L\n",
+}
+
+
+def test_amounts_ratios_counts_dates_and_text_are_written_per_spec() -> None:
+    frame = pl.DataFrame(
+        {
+            "seller_id": ["=cmd", "s2", "-x"],
+            "final_quota": [123456, -5, None],
+            "coverage": [0.9, 1 / 3, None],
+            "accounts_to_add": [3, 0, None],
+            "period_start": [date(2026, 1, 1)] * 3,
+        }
+    )
+    text = to_text_frame(frame, ("seller_id", "final_quota", "coverage"))
+    assert text.columns[:3] == ["seller_id", "final_quota", "coverage"]
+    assert text.row(0) == ("'=cmd", "1234.56", "0.900000", "3", "2026-01-01")
+    assert text.row(1) == ("s2", "-0.05", "0.333333", "0", "2026-01-01")
+    assert text.row(2) == ("'-x", None, None, None, "2026-01-01")
+
+
+def test_summary_amounts_are_strings_with_two_decimals_and_absent_is_null() -> None:
+    data = json.loads(summary_json({"topdown": 5_000_000_00, "quota_gap": None,
+                                    "attainment_factor": 0.95, "sellers_by_risk": {"high": 2}}))
+    assert data == {"topdown": "5000000.00", "quota_gap": None, "attainment_factor": 0.95,
+                    "sellers_by_risk": {"high": 2}}
+
+
+@pytest.fixture
+def result(load_plan: Callable[[dict[str, str]], Plan]) -> BuildResult:
+    plan = load_plan(PLAN)
+    frame = pl.DataFrame({"seller_id": ["s1"], "final_quota": [100]})
+    return BuildResult(plan=plan, hierarchy=build_hierarchy(plan), account_targets=frame,
+                       quotas=frame, quota_periods=frame, gap=frame, rollup=frame,
+                       summary={"topdown": 100})
+
+
+def test_a_failed_write_leaves_the_old_folder_as_it_was(
+    result: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "builds" / "out"
+    out.mkdir(parents=True)
+    (out / "keep.txt").write_text("previous build")
+
+    def broken(_: Any) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(outputs, "summary_json", broken)
+    with pytest.raises(RuntimeError):
+        write_outputs(result, out)
+    assert (out / "keep.txt").read_text() == "previous build"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staging left behind
+
+
+def test_a_successful_write_replaces_the_folder(result: BuildResult, tmp_path: Path) -> None:
+    out = tmp_path / "builds" / "out"
+    out.mkdir(parents=True)
+    (out / "stale.csv").write_text("old")
+    write_outputs(result, out)
+    names = sorted(p.name for p in out.iterdir())
+    assert "stale.csv" not in names
+    assert {"account_targets.csv", "quotas.csv", "summary.json"} <= set(names)
+    assert (out / "quotas.csv").read_text().splitlines()[1].startswith("s1,")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
+
+
+def test_replace_dir_refuses_a_file(tmp_path: Path) -> None:
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(FileExistsError):
+        replace_dir(staging, target)
+    assert target.read_text() == "x"
