@@ -49,11 +49,11 @@ BLOCKS = {"cli-reference": cli_reference, "settings-table": settings_markdown}
 
 def render(text: str) -> str:
     for name, make in BLOCKS.items():
-        pattern = re.compile(rf"(<!-- {name} -->\n).*?(\n<!-- end {name} -->)", re.S)
+        pattern = re.compile(rf"(<!-- {name} -->\n).*?(<!-- end {name} -->)", re.S)
         body = make()
 
         def fill(match: re.Match[str], body: str = body) -> str:
-            return match.group(1) + body + match.group(2)
+            return match.group(1) + body + "\n" + match.group(2)
 
         text = pattern.sub(fill, text)
     return text
