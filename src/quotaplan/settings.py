@@ -42,7 +42,8 @@ class PlanSection(_Section):
 
 class TargetsSection(_Section):
     method: Literal["even", "weighted", "bucketed", "growth", "blend"] = Field(
-        "weighted", description="How account targets are computed: even | weighted | bucketed | growth | blend."
+        "weighted",
+        description="How account targets are computed: even | weighted | bucketed | growth | blend.",
     )
     weight: str = Field(
         "prior_bookings",
@@ -80,14 +81,15 @@ class TargetsSection(_Section):
         "even", description="How a bucket's share is split over its accounts: even | weighted."
     )
     buckets: dict[str, Decimal] = Field(
-        default_factory=dict, description="Share of each bucket, e.g. { A = 0.5, B = 0.3, C = 0.2 }, summing to 1."
+        default_factory=dict,
+        description="Share of each bucket, e.g. { A = 0.5, B = 0.3, C = 0.2 }, summing to 1.",
     )
 
     @field_validator("buckets")
     @classmethod
     def _shares(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         if any(v < 0 for v in value.values()):
-            raise ValueError("bucket shares must not be negative")
+            raise ValueError("bucket shares must not be negative; use 0 or more")
         if value and abs(sum(value.values(), Decimal(0)) - 1) > SUM_TOLERANCE:
             total = sum(value.values(), Decimal(0))
             raise ValueError(f"bucket shares sum to {total}, not 1; make them add up to 1")
@@ -97,13 +99,15 @@ class TargetsSection(_Section):
     @classmethod
     def _band(cls, value: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
         if value[0] > value[1]:
-            raise ValueError("trend_band is [low, high] with low ≤ high")
+            raise ValueError("trend_band is [low, high] with low ≤ high; swap the two values")
         return value
 
     @model_validator(mode="after")
     def _bucketed_needs(self) -> TargetsSection:
         if self.method == "bucketed" and (not self.bucket_by or not self.buckets):
-            raise ValueError("method `bucketed` needs `bucket_by` and `buckets`")
+            missing = "bucket_by" if not self.bucket_by else "buckets"
+            raise ValueError(f"{missing}: method \"bucketed\" needs [targets] bucket_by (a text "
+                             "column of accounts.csv) and [targets.buckets] (a share per value)")
         return self
 
 
@@ -137,7 +141,8 @@ class RampSection(_Section):
         "month_end", description="First ramp month from the hire date: month_end | prorate | day:N (1–31)."
     )
     profiles: dict[str, list[Decimal]] = Field(
-        default_factory=dict, description="Ramp profiles: monthly factors by month of tenure (1 after the list)."
+        default_factory=dict,
+        description="Ramp profiles: monthly factors by month of tenure (1 after the list).",
     )
     default_profile: str | None = Field(
         None, description="Profile for sellers without their own `ramp_profile`; absent: no ramp."
@@ -161,7 +166,9 @@ class RampSection(_Section):
     @model_validator(mode="after")
     def _default_known(self) -> RampSection:
         if self.default_profile is not None and self.default_profile not in self.profiles:
-            raise ValueError(f"default_profile {self.default_profile!r} is not in [ramp] profiles")
+            known = ", ".join(sorted(self.profiles)) or "none are defined"
+            raise ValueError(f"default_profile: {self.default_profile!r} is not in [ramp] profiles "
+                             f"({known}); define it or correct the name")
         return self
 
     def cutoff_day(self) -> int | None:
@@ -177,7 +184,8 @@ class SenioritySection(_Section):
 
 class StrategicFocusRule(_Section):
     match: dict[str, str | list[str]] = Field(
-        description="Which accounts: { segment = … } | { industry = … } | { grade = … } | { accounts = [ids] }."
+        description="Which accounts: { segment = … } | { industry = … } | { grade = … } | "
+        "{ accounts = [ids] }."
     )
     factor: Decimal = Field(gt=0, le=100, description="Matched accounts' targets count × factor.")
     reason: str = Field("", description="Why; shown in the quota ledger.")
@@ -205,7 +213,7 @@ class SeasonalitySection(_Section):
         if value is None:
             return value
         if any(v < 0 for v in value):
-            raise ValueError("seasonality weights must not be negative")
+            raise ValueError("seasonality weights must not be negative; use 0 or more")
         total = sum(value, Decimal(0))
         if abs(total - 1) > SUM_TOLERANCE:
             raise ValueError(f"seasonality weights sum to {total}, not 1; make them add up to 1")
@@ -221,7 +229,8 @@ class RiskSection(_Section):
     @model_validator(mode="after")
     def _order(self) -> RiskSection:
         if self.high_below > self.medium_below:
-            raise ValueError("high_below must not be above medium_below")
+            raise ValueError(f"high_below: {self.high_below} is above medium_below "
+                             f"{self.medium_below}; high risk must start below medium risk")
         return self
 
 
@@ -260,8 +269,8 @@ class Settings(_Section):
         expected = 4 if self.plan.period == "quarter" else 12
         if weights is not None and len(weights) != expected:
             raise ValueError(
-                f"[seasonality] weights has {len(weights)} values but [plan] period = "
-                f"{self.plan.period!r} needs {expected}"
+                f"seasonality.weights: {len(weights)} weights given but [plan] period = "
+                f"{self.plan.period!r} needs {expected}; give one weight per period"
             )
         return self
 
@@ -315,42 +324,103 @@ def _show(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _unknown_key(key: str, problems: list[Problem]) -> None:
+    problems.append(warning(FILE, None, key, f"unknown setting {key} is ignored; check its "
+                            "spelling", "unknown-setting"))
+
+
+def _known_keys(model: type[_Section], body: dict[str, Any], prefix: str,
+                problems: list[Problem]) -> dict[str, Any]:
+    kept = {}
+    for key, value in body.items():
+        if key in model.model_fields:
+            kept[key] = value
+        else:
+            _unknown_key(f"{prefix}.{key}", problems)
+    return kept
+
+
 def _drop_unknown(raw: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     """Unknown sections and keys are warnings (likely typos), not errors; they are dropped."""
     clean: dict[str, Any] = {}
     for section, body in raw.items():
         if section == "strategic_focus":
-            clean[section] = body
+            clean[section] = [
+                _known_keys(StrategicFocusRule, rule, f"strategic_focus[{n}]", problems)
+                if isinstance(rule, dict) else rule
+                for n, rule in enumerate(body, start=1)
+            ] if isinstance(body, list) else body
             continue
         model = SECTIONS.get(section)
         if model is None:
             problems.append(warning(FILE, None, section, f"unknown section [{section}] is ignored; "
                                     "check its spelling", "unknown-setting"))
             continue
-        if not isinstance(body, dict):
-            clean[section] = body
-            continue
-        kept = {}
-        for key, value in body.items():
-            if key in model.model_fields:
-                kept[key] = value
-            else:
-                problems.append(warning(FILE, None, f"{section}.{key}", f"unknown setting "
-                                        f"{section}.{key} is ignored; check its spelling",
-                                        "unknown-setting"))
-        clean[section] = kept
+        clean[section] = _known_keys(model, body, section, problems) if isinstance(body, dict) else body
     return clean
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
+def setting_key(loc: tuple[int | str, ...]) -> str:
+    """A validation location → the dotted key a planner finds in plan.toml.
+
+    ``("targets", "method")`` → ``targets.method``; the n-th ``[[strategic_focus]]`` table is
+    ``strategic_focus[n]`` (counted from 1, as they appear in the file). A position inside a list
+    value (``quota_to_ote``, a ramp profile) ends the key: the key is the list's.
+    """
+    key = ""
     for item in loc:
         if isinstance(item, int):
-            parts.append(f"[{item}]" if parts and parts[0] == "strategic_focus" else str(item))
+            if key != "strategic_focus":
+                break
+            key += f"[{item + 1}]"
         else:
-            parts.append(str(item))
-    text = ".".join(p for p in parts if not p.startswith("["))
-    return text.replace("strategic_focus.", "strategic_focus.") or "plan.toml"
+            key += f".{item}" if key else str(item)
+    return key
+
+
+def _position(loc: tuple[int | str, ...]) -> str:
+    """``"item 2 of "`` when the location points inside a list value, else ``""``."""
+    for i, item in enumerate(loc):
+        if isinstance(item, int) and (i == 0 or loc[i - 1] != "strategic_focus"):
+            return f"item {item + 1}: "
+    return ""
+
+
+def _toml_value(value: Any) -> str:
+    """A value as it would be written in plan.toml (for messages)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _message(err: Any) -> tuple[str, str]:
+    """A Pydantic error → (dotted key, sentence naming the key and the value given)."""
+    key = setting_key(tuple(err["loc"]))
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    # Cross-field validators name their key first: "weights: …" inside the model at ``loc``.
+    named = re.match(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", msg, re.DOTALL)
+    if err["type"] == "value_error" and named:
+        key = f"{key}.{named.group(1)}" if key else named.group(1)
+        return key, f"{key}: {named.group(2)}"
+    key = key or "plan.toml"
+    inside = _position(tuple(err["loc"]))
+    if err["type"] == "missing":
+        if inside:
+            return key, f"{key}: {inside}a value is missing; give the full list"
+        return key, f"{key} is required; add it to plan.toml"
+    given = err.get("input")
+    if given is None or isinstance(given, dict):
+        return key, f"{key}: {inside}{msg}"
+    return key, f"{key}: {inside}{msg} (got {show_input(given)})"
+
+
+def show_input(value: Any) -> str:
+    text = _toml_value(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
@@ -362,8 +432,9 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
         msg = str(exc)
         found = re.search(r"at line (\d+)", msg)
         line = int(found.group(1)) if found else None
-        problems.append(error(FILE, line, None, f"this is not valid TOML: {msg}; fix the syntax "
-                              "(strings in quotes, one key = value per line)", "toml-syntax"))
+        problems.append(error(FILE, line, None, f"this is not valid TOML ({msg}); fix the syntax: "
+                              "text in quotes, one key = value per line, each [section] once",
+                              "toml-syntax"))
         return None, problems
     return settings_from_dict(raw, problems)
 
@@ -371,32 +442,30 @@ def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
 def settings_from_dict(
     raw: dict[str, Any], problems: list[Problem] | None = None
 ) -> tuple[Settings | None, list[Problem]]:
+    """A parsed ``plan.toml`` → (settings or ``None`` on errors, problems; unknown keys warn)."""
     problems = [] if problems is None else problems
     clean = _drop_unknown(raw, problems)
     try:
         settings = Settings.model_validate(clean)
     except ValidationError as exc:
         for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "plan.toml"
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "missing":
-                msg = f"{key} is required; add it to plan.toml"
-            elif err["type"] == "extra_forbidden":
-                msg = f"unknown setting {key}"
-            else:
-                msg = f"{key}: {msg} (got {err.get('input')!r})" if "input" in err and not isinstance(
-                    err.get("input"), dict) else f"{key}: {msg}"
+            key, msg = _message(err)
             problems.append(error(FILE, None, key, msg, "setting"))
         return None, problems
     return settings, problems
 
 
 def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
-    """Read ``plan.toml`` (UTF-8) into settings and problems."""
+    """Read ``plan.toml`` (UTF-8, a BOM accepted) into settings and problems."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [error(FILE, line, None, "plan.toml is not UTF-8; save it as UTF-8", "encoding")]
+        return None, [error(FILE, line, None, "plan.toml is not UTF-8 (it looks like another "
+                            "encoding, e.g. Windows-1252 or Latin-1); save it as UTF-8", "encoding")]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [error(FILE, line, None, "plan.toml contains a NUL byte; save it as plain "
+                            "UTF-8 text", "encoding")]
     return parse_settings(text)

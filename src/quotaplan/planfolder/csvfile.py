@@ -3,24 +3,35 @@
 The file is checked at the byte level first (NUL bytes, UTF-8, lines over 1 MiB), so that no input
 can hang the reader or exhaust memory; then its rows are split into cells, each row keeping its
 physical line number; then each column is converted to its kind (:mod:`quotaplan.schemas`) with
-vectorised checks. Files without quotes take a fast path (Polars' reader, ragged rows found with
-NumPy); files with quotes go through Python's ``csv`` module, which knows the line of every record.
+vectorised checks. Records and cells are found with NumPy (a line feed or comma counts when an
+even number of quotes precede it) and the cells read by Polars' CSV reader; files whose quoting is
+irregular, with blank lines or with bare carriage returns go through Python's ``csv`` module, which
+names the line of every broken record. Both paths give the same table (a property test says so).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from quotaplan.money import DECIMAL_PATTERN, parse_scaled
+from quotaplan.money import DECIMAL_PATTERN, MAX_INT_DIGITS, parse_scaled
 from quotaplan.problems import Problem, error
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 MAX_LINE_BYTES = 1024 * 1024
+#: Bytes decoded at a time when checking UTF-8.
+UTF8_PIECE = 16 * 1024 * 1024
+#: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
+MAX_NUMBER_DIGITS = 12
+#: Decimal places Polars parses exactly (38-digit decimals, at most 15 digits before the point).
+EXACT_DECIMALS = 18
 #: At most this many problems of one kind in one column are listed; the rest are counted.
 MAX_LISTED = 20
 BOM = b"\xef\xbb\xbf"
@@ -31,16 +42,35 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def _not_utf8_at(data: bytes) -> int | None:
+    """Offset of the first byte that is not UTF-8, or ``None``; decodes in pieces cut at line
+    feeds (never inside a character), so a large file is never held twice."""
+    if data.isascii():
+        return None
+    start = 0
+    while start < len(data):
+        cut = data.find(b"\n", start + UTF8_PIECE)
+        end = len(data) if cut < 0 else cut + 1
+        try:
+            data[start:end].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return start + exc.start
+        start = end
+    return None
+
+
 def check_bytes(file: str, data: bytes) -> list[Problem]:
     """NUL bytes, encodings other than UTF-8 and lines over 1 MiB: each stops the file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return [error(file, 1, None, "the file is UTF-16 (Excel's \"Unicode text\"); save it as "
+                      "CSV UTF-8", "encoding")]
     nul = data.find(b"\x00")
     if nul >= 0:
         return [error(file, _line_of(data, nul), None, "the file contains a NUL byte (binary data?); "
                       "save it as plain UTF-8 text", "encoding")]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [error(file, _line_of(data, exc.start), None, "the file is not UTF-8 (it looks like "
+    bad = _not_utf8_at(data)
+    if bad is not None:
+        return [error(file, _line_of(data, bad), None, "the file is not UTF-8 (it looks like "
                       "another encoding, e.g. Windows-1252 or Latin-1); save it as UTF-8",
                       "encoding")]
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -69,12 +99,24 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
     """Bytes → (header, all-text table with ``line``, problems). Ragged rows are problems."""
     if data.startswith(BOM):
         data = data[len(BOM):]
-    if not data.strip():
+    stripped = data.rstrip(b"\r\n")
+    if not stripped or stripped.isspace():
         return [], None, [error(file, 1, None, "the file is empty; it needs a header row", "empty")]
-    blank_inside = b"\n\n" in data.rstrip(b"\r\n") or b"\n\r\n" in data.rstrip(b"\r\n")
-    if b'"' not in data and not blank_inside:
+    blank_inside = b"\n\n" in stripped or b"\n\r\n" in stripped
+    if blank_inside or _lone_cr(data):
+        return _split_slow(file, data)
+    if b'"' not in data:
         return _split_fast(file, data)
-    return _split_slow(file, data)
+    return _split_quoted(file, data) or _split_slow(file, data)
+
+
+def _lone_cr(data: bytes) -> bool:
+    """A carriage return not followed by a line feed (old Mac line ends, or one inside a cell)."""
+    if b"\r" not in data:
+        return False
+    buf = np.frombuffer(data.rstrip(b"\r\n") + b"\n", dtype=np.uint8)
+    crs = np.flatnonzero(buf == 13)
+    return bool((buf[crs + 1] != 10).any())
 
 
 def _header(raw: list[str]) -> list[str]:
@@ -104,18 +146,86 @@ def _split_fast(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None,
     if bad.size:
         lines = [int(i) + 2 for i in bad]
         return header, None, _ragged(file, lines, [int(counts[i + 1]) for i in bad], width, len(lines))
+    if _repeated(header):
+        return header, None, []  # read_table reports the repeated names
     if nlines <= 1:
-        frame = pl.DataFrame({h: pl.Series([], dtype=pl.String) for h in header})
+        frame = pl.DataFrame({f"_c{i}": pl.Series([], dtype=pl.String) for i in range(width)})
     else:
         frame = pl.read_csv(
             body, has_header=False, skip_rows=1, infer_schema=False, quote_char=None,
             new_columns=[f"_c{i}" for i in range(width)],
         )
-        frame = frame.rename({f"_c{i}": h for i, h in enumerate(header) if h})
-    frame = frame.with_columns(
-        pl.col(h).str.strip_chars_end("\r") for h in header[-1:] if h
+    last = f"_c{width - 1}"
+    frame = frame.with_columns(pl.col(last).str.strip_chars_end("\r")).select(
+        pl.col(f"_c{i}").alias(h) for i, h in enumerate(header) if h
     ).with_row_index("line", offset=2).with_columns(pl.col("line").cast(pl.Int64))
     return header, frame, []
+
+
+def _split_quoted(
+    file: str, data: bytes
+) -> tuple[list[str], pl.DataFrame | None, list[Problem]] | None:
+    """A file with quotes, split without a Python loop over its rows.
+
+    A quote opens a cell when it follows the start of a line, a comma or a closing quote (``""``
+    inside a quoted cell); it closes one when a comma, line end or another quote follows. So a line
+    feed ends a record exactly when an even number of quotes precede it, and a comma separates
+    cells exactly when an even number precede it. Returns ``None`` when the quoting is irregular
+    (an unclosed quote, a quote inside an unquoted cell, …): the line-by-line reader then decides
+    and names the line.
+    """
+    body = data.rstrip(b"\r\n") + b"\n"
+    buf = np.frombuffer(body, dtype=np.uint8)
+    quotes = np.flatnonzero(buf == 34)
+    if quotes.size % 2:
+        return None
+    opening, closing = quotes[0::2], quotes[1::2]
+    before_open = np.where(opening > 0, buf[np.maximum(opening - 1, 0)], 10)
+    reopened = np.zeros(opening.size, dtype=bool)
+    reopened[1:] = closing[:-1] == opening[1:] - 1
+    after_close = buf[closing + 1]
+    escaped = np.zeros(closing.size, dtype=bool)
+    escaped[:-1] = opening[1:] == closing[:-1] + 1
+    if not (((before_open == 44) | (before_open == 10) | reopened).all()
+            and ((after_close == 44) | (after_close == 10) | (after_close == 13) | escaped).all()):
+        return None
+    newlines = np.flatnonzero(buf == 10)
+    outside = np.searchsorted(quotes, newlines) % 2 == 0
+    ends = newlines[outside]
+    end_index = np.flatnonzero(outside)
+    starts = np.concatenate(([1], end_index[:-1] + 2))  # physical line where each record starts
+    commas = np.flatnonzero(buf == 44)
+    commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+    counts = np.diff(np.concatenate(([0], np.searchsorted(commas, ends)))) + 1
+    header_text = body[: int(ends[0])].decode("utf-8").rstrip("\r")
+    header = _header(next(csv.reader([header_text]), [""]))
+    width = len(header)
+    if int(counts[0]) != width:
+        return None
+    bad = np.flatnonzero(counts[1:] != width)
+    if bad.size:
+        lines = [int(starts[i + 1]) for i in bad]
+        return header, None, _ragged(file, lines, [int(counts[i + 1]) for i in bad], width, len(lines))
+    if _repeated(header):
+        return header, None, []  # read_table reports the repeated names
+    names = [f"_c{i}" for i in range(width)]
+    rows = body[int(ends[0]) + 1:]
+    if rows:
+        frame = pl.read_csv(rows, has_header=False, infer_schema=False, quote_char='"',
+                            new_columns=names)
+        if frame.height != len(ends) - 1 or frame.width != width:
+            return None
+    else:
+        frame = pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
+    frame = frame.with_columns(pl.col(names[-1]).str.strip_chars_end("\r")).select(
+        pl.col(f"_c{i}").alias(h) for i, h in enumerate(header) if h
+    ).with_columns(pl.Series("line", starts[1:], dtype=pl.Int64))
+    return header, frame, []
+
+
+def _repeated(header: list[str]) -> bool:
+    named = [h for h in header if h]
+    return len(set(named)) != len(named)
 
 
 def _split_slow(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, list[Problem]]:
@@ -136,7 +246,7 @@ def _split_slow(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None,
                 header = _header(row)
                 cells = [[] for _ in header]
                 continue
-            if not row or row == [""]:
+            if not row:
                 continue  # a blank line
             if len(row) != len(header):
                 bad_lines.append(start)
@@ -153,6 +263,8 @@ def _split_slow(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None,
                                     "quoting")]
     if bad_lines:
         return header, None, _ragged(file, bad_lines, bad_counts, len(header), len(bad_lines))
+    if _repeated(header):
+        return header, None, []  # read_table reports the repeated names
     frame = pl.DataFrame(
         {h: pl.Series(h, cells[i], dtype=pl.String) for i, h in enumerate(header) if h}
         | {"line": pl.Series("line", lines, dtype=pl.Int64)}
@@ -161,16 +273,25 @@ def _split_slow(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None,
 
 
 def _listed(
-    file: str, frame: pl.DataFrame, mask: pl.Expr, column: str, message: str, code: str
+    file: str,
+    frame: pl.DataFrame,
+    mask: pl.Series,
+    column: str,
+    message: str | Callable[[str], str],
+    code: str,
 ) -> list[Problem]:
-    """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count)."""
+    """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count).
+
+    ``message`` may hold ``{value}`` (the cell as written, shortened), or be a function of the cell.
+    """
     hits = frame.filter(mask)
     if hits.height == 0:
         return []
     shown = hits.head(MAX_LISTED)
     values = shown.get_column(column).to_list() if column in shown.columns else [None] * shown.height
     problems = [
-        error(file, int(ln), column, message.format(value=_show(v)), code)
+        error(file, int(ln), column,
+              message(str(v)) if callable(message) else message.format(value=show_value(v)), code)
         for ln, v in zip(shown.get_column("line").to_list(), values, strict=True)
     ]
     if hits.height > MAX_LISTED:
@@ -179,27 +300,51 @@ def _listed(
     return problems
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
+    """A cell for a message: as written, cut to 40 characters."""
     text = "" if value is None else str(value)
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class _Issue:
+    """A kind of bad cell in one column: where ``mask`` holds, ``message`` (with ``{value}``)."""
+
+    mask: pl.Expr
+    column: str
+    message: str | Callable[[str], str]
+    code: str
+
+
 def convert(file: str, frame: pl.DataFrame, schema: TableSchema) -> tuple[pl.DataFrame, list[Problem]]:
-    """All-text table → typed table per ``schema``; bad cells become null and a problem each."""
+    """All-text table → typed table per ``schema``; bad cells become null and a problem each.
+
+    One pass computes every typed column together with a flag column per kind of bad cell; only
+    the kinds that occur are then listed, from the cells as written.
+    """
     problems: list[Problem] = []
     exprs: list[pl.Expr] = []
+    issues: list[_Issue] = []
     known = set(schema.names)
     for col in schema.columns:
         if col.name not in frame.columns:
             default = col.values[0] if col.kind == "enum" else None
             exprs.append(pl.lit(default, dtype=_dtype(col)).alias(col.name))
             continue
-        expr, found = _convert_column(file, frame, col)
-        problems.extend(found)
+        expr, found = _convert_column(frame, col)
+        issues.extend(found)
         exprs.append(expr.alias(col.name))
     extra = [c for c in frame.columns if c not in known and c != "line"]
-    typed = frame.select([pl.col("line"), *exprs, *[pl.col(c) for c in extra]])
-    return typed, problems
+    flags = [issue.mask.fill_null(False).alias(f"__bad{i}") for i, issue in enumerate(issues)]
+    staged = frame.select([pl.col("line"), *exprs, *[pl.col(c) for c in extra], *flags])
+    flag_names = [f"__bad{i}" for i in range(len(issues))]
+    if flag_names and staged.height:
+        counts = staged.select(pl.col(flag_names).sum()).row(0)
+        for name, issue, count in zip(flag_names, issues, counts, strict=True):
+            if count:
+                problems += _listed(file, frame, staged.get_column(name), issue.column,
+                                    issue.message, issue.code)
+    return staged.drop(flag_names), problems
 
 
 def _dtype(col: Column) -> pl.DataType:
@@ -208,46 +353,66 @@ def _dtype(col: Column) -> pl.DataType:
     }.get(col.kind, pl.String())
 
 
-def _convert_column(file: str, frame: pl.DataFrame, col: Column) -> tuple[pl.Expr, list[Problem]]:
+def _convert_column(frame: pl.DataFrame, col: Column) -> tuple[pl.Expr, list[_Issue]]:
+    """The typed expression of one column and the kinds of bad cell it can have."""
     name = col.name
-    raw = pl.col(name)
-    text = raw.str.strip_chars()
+    text = pl.col(name).str.strip_chars()
     empty = text.is_null() | (text == "")
-    problems: list[Problem] = []
+    issues: list[_Issue] = []
     if col.required:
-        problems += _listed(file, frame, empty, name, f"{name} is empty; every row needs one",
-                            "required")
+        issues.append(_Issue(empty, name, f"{name} is empty; every row needs one", "required"))
     if col.kind in ("id", "text"):
-        return pl.when(empty).then(None).otherwise(text), problems
+        return pl.when(empty).then(None).otherwise(text), issues
     if col.kind == "enum":
         allowed = list(col.values)
         lowered = text.str.to_lowercase()
-        problems += _listed(file, frame, ~empty & ~lowered.is_in(allowed), name,
-                            f"{{value!r}} is not a valid {name}; use one of {', '.join(allowed)}",
-                            "enum")
-        return pl.when(empty).then(pl.lit(allowed[0])).otherwise(lowered), problems
+        issues.append(_Issue(~empty & ~lowered.is_in(allowed), name,
+                             f"{{value!r}} is not a valid {name}; use one of {', '.join(allowed)}",
+                             "enum"))
+        return pl.when(empty).then(pl.lit(allowed[0])).otherwise(lowered), issues
     if col.kind == "date":
         parsed = text.str.to_date("%Y-%m-%d", strict=False)
         bad = ~empty & (~text.str.contains(DATE_PATTERN) | parsed.is_null())
-        problems += _listed(file, frame, bad, name,
-                            "{value!r} is not a date; write dates as YYYY-MM-DD (e.g. 2026-02-01)",
-                            "date")
-        return pl.when(bad).then(None).otherwise(parsed), problems
+        issues.append(_Issue(bad, name, "{value!r} is not a date; write dates as YYYY-MM-DD "
+                             "(e.g. 2026-02-01)", "date"))
+        return pl.when(bad).then(None).otherwise(parsed), issues
     if col.kind == "rate":
         bad = ~empty & ~text.str.contains(DECIMAL_PATTERN)
-        problems += _listed(file, frame, bad, name,
-                            "{value!r} is not a number; write a plain decimal such as 0.05 or -0.02",
-                            "number")
-        return pl.when(bad | empty).then(None).otherwise(text), problems
+        issues.append(_Issue(bad, name, "{value!r} is not a number; write a plain decimal such as "
+                             "0.05 or -0.02", "number"))
+        return pl.when(bad | empty).then(None).otherwise(text), issues
     scale = 2 if col.kind == "amount" else NUMBER_SCALE
-    valid, value = parse_scaled(raw, scale)
-    problems += _listed(file, frame, ~valid, name,
-                        "{value!r} is not a plain number; write digits with an optional '-' and "
-                        "'.', without thousands separators, exponents, NaN or inf", "number")
+    most = MAX_INT_DIGITS if col.kind == "amount" else MAX_NUMBER_DIGITS
+    ok = text.str.contains(rf"^-?[0-9]{{1,{most}}}(\.[0-9]+)?$")
+
+    def say(cell: str) -> str:
+        if re.match(DECIMAL_PATTERN, cell.strip()):
+            return (f"{cell!r} is too large; {name} takes at most {most} digits before the "
+                    "decimal point")
+        return (f"{show_value(cell)!r} is not a plain number; write digits with an optional '-' "
+                "and '.', without thousands separators, exponents, NaN or inf")
+
+    issues.append(_Issue(~empty & ~ok, name, say, "number"))
     if not col.negative:
-        problems += _listed(file, frame, valid & (value < 0), name,
-                            f"{{value}} is negative; {name} must be 0 or more", "negative")
-    return value, problems
+        negative = ok & text.str.starts_with("-") & text.str.contains("[1-9]")
+        issues.append(_Issue(negative, name, f"{{value}} is negative; {name} must be 0 or more",
+                             "negative"))
+    return pl.when(ok).then(_scaled(frame, name, text, scale)), issues
+
+
+def _scaled(frame: pl.DataFrame, name: str, text: pl.Expr, scale: int) -> pl.Expr:
+    """Plain decimal text → Int64 at ``10**scale``, rounded half away from zero, exactly.
+
+    Polars' own decimal parsing is exact up to :data:`EXACT_DECIMALS` decimal places; a column
+    with a cell that has more takes :func:`quotaplan.money.parse_scaled` (exact, slower).
+    """
+    longer = rf"\.[0-9]{{{EXACT_DECIMALS + 1}}}"
+    if frame.select(text.str.contains(longer).any()).item():
+        exact_but_slow: pl.Expr = parse_scaled(text, scale)[1]
+        return exact_but_slow
+    exact = text.cast(pl.Decimal(38, EXACT_DECIMALS), strict=False)
+    factor: int = 10**scale
+    return (exact.round(scale, mode="half_away_from_zero") * factor).cast(pl.Int64)
 
 
 def read_table(file: str, data: bytes, schema: TableSchema) -> tuple[pl.DataFrame | None, list[Problem]]:
@@ -256,6 +421,8 @@ def read_table(file: str, data: bytes, schema: TableSchema) -> tuple[pl.DataFram
     if problems:
         return None, problems
     header, frame, problems = split_rows(file, data)
+    if not header:
+        return None, problems  # empty, or broken before the header ended
     seen: dict[str, int] = defaultdict(int)
     for h in header:
         seen[h] += 1
