@@ -1,0 +1,192 @@
+"""The plan calendar and the ramp: which share of a full month's quota a seller carries.
+
+Pure and exact (``Fraction``). Conventions, pinned by tests:
+
+- **Plan months** start on ``fiscal_year_start`` and each following month on the same day of the
+  month (clamped to the month's last day); a month ends the day before the next begins. With a year
+  starting on the 1st (the usual case) plan months are calendar months. Quarters are three plan
+  months. Every end date is inclusive.
+- **Ramp months** are calendar months: the hire date and ``[ramp] cutoff`` decide the first ramp
+  month (:func:`first_ramp_month`); tenure counts from it (0 in the first ramp month), so a seller
+  hired before the year may still be ramping. A profile gives the factor by month of tenure (1 after
+  the list ends); without a profile every month from the first ramp month counts 1. Months before
+  the first ramp month count 0. No hire date: fully ramped (1 in every month).
+- **End date** (a ``leaving`` seller; any seller with an end date): months after the month of the
+  end date count 0. The end month itself counts in full, except under ``prorate``, where it counts
+  the share of its days up to and including the end date (the same rule as the hire month).
+- A plan month that is not a calendar month (a year starting on another day than the 1st) takes the
+  day-weighted mean of the calendar months it overlaps.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date, timedelta
+from fractions import Fraction
+
+MONTHS_PER_YEAR = 12
+MONTHS_PER_QUARTER = 3
+ONE = Fraction(1)
+ZERO = Fraction(0)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months, its day clamped to the target month's length."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month0 = divmod(index, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def month_length(day: date) -> int:
+    """Number of days (28–31) in the calendar month of ``day``."""
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _month_start(index: int) -> date:
+    year, month0 = divmod(index, 12)
+    return date(year, month0 + 1, 1)
+
+
+def plan_months(year_start: date) -> list[tuple[date, date]]:
+    """The 12 plan months as ``(first day, last day)`` pairs, last day inclusive."""
+    starts = [add_months(year_start, i) for i in range(MONTHS_PER_YEAR + 1)]
+    return [(starts[i], starts[i + 1] - timedelta(days=1)) for i in range(MONTHS_PER_YEAR)]
+
+
+def plan_periods(year_start: date, period: str) -> list[tuple[date, date]]:
+    """The plan's periods: 4 quarters (``period="quarter"``) or 12 months (``"month"``).
+
+    Pairs of ``(first day, last day)``, last day inclusive; together they cover the year exactly.
+    """
+    months = plan_months(year_start)
+    if period == "month":
+        return months
+    if period == "quarter":
+        return [
+            (months[q * MONTHS_PER_QUARTER][0], months[q * MONTHS_PER_QUARTER + 2][1])
+            for q in range(MONTHS_PER_YEAR // MONTHS_PER_QUARTER)
+        ]
+    raise ValueError(f"period {period!r} is not 'quarter' or 'month'")
+
+
+def period_months(period: str) -> list[tuple[int, ...]]:
+    """Indexes (0–11) of the plan months in each period: 4 triples or 12 singletons."""
+    if period == "month":
+        return [(m,) for m in range(MONTHS_PER_YEAR)]
+    if period == "quarter":
+        return [tuple(range(q * 3, q * 3 + 3)) for q in range(4)]
+    raise ValueError(f"period {period!r} is not 'quarter' or 'month'")
+
+
+def first_ramp_month(hire_date: date, cutoff: str) -> tuple[date, Fraction]:
+    """The first ramp month of a hire and the share (0–1] of that month worked.
+
+    Returns the first day of the first ramp month (a calendar month) and the share of its days the
+    seller works: 1 except under ``prorate``, where it is (days from the hire date to the month's
+    end, both included) ÷ (days in the month).
+
+    ``cutoff``: ``month_end`` — ramps from the month after the hire month (a hire on the 1st too);
+    ``day:N`` (1 ≤ N ≤ 31) — a hire on or before day N ramps from the hire month, after it from the
+    next (in a month shorter than N days the cut-off is its last day); ``prorate`` — the hire month.
+    """
+    this_month = hire_date.replace(day=1)
+    next_month = add_months(this_month, 1)
+    if cutoff == "month_end":
+        return next_month, ONE
+    if cutoff == "prorate":
+        days = month_length(hire_date)
+        return this_month, Fraction(days - hire_date.day + 1, days)
+    if cutoff.startswith("day:"):
+        limit = min(int(cutoff[4:]), month_length(hire_date))
+        return (this_month if hire_date.day <= limit else next_month), ONE
+    raise ValueError(f"cutoff {cutoff!r} is not month_end, prorate or day:N")
+
+
+def _calendar_factor(
+    index: int,
+    *,
+    first_index: int | None,
+    hire_date: date | None,
+    end_date: date | None,
+    profile: Sequence[Fraction] | None,
+    prorate: bool,
+) -> Fraction:
+    """Factor of one calendar month (by its index year·12 + month − 1)."""
+    if end_date is not None and index > _month_index(end_date):
+        return ZERO
+    factor = ONE
+    if first_index is not None:
+        tenure = index - first_index
+        if tenure < 0:
+            return ZERO
+        if profile is not None and tenure < len(profile):
+            factor = Fraction(profile[tenure])
+    if not prorate:
+        return factor
+    # Prorate: the share of the month's days employed, hire and end dates both included.
+    days = month_length(_month_start(index))
+    low = hire_date.day if hire_date is not None and _month_index(hire_date) == index else 1
+    high = end_date.day if end_date is not None and _month_index(end_date) == index else days
+    return factor * Fraction(max(high - low + 1, 0), days)
+
+
+def monthly_factors(
+    *,
+    year_start: date,
+    hire_date: date | None,
+    end_date: date | None,
+    profile: Sequence[Fraction] | None,
+    cutoff: str,
+) -> tuple[Fraction, ...]:
+    """The 12 plan months' ramp factors (each ≥ 0; 1 = a full month's quota).
+
+    ``profile``: factors by month of tenure (1 after the list ends), ``None`` for no profile.
+    ``hire_date`` ``None`` means fully ramped; ``end_date`` ``None`` means no end. See the module
+    docstring for the conventions.
+    """
+    first_index: int | None = None
+    if hire_date is not None:
+        first_index = _month_index(first_ramp_month(hire_date, cutoff)[0])
+    prorate = cutoff == "prorate"
+
+    def factor(index: int) -> Fraction:
+        return _calendar_factor(index, first_index=first_index, hire_date=hire_date,
+                                end_date=end_date, profile=profile, prorate=prorate)
+
+    factors: list[Fraction] = []
+    for start, end in plan_months(year_start):
+        if start.day == 1:
+            factors.append(factor(_month_index(start)))
+            continue
+        # A plan month across two calendar months: the day-weighted mean of both.
+        total = (end - start).days + 1
+        first_part = month_length(start) - start.day + 1
+        mixed = (factor(_month_index(start)) * first_part
+                 + factor(_month_index(end)) * (total - first_part)) / total
+        factors.append(mixed)
+    return tuple(factors)
+
+
+def period_factors(months: Sequence[Fraction], period: str) -> tuple[Fraction, ...]:
+    """Each period's ramp factor: a month's own, or a quarter's mean of its three months."""
+    return tuple(
+        sum((months[m] for m in group), ZERO) / len(group) for group in period_months(period)
+    )
+
+
+__all__ = [
+    "add_months",
+    "first_ramp_month",
+    "month_length",
+    "monthly_factors",
+    "period_factors",
+    "period_months",
+    "plan_months",
+    "plan_periods",
+]
