@@ -45,7 +45,7 @@ class BuildResult:
 def build(plan: Plan) -> BuildResult:
     """Compute every output of a valid plan. Raises :class:`PlanInvalid` when the computation finds
     errors that reading could not (Σweight = 0 under a node with something to split, …)."""
-    from quotaplan.core import feasibility, quotas, rollup, targets
+    from quotaplan.core import capacity, feasibility, quotas, rollup, targets
     from quotaplan.core.hierarchy import build_hierarchy
     from quotaplan.errors import PlanInvalid
     from quotaplan.problems import has_errors
@@ -61,8 +61,9 @@ def build(plan: Plan) -> BuildResult:
     problems += quota_result.problems
     if has_errors(problems):
         raise PlanInvalid(problems)
-    books, accounts = feasibility.concentration(accounts)
-    gap = feasibility.gap_table(plan, quota_result.quotas, books, accounts)
+    threshold = capacity.high_value_threshold(plan, accounts)
+    books, accounts = feasibility.concentration(accounts, high_value_target=threshold)
+    gap = feasibility.gap_table(plan, quota_result.quotas, books)
     nodes = rollup.rollup_table(plan, hierarchy, accounts, quota_result.quotas)
     return BuildResult(
         plan=plan,

@@ -1,0 +1,217 @@
+"""Capacity: quota : OTE, high-value accounts, productive capacity, headcount and attrition.
+
+Pure functions over tables and exact numbers. Amounts are integer cents; rates and factors are
+exact fractions (``Decimal`` settings are turned into :class:`~fractions.Fraction`); every amount
+computed from a rate is the exact value rounded once, half away from zero. Ratios are ``Float64``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import polars as pl
+
+from quotaplan.core.ramp import monthly_factors
+from quotaplan.money import round_half_away, to_cents
+from quotaplan.plan import Plan
+
+MONTHS = 12
+
+
+def times_rate(expr: pl.Expr, rate: Fraction | Decimal | int) -> pl.Expr:
+    """Cents × an exact rate, rounded half away from zero, as ``Int64`` cents (vectorised).
+
+    Exact for any cents below 10^17 and rates with numerator and denominator below 10^18
+    (computed in ``Int128``); null stays null.
+    """
+    frac = Fraction(rate)
+    num, den = abs(frac.numerator), frac.denominator
+    x = expr.cast(pl.Int128)
+    magnitude = (x.abs() * (2 * num) + den) // (2 * den)
+    negative = (x < 0) != (frac < 0)
+    # Int128 has no negation in Polars: multiply by -1 instead (keeps the column's name).
+    return pl.when(negative).then(magnitude * -1).otherwise(magnitude).cast(pl.Int64)
+
+
+def ratio_below(numerator: pl.Expr, denominator: pl.Expr, bound: Fraction | Decimal) -> pl.Expr:
+    """Exactly ``numerator / denominator < bound`` for integer columns (null where denominator is
+    0 or null). No float rounding decides a band edge."""
+    frac = Fraction(bound)
+    n = numerator.cast(pl.Int128) * frac.denominator
+    d = denominator.cast(pl.Int128) * frac.numerator
+    return (
+        pl.when(denominator == 0)
+        .then(None)
+        .when(denominator > 0)
+        .then(n < d)
+        .otherwise(n > d)
+    )
+
+
+def ratio_above(numerator: pl.Expr, denominator: pl.Expr, bound: Fraction | Decimal) -> pl.Expr:
+    """Exactly ``numerator / denominator > bound`` (null where denominator is 0 or null)."""
+    frac = Fraction(bound)
+    n = numerator.cast(pl.Int128) * frac.denominator
+    d = denominator.cast(pl.Int128) * frac.numerator
+    return (
+        pl.when(denominator == 0)
+        .then(None)
+        .when(denominator > 0)
+        .then(n > d)
+        .otherwise(n < d)
+    )
+
+
+# --- quota : OTE ---------------------------------------------------------------------------------
+
+
+def quota_to_ote_flag(plan: Plan, final_quota: str = "final_quota", ote: str = "ote") -> pl.Expr:
+    """``"below"`` / ``"above"`` where final_quota ÷ ote is outside ``[capacity] quota_to_ote``
+    (compared exactly, the band's ends inside the band), else null; null without an OTE (or OTE 0).
+    """
+    low, high = plan.settings.capacity.quota_to_ote
+    q, o = pl.col(final_quota), pl.col(ote)
+    usable = o.is_not_null() & (o != 0)
+    return (
+        pl.when(usable & ratio_below(q, o, low))
+        .then(pl.lit("below"))
+        .when(usable & ratio_above(q, o, high))
+        .then(pl.lit("above"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("ote_flag")
+    )
+
+
+# --- high-value accounts -------------------------------------------------------------------------
+
+
+def high_value_threshold(plan: Plan, account_targets: pl.DataFrame) -> int:
+    """Target in cents at or above which an account is high-value.
+
+    ``[capacity] high_value_target`` when given; otherwise the smallest target among the top 10 %
+    of accounts by target (⌈10 %⌉ accounts, at least 1). 0 when there are no accounts.
+    """
+    given = plan.settings.capacity.high_value_target
+    if given is not None:
+        return to_cents(given)
+    return top_decile_threshold(account_targets)
+
+
+def top_decile_threshold(account_targets: pl.DataFrame) -> int:
+    """The smallest target (cents) among the top 10 % of accounts by target (⌈10 %⌉ accounts,
+    at least 1); 0 when there are no accounts."""
+    count = account_targets.height
+    if count == 0:
+        return 0
+    top = -(-count // 10)
+    smallest = account_targets.get_column("target").fill_null(0).top_k(top).min()
+    return int(smallest) if isinstance(smallest, int) else 0
+
+
+# --- productive capacity, attrition, headcount ---------------------------------------------------
+
+
+def productive_capacity(quota_sum: int, plan: Plan) -> int:
+    """Σ final quotas (cents, exact) × ``[capacity] expected_attainment``, rounded once."""
+    rate = Fraction(plan.settings.capacity.expected_attainment)
+    return round_half_away(Fraction(quota_sum) * rate)
+
+
+def attrition_loss(quota_sum: int, plan: Plan) -> int:
+    """Expected capacity lost to attrition in cents: productive capacity × attrition ÷ 2 (leavers
+    spread evenly over the year), from the exact capacity, rounded once."""
+    cap = plan.settings.capacity
+    exact = Fraction(quota_sum) * Fraction(cap.expected_attainment) * Fraction(cap.attrition) / 2
+    return round_half_away(exact)
+
+
+def headcount_to_close(
+    strategic_gap: int | None,
+    ramped_quota_sum: int,
+    ramped_carriers: int,
+    expected_attainment: Fraction | Decimal,
+) -> int | None:
+    """Hires needed to close a strategic gap (cents): ⌈max(0, gap) ÷ (average full-year quota of
+    the fully ramped carriers × expected attainment)⌉.
+
+    ``ramped_quota_sum`` is the Σ of those carriers' full-year quotas in cents, ``ramped_carriers``
+    their count. None when the gap is None, or when it is positive and a hire's capacity is not
+    positive (no ramped carriers, or their average quota is 0). A gap ≤ 0 needs 0 hires.
+    """
+    if strategic_gap is None:
+        return None
+    if strategic_gap <= 0:
+        return 0
+    if ramped_carriers <= 0:
+        return None
+    per_hire = Fraction(ramped_quota_sum, ramped_carriers) * Fraction(expected_attainment)
+    if per_hire <= 0:
+        return None
+    need = Fraction(strategic_gap) / per_hire
+    return -(-need.numerator // need.denominator)
+
+
+def period_weights(plan: Plan) -> tuple[Fraction, ...]:
+    """``[seasonality] weights`` as exact fractions (4 or 12 of them) normalised to sum to exactly
+    1 (they are checked to 1e-6, as the quotas do); even when absent."""
+    count = plan.settings.periods_per_year
+    weights = plan.settings.seasonality.weights
+    if weights is None:
+        return tuple(Fraction(1, count) for _ in range(count))
+    total = sum((Fraction(w) for w in weights), Fraction(0))
+    return tuple(Fraction(w) / total for w in weights)
+
+
+def in_year_factor(monthly_factors: Sequence[Fraction], weights: Sequence[Fraction]) -> Fraction:
+    """Share of a full-year quota carried in the plan year: Σ period weight × period ramp factor,
+    a quarter's factor being the mean of its three months' factors (0–1 for profiles within 0–1).
+    """
+    if len(monthly_factors) != MONTHS:
+        raise ValueError(f"expected {MONTHS} monthly factors, got {len(monthly_factors)}")
+    if MONTHS % len(weights):
+        raise ValueError(f"weights must be 4 or 12 per year, got {len(weights)}")
+    size = MONTHS // len(weights)
+    total = Fraction(0)
+    for index, weight in enumerate(weights):
+        months = monthly_factors[index * size : (index + 1) * size]
+        total += weight * sum(months, Fraction(0)) / size
+    return total
+
+
+def hire_contribution(
+    full_year_quota: Fraction | int,
+    monthly_factors: Sequence[Fraction],
+    weights: Sequence[Fraction],
+    expected_attainment: Fraction | Decimal,
+) -> int:
+    """Expected in-year bookings of one hire, in cents: full-year quota × in-year ramp share
+    (:func:`in_year_factor`) × expected attainment, rounded once, half away from zero."""
+    exact = (
+        Fraction(full_year_quota)
+        * in_year_factor(monthly_factors, weights)
+        * Fraction(expected_attainment)
+    )
+    return round_half_away(exact)
+
+
+def hire_factors(plan: Plan, start: date) -> tuple[Fraction, ...]:
+    """The 12 monthly factors (each 0–1 for profiles within 0–1) of a hire starting on ``start``
+    under ``[ramp] default_profile`` and ``[ramp] cutoff``, by the rules of
+    :func:`quotaplan.core.ramp.monthly_factors` (so a ``month_end`` hire ramps from the next month).
+    """
+    ramp = plan.settings.ramp
+    profile = (
+        None
+        if ramp.default_profile is None
+        else tuple(Fraction(f) for f in ramp.profiles[ramp.default_profile])
+    )
+    return monthly_factors(
+        year_start=plan.settings.plan.fiscal_year_start,
+        hire_date=start,
+        end_date=None,
+        profile=profile,
+        cutoff=ramp.cutoff,
+    )
