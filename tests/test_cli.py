@@ -1,0 +1,120 @@
+"""The command line contract: exit codes, messages, atomic builds, explain, demo."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quotaplan.cli import app
+
+runner = CliRunner()
+
+VALID = {
+    "plan.toml": """
+        [plan]
+        name = "CLI plan"
+        fiscal_year_start = 2026-01-01
+        [targets]
+        method = "even"
+        topdown = 1000
+    """,
+    "territories.csv": "territory_id,name,parent_id\nR,Root,\nA,Alpha,R\nB,Beta,R\n",
+    "sellers.csv": "seller_id,name,territory_id,ote\ns1,Ann,A,100\ns2,Bob,B,100\nm1,Meg,R,\n",
+    "accounts.csv": "account_id,territory_id\na1,A\na2,A\na3,B\n",
+}
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_valid_plan_exits_0(plan_dir: Callable[[dict[str, str]], Path]) -> None:
+    code, output = run("validate", str(plan_dir(VALID)))
+    assert code == 0, output
+    assert "valid" in output
+
+
+def test_plan_with_errors_exits_1_and_names_file_line_column(
+    plan_dir: Callable[[dict[str, str]], Path],
+) -> None:
+    broken = VALID | {"accounts.csv": "account_id,territory_id\na1,A\na2,NOWHERE\n"}
+    code, output = run("validate", str(plan_dir(broken)))
+    assert code == 1
+    assert "accounts.csv:3 (territory_id)" in output
+    assert "Traceback" not in output
+
+
+def test_missing_plan_folder_is_a_usage_error(tmp_path: Path) -> None:
+    code, output = run("validate", str(tmp_path / "nope"))
+    assert code == 2
+    assert "does not exist" in output
+
+
+def test_missing_plan_toml_is_a_plan_error(plan_dir: Callable[[dict[str, str]], Path]) -> None:
+    files = {k: v for k, v in VALID.items() if k != "plan.toml"}
+    code, output = run("validate", str(plan_dir(files)))
+    assert code == 1
+    assert "plan.toml" in output
+
+
+def test_unknown_option_is_a_usage_error(plan_dir: Callable[[dict[str, str]], Path]) -> None:
+    code, _ = run("build", str(plan_dir(VALID)), "--bogus")
+    assert code == 2
+
+
+def test_build_writes_every_output(plan_dir: Callable[[dict[str, str]], Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, output = run("build", str(plan_dir(VALID)), "--out", str(out))
+    assert code == 0, output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "account_targets.csv", "gap.csv", "quota_periods.csv", "quotas.csv", "rollup.csv",
+        "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["topdown"] == "1000.00"
+    assert summary["account_target_sum"] == "1000.00"
+    targets = (out / "account_targets.csv").read_text().splitlines()
+    # 1000.00 split evenly over three accounts: the extra cent goes to the smallest id.
+    assert [line.split(",")[4] for line in targets[1:]] == ["333.34", "333.33", "333.33"]
+
+
+def test_failed_build_leaves_the_previous_output(
+    plan_dir: Callable[[dict[str, str]], Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "previous.txt").write_text("keep me")
+    broken = VALID | {"territories.csv": "territory_id,parent_id\nR,\nA,R\nB,A\nA,B\n"}
+    code, _ = run("build", str(plan_dir(broken)), "--out", str(out))
+    assert code == 1
+    assert (out / "previous.txt").read_text() == "keep me"
+    assert sorted(p.name for p in out.iterdir()) == ["previous.txt"]
+
+
+def test_explain_shows_the_ledger_and_book(plan_dir: Callable[[dict[str, str]], Path]) -> None:
+    code, output = run("explain", str(plan_dir(VALID)), "s1")
+    assert code == 0, output
+    assert "666.67" in output  # s1's book: a1 333.34 + a2 333.33
+    assert "a1" in output
+
+
+def test_explain_unknown_seller_exits_1(plan_dir: Callable[[dict[str, str]], Path]) -> None:
+    code, output = run("explain", str(plan_dir(VALID)), "nobody")
+    assert code == 1
+    assert "nobody" in output
+
+
+@pytest.mark.parametrize("command", ["report", "explain"])
+def test_commands_on_a_broken_plan_list_problems_without_traceback(
+    plan_dir: Callable[[dict[str, str]], Path], command: str
+) -> None:
+    broken = VALID | {"sellers.csv": "seller_id,territory_id\ns1,A\ns1,B\n"}
+    args = [command, str(plan_dir(broken))] + (["s1"] if command == "explain" else [])
+    code, output = run(*args)
+    assert code == 1
+    assert "sellers.csv:3" in output
+    assert "Traceback" not in output
