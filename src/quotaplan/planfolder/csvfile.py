@@ -60,7 +60,8 @@ def _not_utf8_at(data: bytes) -> int | None:
 
 
 def check_bytes(file: str, data: bytes) -> list[Problem]:
-    """NUL bytes, encodings other than UTF-8 and lines over 1 MiB: each stops the file."""
+    """NUL bytes and encodings other than UTF-8: each stops the file. (Lines over 1 MiB are found
+    while splitting: :func:`check_line_lengths`, or from the cells' lengths on the fast path.)"""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return [error(file, 1, None, "the file is UTF-16 (Excel's \"Unicode text\"); save it as "
                       "CSV UTF-8", "encoding")]
@@ -73,6 +74,13 @@ def check_bytes(file: str, data: bytes) -> list[Problem]:
         return [error(file, _line_of(data, bad), None, "the file is not UTF-8 (it looks like "
                       "another encoding, e.g. Windows-1252 or Latin-1); save it as UTF-8",
                       "encoding")]
+    return []
+
+
+def check_line_lengths(file: str, data: bytes) -> list[Problem]:
+    """A line over 1 MiB is an error naming it (NumPy over the line feeds)."""
+    if len(data) <= MAX_LINE_BYTES:
+        return []
     buf = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(buf == 10)
     bounds = np.concatenate(([-1], ends, [len(data)]))
@@ -99,14 +107,21 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
     """Bytes → (header, all-text table with ``line``, problems). Ragged rows are problems."""
     if data.startswith(BOM):
         data = data[len(BOM):]
-    stripped = data.rstrip(b"\r\n")
-    if not stripped or stripped.isspace():
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1  # trailing line ends, without copying a large file
+    if not end or (data[:1].isspace() and data[:end].isspace()):
         return [], None, [error(file, 1, None, "the file is empty; it needs a header row", "empty")]
-    blank_inside = b"\n\n" in stripped or b"\n\r\n" in stripped
+    if b'"' not in data and not _lone_cr(data):
+        fast = _split_fast(file, data, end)
+        if fast is not None:
+            return fast
+    too_long = check_line_lengths(file, data)
+    if too_long:
+        return [], None, too_long
+    blank_inside = data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0
     if blank_inside or _lone_cr(data):
         return _split_slow(file, data)
-    if b'"' not in data:
-        return _split_fast(file, data)
     return _split_quoted(file, data) or _split_slow(file, data)
 
 
@@ -136,30 +151,63 @@ def _ragged(file: str, lines: list[int], counts: list[int], width: int, total: i
     return problems
 
 
-def _split_fast(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, list[Problem]]:
-    body = data.rstrip(b"\r\n") + b"\n"
-    counts, nlines = _fast_field_counts(body)
-    first_line = body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+def _split_fast(
+    file: str, data: bytes, end: int
+) -> tuple[list[str], pl.DataFrame | None, list[Problem]] | None:
+    """A file without quotes or blank lines: Polars reads it; ragged rows are found by counting.
+
+    Polars refuses a row with too many cells; a row with too few would silently be padded, so the
+    commas are counted: with no row too long, every row has the header's width exactly when the
+    file holds ``(width - 1) × rows`` commas. Only when that fails are the lines counted one by one
+    (NumPy) to name them. Each row's line is its index + 2. ``end`` is where the trailing line
+    ends begin. Returns ``None`` for a file with blank lines (the line-by-line reader skips them).
+    """
+    body = data if data[end:] in (b"\n", b"\r\n") else data[:end] + b"\n"
+    first_line = body[: body.index(b"\n")].decode("utf-8").rstrip("\r")
     header = _header(first_line.split(","))
     width = len(header)
-    bad = np.flatnonzero(counts[1:] != width)
-    if bad.size:
-        lines = [int(i) + 2 for i in bad]
-        return header, None, _ragged(file, lines, [int(counts[i + 1]) for i in bad], width, len(lines))
+    rows = body.count(b"\n")
+    if body.count(b",") != (width - 1) * rows:
+        return _ragged_lines(file, body, header)
     if _repeated(header):
         return header, None, []  # read_table reports the repeated names
-    if nlines <= 1:
-        frame = pl.DataFrame({f"_c{i}": pl.Series([], dtype=pl.String) for i in range(width)})
+    names = [f"_c{i}" for i in range(width)]
+    if rows <= 1:
+        frame = pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
     else:
-        frame = pl.read_csv(
-            body, has_header=False, skip_rows=1, infer_schema=False, quote_char=None,
-            new_columns=[f"_c{i}" for i in range(width)],
-        )
-    last = f"_c{width - 1}"
-    frame = frame.with_columns(pl.col(last).str.strip_chars_end("\r")).select(
+        try:
+            frame = pl.read_csv(body, has_header=False, skip_rows=1, infer_schema=False,
+                                quote_char=None, new_columns=names, truncate_ragged_lines=False)
+        except pl.exceptions.PolarsError:
+            return _ragged_lines(file, body, header)
+    if b"\r" in body:
+        frame = frame.with_columns(pl.col(names[-1]).str.strip_chars_end("\r"))
+    if len(body) > MAX_LINE_BYTES and frame.height:
+        lengths = pl.sum_horizontal(pl.col(n).str.len_bytes().fill_null(0) for n in names)
+        longest = frame.select(lengths.arg_max().alias("at"), lengths.max().alias("bytes")).row(0)
+        if len(first_line) > MAX_LINE_BYTES or longest[1] + width - 1 > MAX_LINE_BYTES:
+            line = 1 if len(first_line) > MAX_LINE_BYTES else int(longest[0]) + 2
+            return header, None, [error(file, line, None, f"line {line} is longer than 1 MiB; this "
+                                        "is not a plan file (or a cell holds a whole document)",
+                                        "line-too-long")]
+    frame = frame.select(
         pl.col(f"_c{i}").alias(h) for i, h in enumerate(header) if h
     ).with_row_index("line", offset=2).with_columns(pl.col("line").cast(pl.Int64))
     return header, frame, []
+
+
+def _ragged_lines(
+    file: str, body: bytes, header: list[str]
+) -> tuple[list[str], None, list[Problem]] | None:
+    """Name the rows whose number of cells differs from the header's (the slow, exact count);
+    ``None`` when the file has blank lines, which the line-by-line reader skips."""
+    if body.find(b"\n\n") >= 0 or body.find(b"\n\r\n") >= 0:
+        return None
+    counts, _ = _fast_field_counts(body)
+    width = len(header)
+    bad = np.flatnonzero(counts[1:] != width)
+    lines = [int(i) + 2 for i in bad]
+    return header, None, _ragged(file, lines, [int(counts[i + 1]) for i in bad], width, len(lines))
 
 
 def _split_quoted(
@@ -316,7 +364,9 @@ class _Issue:
     code: str
 
 
-def convert(file: str, frame: pl.DataFrame, schema: TableSchema) -> tuple[pl.DataFrame, list[Problem]]:
+def convert(
+    file: str, frame: pl.DataFrame, schema: TableSchema, *, may_pad: bool = True
+) -> tuple[pl.DataFrame, list[Problem]]:
     """All-text table → typed table per ``schema``; bad cells become null and a problem each.
 
     One pass computes every typed column together with a flag column per kind of bad cell; only
@@ -326,17 +376,21 @@ def convert(file: str, frame: pl.DataFrame, schema: TableSchema) -> tuple[pl.Dat
     exprs: list[pl.Expr] = []
     issues: list[_Issue] = []
     known = set(schema.names)
+    # Only typed columns are stripped of white space; free text is kept as written.
+    typed = [c.name for c in schema.columns if c.name in frame.columns and c.kind != "text"]
+    padded = _padded_columns(frame, typed) if may_pad else set()
     for col in schema.columns:
         if col.name not in frame.columns:
             default = col.values[0] if col.kind == "enum" else None
             exprs.append(pl.lit(default, dtype=_dtype(col)).alias(col.name))
             continue
-        expr, found = _convert_column(frame, col)
+        expr, found = _convert_column(frame, col, col.name in padded)
         issues.extend(found)
         exprs.append(expr.alias(col.name))
     extra = [c for c in frame.columns if c not in known and c != "line"]
     flags = [issue.mask.fill_null(False).alias(f"__bad{i}") for i, issue in enumerate(issues)]
-    staged = frame.select([pl.col("line"), *exprs, *[pl.col(c) for c in extra], *flags])
+    # Lazy, so that an expression shared by a value and its flag (a regex) runs once.
+    staged = frame.lazy().select([pl.col("line"), *exprs, *[pl.col(c) for c in extra], *flags]).collect()
     flag_names = [f"__bad{i}" for i in range(len(issues))]
     if flag_names and staged.height:
         counts = staged.select(pl.col(flag_names).sum()).row(0)
@@ -347,17 +401,36 @@ def convert(file: str, frame: pl.DataFrame, schema: TableSchema) -> tuple[pl.Dat
     return staged.drop(flag_names), problems
 
 
+def _padded_columns(frame: pl.DataFrame, names: list[str]) -> set[str]:
+    """Columns with a cell that starts or ends with white space (they need stripping: rare, so a
+    cheap literal test spares the strip on clean columns)."""
+    if not names or not frame.height:
+        return set()
+    tests = [
+        pl.any_horizontal(
+            *(getattr(pl.col(n).str, side)(ch) for side in ("starts_with", "ends_with")
+              for ch in (" ", "\t", "\r"))
+        ).any().alias(n)
+        for n in names
+    ]
+    row = frame.select(tests).row(0, named=True)
+    return {n for n, hit in row.items() if hit}
+
+
 def _dtype(col: Column) -> pl.DataType:
     return {
         "amount": pl.Int64(), "number": pl.Int64(), "date": pl.Date(),
     }.get(col.kind, pl.String())
 
 
-def _convert_column(frame: pl.DataFrame, col: Column) -> tuple[pl.Expr, list[_Issue]]:
-    """The typed expression of one column and the kinds of bad cell it can have."""
+def _convert_column(frame: pl.DataFrame, col: Column, padded: bool) -> tuple[pl.Expr, list[_Issue]]:
+    """The typed expression of one column and the kinds of bad cell it can have.
+
+    ``padded``: some cell has white space around it, so the column is stripped first.
+    """
     name = col.name
-    text = pl.col(name).str.strip_chars()
-    empty = text.is_null() | (text == "")
+    text = pl.col(name).str.strip_chars() if padded else pl.col(name)
+    empty = text.is_null() | (text == "") if padded else text.is_null() | (text == "")
     issues: list[_Issue] = []
     if col.required:
         issues.append(_Issue(empty, name, f"{name} is empty; every row needs one", "required"))
@@ -372,7 +445,8 @@ def _convert_column(frame: pl.DataFrame, col: Column) -> tuple[pl.Expr, list[_Is
         return pl.when(empty).then(pl.lit(allowed[0])).otherwise(lowered), issues
     if col.kind == "date":
         parsed = text.str.to_date("%Y-%m-%d", strict=False)
-        bad = ~empty & (~text.str.contains(DATE_PATTERN) | parsed.is_null())
+        # to_date also takes 2026-1-5: ten bytes pins the ISO form (digits are all it parsed).
+        bad = ~empty & (parsed.is_null() | (text.str.len_bytes() != 10))
         issues.append(_Issue(bad, name, "{value!r} is not a date; write dates as YYYY-MM-DD "
                              "(e.g. 2026-02-01)", "date"))
         return pl.when(bad).then(None).otherwise(parsed), issues
@@ -406,12 +480,15 @@ def _scaled(frame: pl.DataFrame, name: str, text: pl.Expr, scale: int) -> pl.Exp
     Polars' own decimal parsing is exact up to :data:`EXACT_DECIMALS` decimal places; a column
     with a cell that has more takes :func:`quotaplan.money.parse_scaled` (exact, slower).
     """
-    longer = rf"\.[0-9]{{{EXACT_DECIMALS + 1}}}"
-    if frame.select(text.str.contains(longer).any()).item():
+    decimals = text.str.len_bytes() - text.str.find(".", literal=True) - 1
+    most = frame.select(decimals.max()).item() or 0
+    factor: int = 10**scale
+    if most <= scale:  # the common case: no rounding needed, the cast is exact
+        return (text.cast(pl.Decimal(38, scale), strict=False) * factor).cast(pl.Int64)
+    if most > EXACT_DECIMALS:
         exact_but_slow: pl.Expr = parse_scaled(text, scale)[1]
         return exact_but_slow
     exact = text.cast(pl.Decimal(38, EXACT_DECIMALS), strict=False)
-    factor: int = 10**scale
     return (exact.round(scale, mode="half_away_from_zero") * factor).cast(pl.Int64)
 
 
@@ -437,5 +514,5 @@ def read_table(file: str, data: bytes, schema: TableSchema) -> tuple[pl.DataFram
                               "missing-column"))
     if frame is None or problems:
         return None, problems
-    typed, found = convert(file, frame, schema)
+    typed, found = convert(file, frame, schema, may_pad=b" " in data or b"\t" in data)
     return typed, found
