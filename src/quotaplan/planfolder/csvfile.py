@@ -430,7 +430,7 @@ def _convert_column(frame: pl.DataFrame, col: Column, padded: bool) -> tuple[pl.
     """
     name = col.name
     text = pl.col(name).str.strip_chars() if padded else pl.col(name)
-    empty = text.is_null() | (text == "") if padded else text.is_null() | (text == "")
+    empty = text.is_null() | (text == "")
     issues: list[_Issue] = []
     if col.required:
         issues.append(_Issue(empty, name, f"{name} is empty; every row needs one", "required"))
