@@ -125,7 +125,8 @@ def split_frame(
         _sign=sign,
         _zero=(wsum == 0),
     ).with_columns(_left=(pl.col(total).cast(pl.Int128).abs() - pl.col("_q").sum().over(group)))
-    staged = staged.sort([group, "_r", id_col], descending=[False, True, False])
+    # Sorting by remainder then id is enough: the rank over each group counts its rows in that order.
+    staged = staged.sort(["_r", id_col], descending=[True, False])
     staged = staged.with_columns(_rank=pl.int_range(pl.len()).over(group).cast(pl.Int128))
     part = pl.col("_q") + pl.when(pl.col("_rank") < pl.col("_left")).then(1).otherwise(0)
     result = pl.when(pl.col("_zero")).then(0).otherwise(part * pl.col("_sign"))

@@ -205,5 +205,6 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
 #: Integer output columns that are counts; every other integer output column is cents.
 COUNT_COLUMNS = frozenset(
     {"depth", "accounts_for_80pct", "high_value_accounts", "accounts_to_add", "headcount_to_close",
-     "accounts", "carriers", "rank"}
+     "accounts", "carriers", "rank", "ramped_carriers", "high_risk_carriers", "uncovered_accounts",
+     "hires_to_close_in_year"}
 )
