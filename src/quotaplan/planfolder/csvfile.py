@@ -369,52 +369,83 @@ def convert(
 ) -> tuple[pl.DataFrame, list[Problem]]:
     """All-text table → typed table per ``schema``; bad cells become null and a problem each.
 
-    One pass computes every typed column together with a flag column per kind of bad cell; only
-    the kinds that occur are then listed, from the cells as written.
+    Two phases, so that a clean file costs one cheap pass: first every column gets its quick
+    conversion and one flag for any cell that is not in the plain form (empty where required,
+    white space around it, more decimals than the scale, a minus sign, anything odd); then only
+    the flagged columns are converted again carefully (stripped, rounded exactly, every kind of
+    bad cell told apart and listed from the cells as written). ``may_pad``: the file has spaces
+    or tabs at all (when it has none, no cell can need stripping).
     """
-    problems: list[Problem] = []
-    exprs: list[pl.Expr] = []
-    issues: list[_Issue] = []
     known = set(schema.names)
-    # Only typed columns are stripped of white space; free text is kept as written.
-    typed = [c.name for c in schema.columns if c.name in frame.columns and c.kind != "text"]
-    padded = _padded_columns(frame, typed) if may_pad else set()
+    extra = [c for c in frame.columns if c not in known and c != "line"]
+    present = [c for c in schema.columns if c.name in frame.columns]
+    values: list[pl.Expr] = []
     for col in schema.columns:
         if col.name not in frame.columns:
             default = col.values[0] if col.kind == "enum" else None
-            exprs.append(pl.lit(default, dtype=_dtype(col)).alias(col.name))
-            continue
-        expr, found = _convert_column(frame, col, col.name in padded)
-        issues.extend(found)
-        exprs.append(expr.alias(col.name))
-    extra = [c for c in frame.columns if c not in known and c != "line"]
-    flags = [issue.mask.fill_null(False).alias(f"__bad{i}") for i, issue in enumerate(issues)]
+            values.append(pl.lit(default, dtype=_dtype(col)).alias(col.name))
+    quick = {c.name: _quick_column(c, may_pad) for c in present}
+    flags = [flag.fill_null(False).any().alias(name) for name, (_, flag) in quick.items()
+             if flag is not None]
+    odd = frame.select(flags).row(0, named=True) if flags and frame.height else {}
+    careful = [c for c in present if odd.get(c.name)]
+    issues: list[_Issue] = []
+    for col in present:
+        if col in careful:
+            expr, found = _convert_column(frame, col, may_pad)
+            issues.extend(found)
+        else:
+            expr = quick[col.name][0]
+        values.append(expr.alias(col.name))
+    marks = [issue.mask.fill_null(False).alias(f"__bad{i}") for i, issue in enumerate(issues)]
     # Lazy, so that an expression shared by a value and its flag (a regex) runs once.
-    staged = frame.lazy().select([pl.col("line"), *exprs, *[pl.col(c) for c in extra], *flags]).collect()
-    flag_names = [f"__bad{i}" for i in range(len(issues))]
-    if flag_names and staged.height:
-        counts = staged.select(pl.col(flag_names).sum()).row(0)
-        for name, issue, count in zip(flag_names, issues, counts, strict=True):
+    staged = frame.lazy().select([pl.col("line"), *values, *[pl.col(c) for c in extra], *marks]).collect()
+    staged = staged.select(["line", *[c.name for c in schema.columns], *extra, *[
+        f"__bad{i}" for i in range(len(issues))]])
+    problems: list[Problem] = []
+    mark_names = [f"__bad{i}" for i in range(len(issues))]
+    if mark_names and staged.height:
+        counts = staged.select(pl.col(mark_names).sum()).row(0)
+        for name, issue, count in zip(mark_names, issues, counts, strict=True):
             if count:
                 problems += _listed(file, frame, staged.get_column(name), issue.column,
                                     issue.message, issue.code)
-    return staged.drop(flag_names), problems
+    return staged.drop(mark_names), problems
 
 
-def _padded_columns(frame: pl.DataFrame, names: list[str]) -> set[str]:
-    """Columns with a cell that starts or ends with white space (they need stripping: rare, so a
-    cheap literal test spares the strip on clean columns)."""
-    if not names or not frame.height:
-        return set()
-    tests = [
-        pl.any_horizontal(
-            *(getattr(pl.col(n).str, side)(ch) for side in ("starts_with", "ends_with")
-              for ch in (" ", "\t", "\r"))
-        ).any().alias(n)
-        for n in names
-    ]
-    row = frame.select(tests).row(0, named=True)
-    return {n for n, hit in row.items() if hit}
+def _quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
+    """(the quick conversion, a flag for cells it may not convert right: ``None`` = never)."""
+    raw = pl.col(col.name)
+    missing = raw.is_null() | (raw == "")
+    padded = (
+        raw.str.starts_with(" ") | raw.str.ends_with(" ") | raw.str.starts_with("\t")
+        | raw.str.ends_with("\t")
+    ) if may_pad else pl.lit(False)
+    need = missing if col.required else pl.lit(False)
+    if col.kind in ("id", "text"):
+        value = pl.when(raw == "").then(None).otherwise(raw)
+        if col.kind == "text":
+            return value, (need if col.required else None)
+        return value, need | padded
+    if col.kind == "enum":
+        lowered = raw.str.to_lowercase()
+        return (pl.when(missing).then(pl.lit(col.values[0])).otherwise(lowered),
+                need | (~missing & ~lowered.is_in(list(col.values))))
+    if col.kind == "date":
+        parsed = raw.str.to_date("%Y-%m-%d", strict=False)
+        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)))
+    if col.kind == "rate":
+        return (pl.when(missing).then(None).otherwise(raw),
+                need | (~missing & ~raw.str.contains(DECIMAL_PATTERN)))
+    scale = 2 if col.kind == "amount" else NUMBER_SCALE
+    most = MAX_INT_DIGITS if col.kind == "amount" else MAX_NUMBER_DIGITS
+    plain = raw.str.contains(rf"^-?[0-9]{{1,{most}}}(\.[0-9]{{1,{scale}}})?$")
+    odd = ~missing & ~plain
+    if not col.negative:
+        odd = odd | raw.str.starts_with("-")
+    # With at most ``scale`` decimals the decimal cast is exact: no rounding is involved.
+    value = (raw.cast(pl.Decimal(38, scale), strict=False) * 10**scale).cast(pl.Int64)
+    return value, need | odd
 
 
 def _dtype(col: Column) -> pl.DataType:
@@ -423,7 +454,9 @@ def _dtype(col: Column) -> pl.DataType:
     }.get(col.kind, pl.String())
 
 
-def _convert_column(frame: pl.DataFrame, col: Column, padded: bool) -> tuple[pl.Expr, list[_Issue]]:
+def _convert_column(
+    frame: pl.DataFrame, col: Column, padded: bool
+) -> tuple[pl.Expr, list[_Issue]]:
     """The typed expression of one column and the kinds of bad cell it can have.
 
     ``padded``: some cell has white space around it, so the column is stripped first.
