@@ -10,11 +10,14 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quotaplan import outputs
 from quotaplan.build import BuildResult
 from quotaplan.core.hierarchy import build_hierarchy
-from quotaplan.outputs import replace_dir, summary_json, to_text_frame, write_outputs
+from quotaplan.money import cents_to_text
+from quotaplan.outputs import replace_dir, summary_json, to_output_frame, write_outputs, write_table
 from quotaplan.plan import Plan
 
 PLAN = {
@@ -31,7 +34,7 @@ PLAN = {
 }
 
 
-def test_amounts_ratios_counts_dates_and_text_are_written_per_spec() -> None:
+def test_amounts_ratios_counts_dates_and_text_are_written_per_spec(tmp_path: Path) -> None:
     frame = pl.DataFrame(
         {
             "seller_id": ["=cmd", "s2", "-x"],
@@ -39,13 +42,24 @@ def test_amounts_ratios_counts_dates_and_text_are_written_per_spec() -> None:
             "coverage": [0.9, 1 / 3, None],
             "accounts_to_add": [3, 0, None],
             "period_start": [date(2026, 1, 1)] * 3,
+            "pushed": [True, False, None],
         }
     )
-    text = to_text_frame(frame, ("seller_id", "final_quota", "coverage"))
-    assert text.columns[:3] == ["seller_id", "final_quota", "coverage"]
-    assert text.row(0) == ("'=cmd", "1234.56", "0.900000", "3", "2026-01-01")
-    assert text.row(1) == ("s2", "-0.05", "0.333333", "0", "2026-01-01")
-    assert text.row(2) == ("'-x", None, None, None, "2026-01-01")
+    path = tmp_path / "t.csv"
+    write_table(frame, path, ("seller_id", "final_quota", "coverage"))
+    assert path.read_text().splitlines() == [
+        "seller_id,final_quota,coverage,accounts_to_add,period_start,pushed",
+        "'=cmd,1234.56,0.900000,3,2026-01-01,true",
+        "s2,-0.05,0.333333,0,2026-01-01,false",
+        "'-x,,,,2026-01-01,",
+    ]
+
+
+@given(st.lists(st.integers(min_value=-(10**15), max_value=10**15), min_size=1, max_size=50))
+def test_amounts_are_written_exactly(cents: list[int]) -> None:
+    frame = pl.DataFrame({"amount": cents})
+    written = to_output_frame(frame).write_csv(float_precision=6).splitlines()[1:]
+    assert written == frame.select(cents_to_text(pl.col("amount"))).to_series().to_list()
 
 
 def test_summary_amounts_are_strings_with_two_decimals_and_absent_is_null() -> None:

@@ -1,7 +1,8 @@
 """Writing a build's outputs: SPEC's file formats, atomically.
 
 Amounts (``Int64`` cents) are written with exactly two decimals and no separator; ratios
-(``Float64``) with six decimals; absent values as empty cells; dates ISO. Text cells that begin with
+(``Float64``) with six decimals; absent values as empty cells; dates ISO; booleans
+``true``/``false``. Text cells that begin with
 ``=``, ``+``, ``-`` or ``@`` are prefixed with ``'`` so that a spreadsheet does not run them as
 formulas. ``--out DIR`` is replaced only when every file was written: the files go to a temporary
 sibling folder that is then renamed into place, so a failed build leaves ``DIR`` as it was.
@@ -20,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from quotaplan.build import BuildResult
-from quotaplan.money import cents_to_text, format_cents
+from quotaplan.money import format_cents
 from quotaplan.schemas import COUNT_COLUMNS, OUTPUTS
 
 RATIO_DIGITS = 6
@@ -33,15 +34,9 @@ SUMMARY_AMOUNTS = frozenset(
 )
 
 
-def ratio_to_text(expr: pl.Expr, digits: int = RATIO_DIGITS) -> pl.Expr:
-    """Float ratio → fixed ``digits`` decimals (``0.912345``); null stays null."""
-    scaled = (expr * (10**digits)).round(0).cast(pl.Int64)
-    mag = scaled.abs()
-    sign = pl.when(scaled < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str(
-        [sign, (mag // 10**digits).cast(pl.String), pl.lit("."),
-         (mag % 10**digits).cast(pl.String).str.pad_start(digits, "0")]
-    )
+def cents_to_decimal_expr(expr: pl.Expr) -> pl.Expr:
+    """Int64 cents → ``Decimal(38, 2)``: written as ``-1234.56`` (exact: scale 4 divided by 100)."""
+    return (expr.cast(pl.Decimal(38, 4)) / 100).cast(pl.Decimal(38, 2))
 
 
 def neutralise(expr: pl.Expr) -> pl.Expr:
@@ -50,8 +45,10 @@ def neutralise(expr: pl.Expr) -> pl.Expr:
     return pl.when(risky).then(pl.lit("'") + expr).otherwise(expr)
 
 
-def to_text_frame(frame: pl.DataFrame, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """A result table → all-text table in SPEC's output format (contract columns first)."""
+def to_output_frame(frame: pl.DataFrame, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """A result table → the table as written: contract columns first, amounts as two-decimal
+    decimals, text neutralised. Ratios stay floats and are written with
+    :data:`RATIO_DIGITS` decimals by :func:`write_table`."""
     order = list(columns or ())
     order += [c for c in frame.columns if c not in order and not c.startswith("_") and c != "line"]
     exprs: list[pl.Expr] = []
@@ -61,20 +58,19 @@ def to_text_frame(frame: pl.DataFrame, columns: tuple[str, ...] | None = None) -
             continue
         dtype = frame.schema[name]
         col = pl.col(name)
-        if dtype.is_integer():
-            text = col.cast(pl.String) if name in COUNT_COLUMNS else cents_to_text(col)
-        elif dtype.is_float():
-            text = ratio_to_text(col)
-        elif dtype == pl.Boolean:
-            text = pl.when(col).then(pl.lit("true")).otherwise(pl.lit("false"))
-        elif dtype == pl.Date:
-            text = col.dt.strftime("%Y-%m-%d")
+        if dtype.is_integer() and name not in COUNT_COLUMNS:
+            col = cents_to_decimal_expr(col)
         elif dtype == pl.String:
-            text = neutralise(col)
-        else:
-            text = col.cast(pl.String)
-        exprs.append(text.alias(name))
+            col = neutralise(col)
+        exprs.append(col.alias(name))
     return frame.select(exprs)
+
+
+def write_table(frame: pl.DataFrame, path: Path, columns: tuple[str, ...] | None = None) -> None:
+    """Write one result table in SPEC's CSV format (absent values as empty cells)."""
+    to_output_frame(frame, columns).write_csv(
+        path, null_value="", float_precision=RATIO_DIGITS, date_format="%Y-%m-%d"
+    )
 
 
 def summary_json(summary: Mapping[str, Any]) -> str:
@@ -110,7 +106,7 @@ def write_outputs(result: BuildResult, out: Path, extra: Mapping[str, str] | Non
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         for name, frame in output_tables(result).items():
-            to_text_frame(frame, OUTPUTS.get(name)).write_csv(staging / name, null_value="")
+            write_table(frame, staging / name, OUTPUTS.get(name))
         (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
