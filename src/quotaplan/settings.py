@@ -457,7 +457,11 @@ def settings_from_dict(
 
 def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
     """Read ``plan.toml`` (UTF-8, a BOM accepted) into settings and problems."""
-    data = path.read_bytes()
+    return settings_from_bytes(path.read_bytes())
+
+
+def settings_from_bytes(data: bytes) -> tuple[Settings | None, list[Problem]]:
+    """``plan.toml`` as bytes → settings and problems (encoding and NUL bytes checked first)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

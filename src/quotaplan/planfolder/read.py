@@ -18,7 +18,7 @@ from quotaplan.planfolder.csvfile import read_table
 from quotaplan.problems import Problem, error, has_errors, sort_key
 from quotaplan.schemas import INPUTS, Column, TableSchema
 from quotaplan.settings import FILE as SETTINGS_FILE
-from quotaplan.settings import Settings, parse_settings
+from quotaplan.settings import Settings, settings_from_bytes
 
 #: The files a plan folder may hold; others are ignored.
 PLAN_FILES = (SETTINGS_FILE, *(s.file for s in INPUTS.values()))
@@ -67,7 +67,7 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
                               "needs one with at least [plan] name and fiscal_year_start",
                               "missing-file"))
     else:
-        settings, found = _settings(files[SETTINGS_FILE])
+        settings, found = settings_from_bytes(files[SETTINGS_FILE])
         problems += found
     tables: dict[str, pl.DataFrame | None] = {}
     for table, schema in INPUTS.items():
@@ -89,16 +89,3 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
     ready = {k: v for k, v in tables.items() if v is not None}
     ready["topdown"] = checks.merged_topdown(settings, ready["territories"], ready["topdown"])
     return Plan(settings=settings, **ready), problems
-
-
-def _settings(data: bytes) -> tuple[Settings | None, list[Problem]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [error(SETTINGS_FILE, line, None, "plan.toml is not UTF-8; save it as UTF-8",
-                            "encoding")]
-    if "\x00" in text:
-        return None, [error(SETTINGS_FILE, None, None, "plan.toml contains a NUL byte; save it "
-                            "as plain UTF-8 text", "encoding")]
-    return parse_settings(text)
