@@ -6,14 +6,18 @@ in :data:`quotaplan.schemas.COUNT_COLUMNS`, ratios are ``Float64``, ids ``String
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem
+
+if TYPE_CHECKING:
+    from quotaplan.core.ledger import CarrierInputs, QuotaLedger
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,9 @@ class BuildResult:
     - ``gap``: gap.csv, one row per carrier (+ risk etc.)
     - ``rollup``: rollup.csv, one row per node
     - ``summary``: summary.json as a dict (amounts as cents ``int`` or ``None``; ratios ``float``)
-    - ``ledgers``: seller_id → the quota ledger (see :mod:`quotaplan.core.quotas`)
+    - ``ledgers``: seller_id → the quota ledger (see :mod:`quotaplan.core.ledger`), built on demand
+    - ``quota_inputs``: seller_id → what the carrier's quota depends on (for what-ifs)
+    - ``books``: one row per book (leaf): concentration figures (for what-ifs and reports)
     - ``problems``: warnings (and errors) found while computing
     """
 
@@ -38,8 +44,10 @@ class BuildResult:
     gap: pl.DataFrame
     rollup: pl.DataFrame
     summary: dict[str, Any]
-    ledgers: dict[str, Any] = field(default_factory=dict)
+    ledgers: Mapping[str, QuotaLedger] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    quota_inputs: Mapping[str, CarrierInputs] = field(default_factory=dict)
+    books: pl.DataFrame | None = None
 
 
 def build(plan: Plan) -> BuildResult:
@@ -77,6 +85,8 @@ def build(plan: Plan) -> BuildResult:
         gap=gap.sort("seller_id"),
         rollup=nodes,
         summary=rollup.summary(plan, hierarchy, nodes, gap),
-        ledgers=dict(quota_result.ledgers),
+        ledgers=quota_result.ledgers,
         problems=problems,
+        quota_inputs=quota_result.inputs,
+        books=books,
     )

@@ -23,6 +23,7 @@ from quotaplan.core.quotas import (
     QuotasResult,
     carrier_ledger,
     compute_quotas,
+    ledger_row,
     quota_rules,
     round_together,
 )
@@ -551,3 +552,33 @@ def test_a_plan_without_carriers_gives_empty_tables(load_plan: LoadPlan) -> None
     assert result.quotas.height == 0
     assert result.periods.height == 0
     assert result.quotas.schema["final_quota"] == pl.Int64
+
+
+def test_every_row_and_period_equals_the_carriers_ledger(load_plan: LoadPlan) -> None:
+    """The table figures come from integer arithmetic, the ledgers from fractions: they agree."""
+    result = run(
+        load_plan,
+        '[quotas]\nover_assignment = { 1 = 0.03, 2 = 0.05 }\n'
+        '[ramp]\ncutoff = "day:15"\nprofiles = { std = [0, 0.25, 0.5] }\ndefault_profile = "std"\n'
+        '[seniority]\nfactors = { junior = 0.9, senior = 1.15 }\n'
+        '[[strategic_focus]]\nmatch = { segment = "Enterprise" }\nfactor = 1.07\n'
+        '[seasonality]\nweights = [0.15, 0.25, 0.27, 0.33]\n',
+        "territory_id,parent_id\nW,\nR,W\nL1,R\nL2,R\nL3,W\n",
+        "seller_id,territory_id,hire_date,seniority\ns1,L1,2026-03-16,junior\n"
+        "s2,L2,2019-05-02,senior\ns3,L3,2025-12-01,\n",
+        [acct("a1", "L1", "1234.57", segment="Enterprise"), acct("a2", "L1", "999.99"),
+         acct("a3", "L2", "7777.77", segment="Enterprise"), acct("a4", "L3", "3333.33")],
+        **{"adjustments.csv": "seller_id,amount,rate,reason\ns1,,0.125,push\ns3,-100.01,,move\n"
+                              "s3,,-0.03,relief\n"},
+    )
+    assert result.quotas.height == 3
+    for row in result.quotas.iter_rows(named=True):
+        seller = row["seller_id"]
+        ledger = result.ledgers[seller]
+        expected = ledger_row(ledger, result.inputs[seller])
+        assert {k: row[k] for k in expected} == expected
+        assert periods_of(result, seller) == [p.quota for p in ledger.periods]
+    # s2 was hired in 2019: the profile ended long before the year, but the reason says when.
+    assert quota(result, "s2", "ramp_factor") == 1.0
+    assert "hired 2019-05-02" in result.ledgers["s2"].line("ramp").reason
+    assert result.inputs["s2"].months == (F(1),) * 12

@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quotaplan.core.ramp import (
+    add_months,
     first_ramp_month,
+    month_length,
     monthly_factors,
     period_factors,
     plan_months,
@@ -184,3 +186,12 @@ def test_factors_are_bounded_and_zero_after_the_end(
             assert f == 0
         if hire is not None and start.day == 1 and first + timedelta(days=31) < hire:
             assert f == 0  # a calendar month wholly before the hire month
+
+
+@pytest.mark.parametrize(("day", "days"), [
+    (date(2024, 2, 10), 29), (date(2025, 2, 10), 28), (date(2100, 2, 1), 28),
+    (date(2000, 2, 29), 29), (date(2026, 4, 30), 30), (date(2026, 12, 31), 31),
+])
+def test_month_length_knows_leap_years(day: date, days: int) -> None:
+    assert month_length(day) == days
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)

@@ -1,10 +1,13 @@
 """Quotas for every carrier: base → over-assignment → adjustments → full year → ramp → periods.
 
-SPEC "Quotas", steps 1–4. Pure. Book sums, strategic sums and the allocation of top-down numbers are
-columnar (Polars); then each carrier (at most a few thousand) runs through :func:`carrier_ledger`,
-which computes everything exactly with ``Fraction`` and keeps every step as a :class:`LedgerLine`.
-:func:`carrier_ledger` is also the what-if entry point: change one carrier's
-:class:`CarrierInputs` (``dataclasses.replace``) and call it again.
+SPEC "Quotas", steps 1–4. Pure. Book sums, strategic sums (one grouping of the accounts) and the
+allocation of top-down numbers are columnar (Polars); then each carrier (at most a few thousand)
+gets its :class:`CarrierInputs` and its written figures from
+:func:`~quotaplan.core.ledger.carrier_figures` (exact integer arithmetic). Ledgers — every step as a
+:class:`LedgerLine`, exact with ``Fraction`` — are built by
+:func:`~quotaplan.core.ledger.carrier_ledger` when one is asked for (:class:`LazyLedgers`); both
+are the what-if entry points: change one carrier's :class:`CarrierInputs`
+(``dataclasses.replace``) and call them again.
 
 Conventions, pinned by tests:
 
@@ -31,133 +34,54 @@ Conventions, pinned by tests:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
 import polars as pl
 
 from quotaplan.core.hierarchy import Hierarchy
-from quotaplan.core.ramp import first_ramp_month, monthly_factors, period_months, plan_periods
-from quotaplan.money import format_cents_grouped, round_half_away, split_frame
+from quotaplan.core.ledger import (
+    ONE,
+    CarrierInputs,
+    Figures,
+    LazyLedgers,
+    LedgerLine,
+    ManualLine,
+    PeriodLine,
+    QuotaLedger,
+    QuotaRules,
+    _exact,
+    _round_ratio,
+    carrier_figures,
+    carrier_ledger,
+    ledger_row,
+    manual_lines,
+    quota_rules,
+    round_together,
+)
+from quotaplan.core.ramp import RampCache, seller_ramp
+from quotaplan.money import format_cents_grouped, split_frame
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, error, warning
 from quotaplan.settings import Settings, StrategicFocusRule
 
-ONE = Fraction(1)
-ZERO = Fraction(0)
 #: At most this many ids are named in one problem message.
 NAMED = 5
 
 
 @dataclass(frozen=True)
-class LedgerLine:
-    """One step of a carrier's quota.
-
-    ``step``: base | over_assignment | seniority | strategic | manual_rate | manual_amount |
-    full_year | ramp | final. ``factor``: the multiplier of the step (1 + rate for rate lines;
-    ``None`` for amounts and summary lines). ``amount``: cents the step changed (see the module
-    docstring). ``value``: the exact running value after the step, in cents.
-    """
-
-    step: str
-    label: str
-    factor: Decimal | Fraction | None
-    amount: int | None
-    value: Fraction
-    reason: str
-
-
-@dataclass(frozen=True)
-class PeriodLine:
-    """One period's quota: ``start``/``end`` inclusive; ``weight`` and ``ramp_factor`` in 0–1 (ramp
-    may exceed 1 with a profile above 1); ``exact`` in cents; ``quota`` the rounded cents."""
-
-    start: date
-    end: date
-    weight: Fraction
-    ramp_factor: Fraction
-    exact: Fraction
-    quota: int
-
-
-@dataclass(frozen=True)
-class QuotaLedger:
-    """A carrier's quota, line by line. Amounts in cents; ``full_year_quota`` exact."""
-
-    seller_id: str
-    territory_id: str
-    book_target: int
-    lines: tuple[LedgerLine, ...]
-    periods: tuple[PeriodLine, ...]
-    full_year_quota: Fraction
-    final_quota: int
-
-    def line(self, step: str) -> LedgerLine:
-        """The first line of ``step`` (KeyError when absent)."""
-        for item in self.lines:
-            if item.step == step:
-                return item
-        raise KeyError(step)
-
-
-@dataclass(frozen=True)
-class ManualLine:
-    """One ``adjustments.csv`` line: exactly one of ``rate`` (0.10 = +10 %) or ``amount`` (cents)."""
-
-    line: int | None
-    rate: Decimal | None
-    amount: int | None
-    reason: str
-    author: str | None = None
-
-
-@dataclass(frozen=True)
-class CarrierInputs:
-    """Everything one carrier's quota depends on; amounts in cents, factors exact.
-
-    ``padding``: (depth, rate) for each depth from below the anchor down to the leaf that has a rate.
-    ``months``: the 12 plan months' ramp factors (:func:`quotaplan.core.ramp.monthly_factors`).
-    """
-
-    seller_id: str
-    territory_id: str
-    book_target: int
-    base: int
-    base_reason: str
-    padding: tuple[tuple[int, Decimal], ...]
-    padding_reason: str
-    seniority_factor: Decimal
-    seniority_reason: str
-    strategic_factor: Fraction
-    strategic_reason: str
-    manual: tuple[ManualLine, ...]
-    months: tuple[Fraction, ...]
-    ramp_reason: str
-
-
-@dataclass(frozen=True)
-class QuotaRules:
-    """The plan-wide rules of steps 3–4: how rates combine, the periods and their weights."""
-
-    mode: str
-    periods: tuple[tuple[date, date], ...]
-    groups: tuple[tuple[int, ...], ...]
-    weights: tuple[Fraction, ...]
-
-
-@dataclass(frozen=True)
 class QuotasResult:
     """``quotas``: one row per carrier; ``periods``: one row per carrier and period; ``ledgers`` and
-    ``inputs`` by seller id (inputs serve what-ifs); ``problems``: what computing found."""
+    ``inputs`` by seller id (inputs serve what-ifs; ledgers are built on first access);
+    ``problems``: what computing found."""
 
     quotas: pl.DataFrame
     periods: pl.DataFrame
-    ledgers: dict[str, QuotaLedger]
+    ledgers: Mapping[str, QuotaLedger]
     problems: list[Problem]
     inputs: dict[str, CarrierInputs] = field(default_factory=dict)
 
@@ -187,183 +111,6 @@ PERIODS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# One carrier, exactly
-
-
-def quota_rules(settings: Settings) -> QuotaRules:
-    """The rules of steps 3–4 from the settings (weights normalised to sum to exactly 1)."""
-    period = settings.plan.period
-    periods = tuple(plan_periods(settings.plan.fiscal_year_start, period))
-    raw = settings.seasonality.weights
-    if raw is None:
-        weights = tuple(Fraction(1, len(periods)) for _ in periods)
-    else:
-        total = sum((Fraction(w) for w in raw), ZERO)
-        weights = tuple(Fraction(w) / total for w in raw)
-    return QuotaRules(mode=settings.quotas.adjustment_mode, periods=periods,
-                      groups=tuple(period_months(period)), weights=weights)
-
-
-def round_together(exacts: Sequence[Fraction], total: int) -> list[int]:
-    """Round exact values (cents, ``Fraction``) so they sum to ``total`` = round(Σ exacts).
-
-    Floors first; the units left over go one each to the largest remainders, ties to the lower
-    index. All values ≥ 0 or all ≤ 0 (a negative set is rounded as its mirror).
-    """
-    if any(x < 0 for x in exacts):
-        return [-p for p in round_together([-x for x in exacts], -total)]
-    # Integer arithmetic only: floor and remainder of each n/d; remainders compared as r/d.
-    parts = [divmod(x.numerator, x.denominator) for x in exacts]
-    floors = [q for q, _ in parts]
-    left = total - sum(floors)
-    if left:
-        order = sorted(range(len(exacts)),
-                       key=lambda i: (-Fraction(parts[i][1], exacts[i].denominator), i))
-        for i in order[:left]:
-            floors[i] += 1
-    return floors
-
-
-@lru_cache(maxsize=4096)
-def _exact(value: Decimal) -> Fraction:
-    return Fraction(value)
-
-
-@lru_cache(maxsize=4096)
-def _padding_factor(padding: tuple[tuple[int, Decimal], ...]) -> Fraction:
-    factor = ONE
-    for _, rate in padding:
-        factor *= 1 + _exact(rate)
-    return factor
-
-
-Shape = tuple[tuple[Fraction, ...], tuple[Fraction, ...], Fraction]
-#: Shapes by the identity of (months, rules): carriers of one plan share their months tuples, so
-#: this skips hashing twelve fractions per carrier. Entries keep both objects, so an id is never
-#: reused while its entry lives; the table is emptied when it grows large.
-_SHAPES: dict[tuple[int, int], tuple[tuple[Fraction, ...], QuotaRules, Shape]] = {}
-_SHAPES_MAX = 4096
-
-
-def _shape(months: tuple[Fraction, ...], rules: QuotaRules) -> Shape:
-    """(period ramp factors, weight × ramp per period, their sum = the year's ramp factor)."""
-    key = (id(months), id(rules))
-    hit = _SHAPES.get(key)
-    if hit is not None and hit[0] is months and hit[1] is rules:
-        return hit[2]
-    ramp = tuple(sum((months[m] for m in g), ZERO) / len(g) for g in rules.groups)
-    shares = tuple(w * r for w, r in zip(rules.weights, ramp, strict=True))
-    shape = (ramp, shares, sum(shares, ZERO))
-    if len(_SHAPES) >= _SHAPES_MAX:
-        _SHAPES.clear()
-    _SHAPES[key] = (months, rules, shape)
-    return shape
-
-
-def _round(value: Fraction) -> int:
-    """:func:`~quotaplan.money.round_half_away` for a ``Fraction``, without the conversion."""
-    num, den = value.numerator, value.denominator
-    if den == 1:
-        return num
-    whole, rest = divmod(abs(num), den)
-    if 2 * rest >= den:
-        whole += 1
-    return whole if num >= 0 else -whole
-
-
-def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
-    """One carrier's quota ledger (SPEC steps 1–4), exact; well under a millisecond.
-
-    Steps that change nothing (a factor of exactly 1) cost no arithmetic but keep their line.
-    """
-    lines: list[LedgerLine] = []
-    written = [0]  # the running value as written (rounded), for each line's change
-
-    def add(step: str, label: str, factor: Decimal | Fraction | None, value: Fraction,
-            reason: str, amount: int | None = None) -> None:
-        rounded = _round(value)
-        changed = rounded - written[0] if amount is None else amount
-        written[0] = rounded
-        lines.append(LedgerLine(step, label, factor, changed, value, reason))
-
-    value = Fraction(inputs.base)
-    add("base", "Base quota", None, value, inputs.base_reason, amount=inputs.base)
-    padding = _padding_factor(inputs.padding)
-    if padding != 1:
-        value *= padding
-    add("over_assignment", "Over-assignment", padding, value, inputs.padding_reason)
-    padded = value
-
-    rates: list[tuple[str, str, Fraction, Decimal | Fraction, str]] = [
-        ("seniority", "Seniority", _exact(inputs.seniority_factor) - 1,
-         inputs.seniority_factor, inputs.seniority_reason),
-        ("strategic", "Strategic focus", inputs.strategic_factor - 1, inputs.strategic_factor,
-         inputs.strategic_reason),
-    ]
-    for item in inputs.manual:
-        if item.rate is not None:
-            rates.append(("manual_rate", "Manual rate", _exact(item.rate), 1 + item.rate,
-                          _manual_reason(item)))
-    multiplicative = rules.mode == "multiplicative"
-    for step, label, rate, factor, reason in rates:
-        if rate != 0:
-            value = value * (1 + rate) if multiplicative else value + padded * rate
-        add(step, label, factor, value, reason)
-    for item in inputs.manual:
-        if item.amount is not None:
-            value += item.amount
-            add("manual_amount", "Manual amount", None, value, _manual_reason(item))
-    full_year = value
-    add("full_year", "Full-year quota", None, full_year,
-        "base after over-assignment and adjustments; what a seller employed and ramped all "
-        "year carries", amount=_round(full_year))
-
-    period_ramp, shares, ramp = _shape(inputs.months, rules)
-    exacts = [full_year * share for share in shares]
-    year = full_year * ramp
-    final = _round(year)
-    quotas = round_together(exacts, final)
-    periods = tuple(
-        PeriodLine(start, end, w, r, x, q)
-        for (start, end), w, r, x, q in zip(rules.periods, rules.weights, period_ramp, exacts,
-                                            quotas, strict=True)
-    )
-    add("ramp", "Ramp", ramp, year, inputs.ramp_reason)
-    add("final", "Final quota", None, year,
-        f"the {len(periods)} periods rounded together to sum exactly to this figure", amount=final)
-    return QuotaLedger(inputs.seller_id, inputs.territory_id, inputs.book_target, tuple(lines),
-                       periods, full_year, final)
-
-
-def _manual_reason(item: ManualLine) -> str:
-    where = f"adjustments.csv line {item.line}" if item.line is not None else "adjustment"
-    who = f", by {item.author}" if item.author else ""
-    return f"{item.reason} ({where}{who})"
-
-
-def ledger_row(ledger: QuotaLedger, inputs: CarrierInputs) -> dict[str, Any]:
-    """The quota-table figures of one ledger (the columns of :data:`QUOTAS_SCHEMA` it owns)."""
-    full_year = ledger.line("full_year").amount or 0
-    manual = sum(
-        line.amount or 0 for line in ledger.lines if line.step in ("manual_rate", "manual_amount")
-    )
-    return {
-        "seller_id": ledger.seller_id,
-        "territory_id": ledger.territory_id,
-        "book_target": ledger.book_target,
-        "base_quota": round_half_away(ledger.line("over_assignment").value),
-        "seniority_factor": float(inputs.seniority_factor),
-        "strategic_factor": float(inputs.strategic_factor),
-        "manual_adjustment": manual,
-        "full_year_quota": full_year,
-        "ramp_factor": ledger.final_quota / full_year if full_year != 0 else None,
-        "final_quota": ledger.final_quota,
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# The whole plan
 
 
 def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFrame) -> QuotasResult:
@@ -374,26 +121,26 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
     """
     settings = plan.settings
     problems: list[Problem] = []
-    carriers = hierarchy.carriers
-    books = _books(account_targets)
-    strategic = _strategic(account_targets, settings.strategic_focus,
-                           dict(books.select("territory_id", "book_target").iter_rows()))
+    books, strategic = _books_and_strategic(account_targets, settings.strategic_focus)
     bases = _bases(plan, hierarchy, books, problems)
     frame = (
-        carriers.join(books, on="territory_id", how="left")
+        hierarchy.carriers.join(books, on="territory_id", how="left")
         .join(bases, on="seller_id", how="left")
         .with_columns(pl.col("book_target").fill_null(0), pl.col("accounts").fill_null(0))
         .sort("seller_id")
+        .select("seller_id", "territory_id", "book_target", "base", "base_reason", "depth",
+                "anchor_id", "anchor_depth", "seniority", "line", "ramp_profile", "hire_date",
+                "end_date", "status", "ote")
     )
     rules = quota_rules(settings)
-    manual = _manual_lines(plan.adjustments)
+    manual = manual_lines(plan.adjustments)
     no_match = ("no account in the book matches a strategic focus rule: factor 1"
                 if settings.strategic_focus else "no [[strategic_focus]] rules in the plan")
-    ramp_cache: dict[tuple[Any, ...], tuple[tuple[Fraction, ...], str]] = {}
-    ledgers: dict[str, QuotaLedger] = {}
+    ramps = RampCache()
+    paddings: dict[tuple[Any, ...], tuple[tuple[tuple[int, Decimal], ...], str]] = {}
     inputs_by_seller: dict[str, CarrierInputs] = {}
-    rows: list[dict[str, Any]] = []
-    period_rows: dict[str, list[Any]] = {name: [] for name in PERIODS_SCHEMA}
+    carriers: list[CarrierInputs] = []
+    figured: list[Figures] = []
     unknown_levels: list[tuple[str, int | None, str]] = []
     for row in frame.iter_rows(named=True):
         seller = str(row["seller_id"])
@@ -401,15 +148,19 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         factor, strategic_reason = strategic.get(row["territory_id"], (ONE, no_match))
         if row["book_target"] == 0:
             factor, strategic_reason = ONE, "empty book (target 0): factor 1"
-        months, ramp_reason = _ramp(row, settings, ramp_cache, problems)
+        months, ramp_reason = seller_ramp(row, settings, ramps, problems)
+        where = (row["anchor_id"], row["anchor_depth"], row["depth"])
+        if where not in paddings:
+            paddings[where] = (_padding(row, settings), _padding_reason(row, settings))
+        padding, padding_reason = paddings[where]
         inputs = CarrierInputs(
             seller_id=seller,
             territory_id=str(row["territory_id"]),
             book_target=int(row["book_target"]),
             base=int(row["base"] or 0),
             base_reason=str(row["base_reason"] or ""),
-            padding=_padding(row, settings),
-            padding_reason=_padding_reason(row, settings),
+            padding=padding,
+            padding_reason=padding_reason,
             seniority_factor=seniority,
             seniority_reason=seniority_reason,
             strategic_factor=factor,
@@ -418,44 +169,92 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
             months=months,
             ramp_reason=ramp_reason,
         )
-        ledger = carrier_ledger(inputs, rules)
-        if ledger.full_year_quota < 0:
+        figures = carrier_figures(inputs, rules)
+        if figures.negative:
             problems.append(warning("adjustments.csv", None, "amount", f"seller {seller}'s "
                                     "full-year quota is below 0 after manual amounts; check their "
                                     "adjustments", "negative-quota"))
-        ledgers[seller] = ledger
         inputs_by_seller[seller] = inputs
-        out = ledger_row(ledger, inputs)
-        ote = row["ote"]
-        out |= {
-            "quota_to_ote": ledger.final_quota / ote if ote else None,
-            "ote": ote,
-            "depth": row["depth"],
-            "anchor_id": row["anchor_id"],
-            "status": row["status"],
-        }
-        rows.append(out)
-        for p in ledger.periods:
-            period_rows["seller_id"].append(seller)
-            period_rows["period_start"].append(p.start)
-            period_rows["period_end"].append(p.end)
-            period_rows["quota"].append(p.quota)
+        carriers.append(inputs)
+        figured.append(figures)
     for seller, line, level in unknown_levels:
         problems.append(error("sellers.csv", line, "seniority", f"seniority level {level!r} of "
                               f"seller {seller} is not in [seniority] factors; add it there or "
                               "correct the level", "unknown-seniority"))
-    quotas = pl.DataFrame(rows, schema=QUOTAS_SCHEMA, orient="row") if rows else pl.DataFrame(
-        schema=QUOTAS_SCHEMA)
-    periods = pl.DataFrame(period_rows, schema=PERIODS_SCHEMA)
-    return QuotasResult(quotas, periods, ledgers, problems, inputs_by_seller)
+    columns = quota_columns(carriers, figured, frame.get_column("ote").to_list())
+    for name in ("depth", "anchor_id", "status"):
+        columns[name] = frame.get_column(name).to_list()
+    quotas = pl.DataFrame(columns, schema=QUOTAS_SCHEMA)
+    sellers = columns["seller_id"]
+    count = len(rules.periods)
+    periods = pl.DataFrame({
+        "seller_id": [seller for seller in sellers for _ in range(count)],
+        "period_start": [start for start, _ in rules.periods] * len(sellers),
+        "period_end": [end for _, end in rules.periods] * len(sellers),
+        "quota": [q for f in figured for q in f.period_quotas],
+    }, schema=PERIODS_SCHEMA)
+    return QuotasResult(quotas, periods, LazyLedgers(inputs_by_seller, rules), problems,
+                        inputs_by_seller)
 
 
-def _books(account_targets: pl.DataFrame) -> pl.DataFrame:
-    """territory_id, book_target (cents), accounts (count) per leaf."""
-    return account_targets.group_by("territory_id").agg(
-        pl.col("target").fill_null(0).sum().cast(pl.Int64).alias("book_target"),
-        pl.len().cast(pl.Int64).alias("accounts"),
+def quota_columns(
+    inputs: Sequence[CarrierInputs], figures: Sequence[Figures], ote: Sequence[int | None]
+) -> dict[str, list[Any]]:
+    """The :data:`QUOTAS_SCHEMA` columns that carriers' inputs, figures and OTE (cents) decide —
+    all but depth, anchor_id and status —, one value per carrier, as :func:`ledger_row` gives them
+    (ratios ``float``; ramp_factor and quota_to_ote ``None`` when their divisor is 0 or empty)."""
+    return {
+        "seller_id": [i.seller_id for i in inputs],
+        "territory_id": [i.territory_id for i in inputs],
+        "book_target": [i.book_target for i in inputs],
+        "base_quota": [f.base_quota for f in figures],
+        "seniority_factor": [float(i.seniority_factor) for i in inputs],
+        "strategic_factor": [float(i.strategic_factor) for i in inputs],
+        "manual_adjustment": [f.manual_adjustment for f in figures],
+        "full_year_quota": [f.full_year_quota for f in figures],
+        "ramp_factor": [f.final_quota / f.full_year_quota if f.full_year_quota != 0 else None
+                        for f in figures],
+        "final_quota": [f.final_quota for f in figures],
+        "quota_to_ote": [f.final_quota / o if o else None for f, o in zip(figures, ote,
+                                                                             strict=True)],
+        "ote": list(ote),
+    }
+
+
+def _books_and_strategic(
+    account_targets: pl.DataFrame, rules: Sequence[StrategicFocusRule]
+) -> tuple[pl.DataFrame, dict[str, tuple[Fraction, str]]]:
+    """One grouping of the accounts by leaf (and by the combination of rules they match): the
+    books — territory_id, book_target (cents), accounts (count) per leaf — and
+    :func:`_strategic`'s factors."""
+    masks = [_rule_mask(rule, account_targets.columns) for rule in rules]
+    chunks = [masks[i:i + RULE_BITS] for i in range(0, len(masks), RULE_BITS)]
+    codes = [
+        pl.sum_horizontal([m.cast(pl.Int64) * (1 << bit) for bit, m in enumerate(chunk)])
+        .alias(f"_c{k}")
+        for k, chunk in enumerate(chunks)
+    ]
+    names = [f"_c{k}" for k in range(len(chunks))]
+    grouped = (
+        account_targets.lazy()
+        .select("territory_id", pl.col("target").fill_null(0).cast(pl.Int64), *codes)
+        .group_by("territory_id", *names)
+        .agg(pl.col("target").sum().alias("_sum"), pl.len().alias("_n"))
+        .collect()
     )
+    books = grouped.group_by("territory_id").agg(
+        pl.col("_sum").sum().cast(pl.Int64).alias("book_target"),
+        pl.col("_n").sum().cast(pl.Int64).alias("accounts"),
+    )
+    if not rules:
+        return books, {}
+    matched = (
+        grouped.filter(pl.any_horizontal([pl.col(n) > 0 for n in names]))
+        .sort("territory_id", *names)
+        .select("territory_id", *names, "_sum", "_n")
+    )
+    totals = dict(books.select("territory_id", "book_target").iter_rows())
+    return books, _strategic(matched, rules, totals)
 
 
 def _rule_mask(rule: StrategicFocusRule, columns: Iterable[str]) -> pl.Expr:
@@ -476,33 +275,15 @@ RULE_BITS = 62
 
 
 def _strategic(
-    account_targets: pl.DataFrame, rules: Sequence[StrategicFocusRule], books: Mapping[str, int]
+    matched: pl.DataFrame, rules: Sequence[StrategicFocusRule], books: Mapping[str, int]
 ) -> dict[str, tuple[Fraction, str]]:
     """Per leaf with a matched account and a book above 0: (strategic factor, reason).
 
-    Σ(target × Π matching factors) = book + Σ over matched accounts of target × (Π factors − 1).
-    Matched accounts are summed per leaf and per combination of rules (a bit mask, columnar), so the
-    exact arithmetic runs once per combination present in a leaf, never per account.
+    ``matched``: territory_id, the rule bit masks, _sum (Σ target, cents) and _n (accounts) per
+    leaf and combination of matched rules. Σ(target × Π matching factors) = book + Σ over matched
+    accounts of target × (Π factors − 1), so the exact arithmetic runs once per combination
+    present in a leaf, never per account.
     """
-    if not rules:
-        return {}
-    masks = [_rule_mask(rule, account_targets.columns) for rule in rules]
-    chunks = [masks[i:i + RULE_BITS] for i in range(0, len(masks), RULE_BITS)]
-    codes = [
-        pl.sum_horizontal([m.cast(pl.Int64) * (1 << bit) for bit, m in enumerate(chunk)])
-        .alias(f"_c{k}")
-        for k, chunk in enumerate(chunks)
-    ]
-    names = [f"_c{k}" for k in range(len(chunks))]
-    matched = (
-        account_targets.lazy()
-        .select("territory_id", pl.col("target").fill_null(0).cast(pl.Int64), *codes)
-        .filter(pl.any_horizontal([pl.col(n) > 0 for n in names]))
-        .group_by("territory_id", *names)
-        .agg(pl.col("target").sum().alias("_sum"), pl.len().alias("_n"))
-        .sort("territory_id", *names)
-        .collect()
-    )
     products: dict[tuple[int, ...], tuple[Fraction, tuple[int, ...]]] = {}
 
     def product_of(code: tuple[int, ...]) -> tuple[Fraction, tuple[int, ...]]:
@@ -515,27 +296,37 @@ def _strategic(
             products[code] = (factor, hit)
         return products[code]
 
-    extra: dict[str, Fraction] = {}
+    # Each combination's lift (Π factors − 1) as an integer over one common scale, so the sums per
+    # leaf are integers: Σ target × lift ÷ scale.
+    codes = [c for c in matched.columns if c.startswith("_c")]
+    for combination in matched.select(codes).unique().iter_rows():
+        product_of(tuple(combination))
+    scale = math.lcm(*(factor.denominator for factor, _ in products.values()))
+    lifts = {code: int((factor - 1) * scale) for code, (factor, _) in products.items()}
+    extra: dict[str, int] = {}
     counts: dict[str, int] = {}
     used: dict[str, set[int]] = {}
-    for territory, *code, total, n in matched.iter_rows():
-        factor, hit = product_of(tuple(code))
-        extra[territory] = extra.get(territory, ZERO) + total * (factor - 1)
+    for territory, *bits, total, n in matched.iter_rows():
+        key = tuple(bits)
+        extra[territory] = extra.get(territory, 0) + total * lifts[key]
         counts[territory] = counts.get(territory, 0) + n
-        used.setdefault(territory, set()).update(hit)
+        used.setdefault(territory, set()).update(products[key][1])
+    named: dict[tuple[int, ...], str] = {}
     out: dict[str, tuple[Fraction, str]] = {}
     for territory, more in extra.items():
         book = books.get(territory, 0)
         if book <= 0:
             continue
-        named = "; ".join(
-            f"{rules[i].reason or 'rule ' + str(i + 1)} ×{rules[i].factor}"
-            for i in sorted(used[territory])
-        )
-        out[territory] = ((book + more) / book,
-                          f"{counts[territory]} account(s) in the book match ({named}): "
-                          f"Σ target × factor = {format_cents_grouped(_round(book + more))} "
-                          f"over a book of {format_cents_grouped(book)}")
+        hit = tuple(sorted(used[territory]))
+        if hit not in named:
+            named[hit] = "; ".join(
+                f"{rules[i].reason or 'rule ' + str(i + 1)} ×{rules[i].factor}" for i in hit
+            )
+        weighted = book * scale + more
+        out[territory] = (Fraction(weighted, book * scale),
+                          f"{counts[territory]} account(s) in the book match ({named[hit]}): "
+                          f"Σ target × factor = {format_cents_grouped(_round_ratio(weighted, scale))}"
+                          f" over a book of {format_cents_grouped(book)}")
     return out
 
 
@@ -729,98 +520,23 @@ def _seniority(
     return factors[level], f"level {level!r}: factor {factors[level]}"
 
 
-def _manual_lines(adjustments: pl.DataFrame) -> dict[str, tuple[ManualLine, ...]]:
-    """adjustments.csv by seller, in file order; the text rate parsed to ``Decimal``."""
-    out: dict[str, list[ManualLine]] = {}
-    columns = ["seller_id", "line", "amount", "rate", "reason", "author"]
-    present = [c for c in columns if c in adjustments.columns]
-    for row in adjustments.select(present).sort("line", nulls_last=True).iter_rows(named=True):
-        rate = _rate(row.get("rate"))
-        amount = row.get("amount")
-        reason = str(row.get("reason") or "")
-        line = row.get("line")
-        author = row.get("author")
-        if rate is not None:
-            out.setdefault(str(row["seller_id"]), []).append(
-                ManualLine(line, rate, None, reason, author))
-        if amount is not None:
-            out.setdefault(str(row["seller_id"]), []).append(
-                ManualLine(line, None, int(amount), reason, author))
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _rate(text: object) -> Decimal | None:
-    if text is None or not str(text).strip():
-        return None
-    try:
-        return Decimal(str(text).strip())
-    except InvalidOperation:
-        return None
-
-
-def _ramp(
-    row: Mapping[str, Any],
-    settings: Settings,
-    cache: dict[tuple[Any, ...], tuple[tuple[Fraction, ...], str]],
-    problems: list[Problem],
-) -> tuple[tuple[Fraction, ...], str]:
-    """The 12 monthly factors of a carrier and why."""
-    ramp = settings.ramp
-    name = row["ramp_profile"] or ramp.default_profile
-    if name is not None and name not in ramp.profiles:
-        problems.append(error("sellers.csv", row["line"], "ramp_profile", f"ramp profile {name!r} "
-                              f"of seller {row['seller_id']} is not in [ramp] profiles; add it "
-                              "there or correct the name", "unknown-profile"))
-        name = None
-    profile = tuple(Fraction(f) for f in ramp.profiles[name]) if name is not None else None
-    hire, end, status = row["hire_date"], row["end_date"], row["status"]
-    if status == "tbh" and hire is None:
-        problems.append(warning("sellers.csv", row["line"], "hire_date", f"vacant seat "
-                                f"{row['seller_id']} has no planned start (hire_date); it carries "
-                                "quota for the whole year", "tbh-no-start"))
-    if ramp.cutoff == "prorate":
-        key: tuple[Any, ...] = (hire, end, name)
-    else:
-        # Only the months matter: the first ramp month and the end month.
-        first = first_ramp_month(hire, ramp.cutoff)[0] if hire is not None else None
-        key = (first, end.replace(day=1) if end is not None else None, name)
-    if key not in cache:
-        months = monthly_factors(year_start=settings.plan.fiscal_year_start, hire_date=hire,
-                                 end_date=end, profile=profile, cutoff=ramp.cutoff)
-        cache[key] = (months, "monthly factors " + " ".join(_short(f) for f in months))
-    months, shown = cache[key]
-    parts: list[str] = []
-    if hire is None:
-        parts.append("no hire date: fully ramped")
-    else:
-        started = "planned start" if status == "tbh" else "hired"
-        parts.append(f"{started} {hire.isoformat()}, cut-off {ramp.cutoff}")
-        parts.append(f"profile {name!r} [{', '.join(str(f) for f in ramp.profiles[name])}]"
-                     if name is not None else "no ramp profile: 0 before the start, then 1")
-    if end is not None:
-        parts.append(f"ends {end.isoformat()}: later months count 0")
-    parts.append(shown)
-    return months, "; ".join(parts)
-
-
-def _short(value: Fraction) -> str:
-    """A factor for people: exact when short (0, 1, 0.25), else 4 decimals."""
-    if value.denominator in (1, 2, 4, 5, 8, 10, 20, 25, 50, 100):
-        return f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
-    return f"{float(value):.4f}"
-
-
 __all__ = [
+    "PERIODS_SCHEMA",
+    "QUOTAS_SCHEMA",
     "CarrierInputs",
+    "Figures",
+    "LazyLedgers",
     "LedgerLine",
     "ManualLine",
     "PeriodLine",
     "QuotaLedger",
     "QuotaRules",
     "QuotasResult",
+    "carrier_figures",
     "carrier_ledger",
     "compute_quotas",
     "ledger_row",
+    "quota_columns",
     "quota_rules",
     "round_together",
 ]

@@ -21,9 +21,15 @@ Pure and exact (``Fraction``). Conventions, pinned by tests:
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from quotaplan.problems import Problem, error, warning
+from quotaplan.settings import Settings
 
 MONTHS_PER_YEAR = 12
 MONTHS_PER_QUARTER = 3
@@ -31,17 +37,21 @@ ONE = Fraction(1)
 ZERO = Fraction(0)
 
 
+@lru_cache(maxsize=4096)
+def _days_in(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months`` calendar months, its day clamped to the target month's length."""
     index = day.year * 12 + day.month - 1 + months
     year, month0 = divmod(index, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(day.day, last))
+    return date(year, month0 + 1, min(day.day, _days_in(year, month0 + 1)))
 
 
 def month_length(day: date) -> int:
     """Number of days (28–31) in the calendar month of ``day``."""
-    return calendar.monthrange(day.year, day.month)[1]
+    return _days_in(day.year, day.month)
 
 
 def _month_index(day: date) -> int:
@@ -180,7 +190,102 @@ def period_factors(months: Sequence[Fraction], period: str) -> tuple[Fraction, .
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# One seller of a plan
+
+
+class RampCache:
+    """What carriers share: ramp results by (hire, end, profile, vacant), monthly factors by the
+    months that decide them (so carriers with equal factors share one tuple), profiles by name."""
+
+    def __init__(self) -> None:
+        self.results: dict[tuple[Any, ...], tuple[tuple[Fraction, ...], str]] = {}
+        self.months: dict[tuple[Any, ...], tuple[tuple[Fraction, ...], str]] = {}
+        self.shared: dict[tuple[Fraction, ...], tuple[Fraction, ...]] = {}
+        self.profiles: dict[str | None, str] = {}
+
+
+def seller_ramp(
+    row: Mapping[str, Any], settings: Settings, cache: RampCache, problems: list[Problem]
+) -> tuple[tuple[Fraction, ...], str]:
+    """A seller's 12 monthly ramp factors (:func:`monthly_factors`) and why, in words.
+
+    ``row``: the seller's sellers.csv fields (seller_id, line, hire_date, end_date, status,
+    ramp_profile). An unknown profile is an error and a vacant seat without a planned start a
+    warning, added to ``problems``. ``cache`` is shared by the sellers of one plan: equal inputs
+    give the same (identical) tuple of factors.
+    """
+    ramp = settings.ramp
+    name = row["ramp_profile"] or ramp.default_profile
+    if name is not None and name not in ramp.profiles:
+        problems.append(error("sellers.csv", row["line"], "ramp_profile", f"ramp profile {name!r} "
+                              f"of seller {row['seller_id']} is not in [ramp] profiles; add it "
+                              "there or correct the name", "unknown-profile"))
+        name = None
+    hire, end, status = row["hire_date"], row["end_date"], row["status"]
+    if status == "tbh" and hire is None:
+        problems.append(warning("sellers.csv", row["line"], "hire_date", f"vacant seat "
+                                f"{row['seller_id']} has no planned start (hire_date); it carries "
+                                "quota for the whole year", "tbh-no-start"))
+    key = (hire, end, name, status == "tbh")
+    hit = cache.results.get(key)
+    if hit is None:
+        hit = cache.results[key] = _ramp_of(hire, end, name, status == "tbh", settings, cache)
+    return hit
+
+
+def _ramp_of(
+    hire: date | None, end: date | None, name: str | None, vacant: bool, settings: Settings,
+    cache: RampCache,
+) -> tuple[tuple[Fraction, ...], str]:
+    ramp = settings.ramp
+    if ramp.cutoff == "prorate":
+        key: tuple[Any, ...] = (hire, end, name)
+    else:
+        # Only the months matter: the first ramp month and the end month. A seller whose profile
+        # ended before the year is fully ramped, as one without a hire date.
+        first = first_ramp_month(hire, ramp.cutoff)[0] if hire is not None else None
+        length = len(ramp.profiles[name]) if name is not None else 0
+        start = settings.plan.fiscal_year_start
+        if first is not None and (first.year - start.year) * 12 + first.month - start.month \
+                + length <= 0:
+            first, name_key = None, None
+        else:
+            name_key = name
+        key = (first, end.replace(day=1) if end is not None else None, name_key)
+    if key not in cache.months:
+        profile = tuple(Fraction(f) for f in ramp.profiles[name]) if name is not None else None
+        months = monthly_factors(year_start=settings.plan.fiscal_year_start, hire_date=hire,
+                                 end_date=end, profile=profile, cutoff=ramp.cutoff)
+        months = cache.shared.setdefault(months, months)  # equal factors: one tuple
+        cache.months[key] = (months, "monthly factors " + " ".join(_short(f) for f in months))
+    months, shown = cache.months[key]
+    parts: list[str] = []
+    if hire is None:
+        parts.append("no hire date: fully ramped")
+    else:
+        started = "planned start" if vacant else "hired"
+        parts.append(f"{started} {hire.isoformat()}, cut-off {ramp.cutoff}")
+        if name not in cache.profiles:
+            cache.profiles[name] = (
+                f"profile {name!r} [{', '.join(str(f) for f in ramp.profiles[name])}]"
+                if name is not None else "no ramp profile: 0 before the start, then 1")
+        parts.append(cache.profiles[name])
+    if end is not None:
+        parts.append(f"ends {end.isoformat()}: later months count 0")
+    parts.append(shown)
+    return months, "; ".join(parts)
+
+
+def _short(value: Fraction) -> str:
+    """A factor for people: exact when short (0, 1, 0.25), else 4 decimals."""
+    if value.denominator in (1, 2, 4, 5, 8, 10, 20, 25, 50, 100):
+        return f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
+    return f"{float(value):.4f}"
+
+
 __all__ = [
+    "RampCache",
     "add_months",
     "first_ramp_month",
     "month_length",
@@ -189,4 +294,5 @@ __all__ = [
     "period_months",
     "plan_months",
     "plan_periods",
+    "seller_ramp",
 ]
