@@ -8,6 +8,7 @@ from collections.abc import Callable
 import polars as pl
 import pytest
 
+from quotaplan.build import build
 from quotaplan.planfolder import checks
 from quotaplan.planfolder.checks import REGISTRY, Tables, run_checks
 from quotaplan.planfolder.csvfile import MAX_LISTED
@@ -351,6 +352,21 @@ def test_bottom_up_inputs_above_a_number_are_a_warning(problems_of: Problems) ->
     found = problems_of(plan(accounts_csv=accounts, topdown_csv="territory_id,amount\nEAST,500"))
     assert [where(p) for p in found] == [("topdown.csv", 2, "amount", "warning")]
     assert "550.00" in found[0].message
+
+
+def test_a_number_below_its_inputs_is_reported_once_by_read_and_build() -> None:
+    # What `quotaplan validate` lists: the reading problems, then the computation's. EAST is
+    # numbered 500 with inputs 300 + 250 = 550: one warning, from reading, not a second one from
+    # computing the targets.
+    accounts = ACCOUNTS.replace("A,500,,", "A,500,300,").replace("B,300,,", "B,300,250,")
+    files = {name: text.strip().encode() for name, text in plan(
+        accounts_csv=accounts, topdown_csv="territory_id,amount\nEAST,500").items()}
+    loaded, problems = read_plan_files(files)
+    assert loaded is not None
+    everything = problems + build(loaded).problems
+    about_east = [p for p in everything if "EAST" in p.message or p.file == "topdown.csv"]
+    assert [(p.code, *where(p)) for p in about_east] == [
+        ("bottom-up-above", "topdown.csv", 2, "amount", "warning")]
 
 
 def test_deeper_numbers_count_against_the_number_above(problems_of: Problems) -> None:

@@ -314,3 +314,19 @@ def test_ties_are_broken_by_account_id_as_text() -> None:
     assert got["b10"] == pytest.approx(0.4)
     assert got["b9"] == pytest.approx(0.8)
     assert classed["abc_class"].to_list() == ["A", "B", "A"]
+
+
+@pytest.mark.parametrize("scale", [1, 5 * 10**16])
+def test_book_order_is_the_same_when_the_sort_key_needs_more_than_64_bits(scale: int) -> None:
+    # At scale 5·10^16 a target is 2·10^18 cents (61 bits): with the id rank the packed sort key
+    # no longer fits in Int64 and the Int128 key is used; the order and figures must not change.
+    frame = targets([("b9", "T1", 40 * scale), ("x", "T1", 20 * scale), ("b10", "T1", 40 * scale),
+                     ("c1", "T2", 7 * scale)])
+    books, classed = concentration(frame)
+    assert classed["account_id"].to_list() == ["b9", "x", "b10", "c1"]
+    assert classed["abc_class"].to_list() == ["A", "B", "A", "A"]
+    assert classed["cumulative_share"].to_list() == pytest.approx([0.8, 1.0, 0.4, 1.0])
+    assert books["territory_id"].to_list() == ["T1", "T2"]
+    assert books["book_target"].to_list() == [100 * scale, 7 * scale]
+    assert books["accounts_for_80pct"].to_list() == [2, 1]
+    assert books["median_target_x2"].to_list() == [80 * scale, 14 * scale]

@@ -7,7 +7,8 @@ Conventions (SPEC, "Account targets"), all amounts ``Int64`` cents:
   nearest numbered ancestor-or-self). Its remainder is ``R = number − Σ their bottom-up inputs −
   Σ numbers of the numbered nodes whose nearest numbered strict ancestor is N``. ``R`` is split over
   those of the accounts with no bottom-up input (an empty cell; ``0`` means "no potential" and is
-  kept). ``R < 0`` is a warning naming N, and the accounts that would share it get 0.
+  kept). When ``R < 0`` the accounts that would share it get 0; the warning naming N is given
+  when the plan is read (:mod:`quotaplan.planfolder.checks`, ``bottom-up-above-number``).
 - Every split is largest remainder on cents, ties by ascending id compared as text
   (:func:`quotaplan.money.split_frame`), so the parts sum exactly to the amount split. An amount
   computed from a rate is rounded once, half away from zero, in integer arithmetic (Int128).
@@ -97,15 +98,28 @@ def compute_targets(plan: Plan, hierarchy: Hierarchy) -> TargetsResult:
     ts = plan.settings.targets
     start = plan.settings.plan.fiscal_year_start
     problems: list[Problem] = []
+    # Only the columns used: an extra column of accounts.csv cannot collide with a working one.
+    wanted = ["line", "account_id", "territory_id", "segment", "industry", "grade",
+              "bottom_up_target", ts.weight, ts.bucket_by or ""]
+    used = [c for c in dict.fromkeys(wanted) if c in plan.accounts.columns]
+    active = plan.accounts.filter(pl.col("status") == "active").select(used)
+    # ``_order`` is the rank of the id as text, the tie-break of every split. The text sort is
+    # skipped when the file is already in that order (a check of one pass).
+    if not active.get_column("account_id").is_sorted():
+        active = active.sort("account_id")
+    # Every join below keeps the left order, so the frame stays in ``_order`` throughout.
     acc = (
-        plan.accounts.filter(pl.col("status") == "active")
-        .join(hierarchy.nodes.select("territory_id", "anchor_id"), on="territory_id", how="left")
-        .join(_history(plan.bookings, start, ts), on="account_id", how="left")
+        active.lazy()
+        .with_row_index("_order")
+        .join(_anchors(hierarchy).lazy(), on="territory_id", how="left", maintain_order="left")
+        .join(_history(plan.bookings, start, ts), on="account_id", how="left",
+              maintain_order="left")
         .with_columns(pl.col("^(_base|_y1|_y2)$").fill_null(0))
         .with_columns(
             pl.col("bottom_up_target").is_not_null().alias("bottom_up"),
             pl.max_horizontal("_base", pl.lit(0)).alias("_b"),
         )
+        .collect()
     )
     uses_weight = ts.method in ("weighted", "blend") or (
         ts.method == "bucketed" and ts.within_bucket == "weighted"
@@ -132,7 +146,7 @@ def compute_targets(plan: Plan, hierarchy: Hierarchy) -> TargetsResult:
     )
     accounts = (
         acc.with_columns(calculated.alias("calculated_target"))
-        .join(overrides, on="account_id", how="left")
+        .join(overrides, on="account_id", how="left", maintain_order="left")
         .select(
             "account_id", "territory_id", "segment", "industry", "grade", "anchor_id",
             pl.lit(ts.method, dtype=pl.String).alias("method"),
@@ -141,16 +155,32 @@ def compute_targets(plan: Plan, hierarchy: Hierarchy) -> TargetsResult:
             pl.coalesce("_override", "calculated_target").alias("target"),
             "override_reason",
             "bottom_up",
+            "_order",
         )
-        .sort("account_id")
     )
-    return TargetsResult(accounts=accounts, problems=problems)
+    if not accounts.get_column("_order").is_sorted():  # a safeguard; every step keeps the order
+        accounts = accounts.sort("_order")
+    return TargetsResult(accounts=accounts.drop("_order"), problems=problems)
+
+
+def _anchors(hierarchy: Hierarchy) -> pl.DataFrame:
+    """Per territory: anchor_id and ``_node``, the anchor's row among the numbered nodes sorted by
+    territory_id (an integer key, cheaper to group and join on than text; null without anchor)."""
+    numbered = (
+        hierarchy.nodes.filter(pl.col("topdown").is_not_null())
+        .select(pl.col("territory_id").alias("anchor_id"))
+        .sort("anchor_id")
+        .with_row_index("_node")
+    )
+    return hierarchy.nodes.select("territory_id", "anchor_id").join(
+        numbered, on="anchor_id", how="left", maintain_order="left"
+    )
 
 
 # --- history ----------------------------------------------------------------------------------
 
 
-def _history(bookings: pl.DataFrame, start: date, ts: TargetsSection) -> pl.DataFrame:
+def _history(bookings: pl.DataFrame, start: date, ts: TargetsSection) -> pl.LazyFrame:
     """Per account: ``_base`` (base window), ``_y2`` and ``_y1`` (the two 12-month windows)."""
     base_start, _ = base_window(start, ts.base_window_months)
     y2_start = months_before(start, TREND_MONTHS)
@@ -161,8 +191,9 @@ def _history(bookings: pl.DataFrame, start: date, ts: TargetsSection) -> pl.Data
     def within(lo: date, hi: date) -> pl.Expr:
         return pl.when((day >= lo) & (day < hi)).then(pl.col("amount")).otherwise(0)
 
-    sums = [within(base_start, start).alias("_base")]
+    sums = [pl.col("amount").alias("_base")]  # the filter below keeps the base window only
     if ts.trend:
+        sums = [within(base_start, start).alias("_base")]
         sums += [within(y2_start, start).alias("_y2"), within(y1_start, y2_start).alias("_y1")]
     names = [s.meta.output_name() for s in sums]
     return (
@@ -171,7 +202,6 @@ def _history(bookings: pl.DataFrame, start: date, ts: TargetsSection) -> pl.Data
         .select("account_id", *sums)
         .group_by("account_id")
         .agg(pl.col(names).sum())
-        .collect()
     )
 
 
@@ -214,7 +244,7 @@ def _growth_part(
         },
         schema={"segment": pl.String, "_snum": I128, "_sden": I128},
     )
-    acc = acc.join(by_segment, on="segment", how="left").with_columns(
+    acc = acc.join(by_segment, on="segment", how="left", maintain_order="left").with_columns(
         pl.col("_snum").fill_null(pl.lit(default.numerator, dtype=I128)),
         pl.col("_sden").fill_null(pl.lit(default.denominator, dtype=I128)),
     )
@@ -271,7 +301,8 @@ def _round_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
 
 
 def _remainders(hierarchy: Hierarchy, acc: pl.DataFrame) -> pl.DataFrame:
-    """One row per numbered node: territory_id, topdown, bottom_up_sum, deeper_sum, sharing, R."""
+    """One row per numbered node, sorted by territory_id (row i is ``_node`` i): _node,
+    territory_id, topdown, bottom_up_sum, deeper_sum, sharing, R (cents; sharing a count)."""
     nodes = hierarchy.nodes
     numbered = nodes.filter(pl.col("topdown").is_not_null()).select(
         "territory_id", "parent_id", "topdown"
@@ -287,29 +318,29 @@ def _remainders(hierarchy: Hierarchy, acc: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("topdown").sum().alias("deeper_sum"))
         .rename({"_outer": "territory_id"})
     )
-    anchored = acc.filter(pl.col("anchor_id").is_not_null())
-    inputs = (
-        anchored.filter(pl.col("bottom_up"))
-        .group_by("anchor_id")
-        .agg(pl.col("bottom_up_target").sum().alias("bottom_up_sum"))
-        .rename({"anchor_id": "territory_id"})
-    )
-    sharing = (
-        anchored.filter(~pl.col("bottom_up"))
-        .group_by("anchor_id")
-        .agg(pl.len().cast(pl.Int64).alias("sharing"))
-        .rename({"anchor_id": "territory_id"})
+    # One pass over the accounts, grouped by the integer ``_node``: Σ inputs (a sum skips the
+    # empty cells) and the count of accounts without one.
+    per_node = (
+        acc.lazy()
+        .filter(pl.col("_node").is_not_null())
+        .group_by("_node")
+        .agg(
+            pl.col("bottom_up_target").sum().alias("bottom_up_sum"),
+            (~pl.col("bottom_up")).sum().cast(pl.Int64).alias("sharing"),
+        )
     )
     return (
-        numbered.select("territory_id", "topdown")
-        .join(deeper, on="territory_id", how="left")
-        .join(inputs, on="territory_id", how="left")
-        .join(sharing, on="territory_id", how="left")
+        numbered.lazy()
+        .select("territory_id", "topdown")
+        .sort("territory_id")
+        .with_row_index("_node")
+        .join(deeper.lazy(), on="territory_id", how="left", maintain_order="left")
+        .join(per_node, on="_node", how="left", maintain_order="left")
         .with_columns(pl.col("deeper_sum", "bottom_up_sum", "sharing").fill_null(0))
         .with_columns(
             (pl.col("topdown") - pl.col("bottom_up_sum") - pl.col("deeper_sum")).alias("R")
         )
-        .sort("territory_id")
+        .collect()
     )
 
 
@@ -334,15 +365,8 @@ def _topdown_part(
     where = _Where(dict(zip(plan.topdown.get_column("territory_id").to_list(),
                             plan.topdown.get_column("line").to_list(), strict=True)))
     rem = _remainders(hierarchy, acc)
-    for row in rem.filter(pl.col("R") < 0).iter_rows(named=True):
-        problems.append(where.problem(
-            row["territory_id"],
-            f"territory {row['territory_id']}: its number {format_cents_grouped(row['topdown'])} is "
-            f"below the bottom-up inputs ({format_cents_grouped(row['bottom_up_sum'])}) and deeper "
-            f"numbers ({format_cents_grouped(row['deeper_sum'])}) beneath it, by "
-            f"{format_cents_grouped(-row['R'])}; its {row['sharing']} account(s) without bottom-up "
-            "input get 0", "warning", "topdown-short",
-        ))
+    # R < 0 is reported once, when the plan is read (the check ``bottom-up-above-number``, which
+    # names the node on its topdown.csv line); here those accounts just get 0.
     keep = Fraction(1) - Fraction(ts.blend_alpha) if ts.method == "blend" else Fraction(1)
     positive = pl.max_horizontal("R", pl.lit(0)).cast(I128)
     rem = rem.with_columns(
@@ -366,12 +390,13 @@ def _topdown_part(
     # Every account stays in the frame (no join back): those that do not share an R are put in
     # one null group with nothing to split, so they get 0.
     share = ~pl.col("bottom_up") & pl.col("anchor_id").is_not_null()
+    # Groups are keyed by an integer (the node's row in ``rem``): cheaper to hash than text.
     acc = acc.join(
-        rem.select(pl.col("territory_id").alias("anchor_id"), "_R"), on="anchor_id", how="left"
+        rem.select("_node", "_R"), on="_node", how="left", maintain_order="left"
     ).with_columns(
         share.alias("_share"),
         pl.when(share).then(pl.col("_R")).otherwise(0).alias("_R"),
-        pl.when(share).then(pl.col("anchor_id")).alias("_group"),
+        pl.when(share).then(pl.col("_node")).alias("_group"),
     )
     if ts.method == "bucketed":
         return _bucketed(acc, ts, where, problems)
@@ -379,37 +404,52 @@ def _topdown_part(
         acc = acc.with_columns(_w=pl.col("_share").cast(pl.Int64), _w_bad=pl.lit(False))
     else:
         acc = _with_weights(acc, ts, problems)
-    return _split(acc, "_group", "_R", where, problems, lambda row: "")
+    return _split(acc, "_R", where, problems)
 
 
 def _split(
-    frame: pl.DataFrame, group: str, amount: str, where: _Where, problems: list[Problem],
-    label: Callable[[dict[str, Any]], str],
+    frame: pl.DataFrame, amount: str, where: _Where, problems: list[Problem], bucket: bool = False
 ) -> pl.DataFrame:
-    """Split ``amount`` (constant per ``group``) by ``_w`` into ``_t`` over the ``_share`` rows
+    """Split ``amount`` (constant per ``_group``) by ``_w`` into ``_t`` over the ``_share`` rows
     (the others sit in a null group with amount 0). Σw = 0 with amount > 0 is an error naming the
-    node (``label`` adds e.g. the bucket), unless a weight there was already in error."""
+    node (and the bucket), unless a weight there was already in error."""
+    # The sharing rows, on the few columns read below (filtering the whole frame would copy its
+    # text columns).
+    label = "_bucket" if bucket else "anchor_id"
+    shared = frame.select(
+        list(dict.fromkeys(["_share", "_group", "anchor_id", label, amount, "_w", "_w_bad", "_order"]))
+    ).filter(pl.col("_share"))
     empty = (
-        frame.filter(pl.col("_share"))
-        .group_by(group)
+        shared.group_by("_group")
         .agg(
             pl.col("anchor_id").first(),
+            pl.col(label).first().alias("_label"),
             pl.col(amount).first(),
             pl.col("_w").sum().alias("_ws"),
             pl.len().alias("_n"),
             pl.col("_w_bad").any().alias("_bad"),
         )
         .filter((pl.col("_ws") == 0) & (pl.col(amount) > 0) & ~pl.col("_bad"))
-        .sort("anchor_id")
+        .sort("anchor_id", "_label")
     )
     for row in empty.iter_rows(named=True):
+        cell = f" (bucket {row['_label']})" if bucket else ""
         problems.append(where.problem(
             row["anchor_id"],
-            f"territory {row['anchor_id']}{label(row)}: {format_cents_grouped(row[amount])} is to be "
+            f"territory {row['anchor_id']}{cell}: {format_cents_grouped(row[amount])} is to be "
             f"split by weight, but the weights of its {row['_n']} account(s) sum to 0; give them "
             "weights or choose another [targets] weight", "error", "zero-weights",
         ))
-    return split_frame(frame, group=group, total=amount, weight="_w", id_col="account_id", out="_t")
+    # Only the sharing rows are split (the others get 0), on the few columns the split reads; the
+    # parts go back to the rows by ``_order`` (a row position: 0 … height − 1).
+    parts = split_frame(
+        shared.select("_group", amount, "_w", "_order"),
+        group="_group", total=amount, weight="_w", id_col="_order", out="_t",
+    )
+    placed = pl.repeat(0, frame.height, dtype=pl.Int64, eager=True).scatter(
+        parts.get_column("_order"), parts.get_column("_t")
+    )
+    return frame.with_columns(placed.gather(frame.get_column("_order")).alias("_t"))
 
 
 def _with_weights(frame: pl.DataFrame, ts: TargetsSection, problems: list[Problem]) -> pl.DataFrame:
@@ -479,7 +519,9 @@ def _bucketed(
         {"_bucket": names, "_bucket_share": [int(ts.buckets[n].scaleb(scale)) for n in names]},
         schema={"_bucket": pl.String, "_bucket_share": pl.Int64},
     )
-    acc = acc.with_columns(pl.col(column).alias("_bucket")).join(shares, on="_bucket", how="left")
+    acc = acc.with_columns(pl.col(column).alias("_bucket")).join(
+        shares, on="_bucket", how="left", maintain_order="left"
+    )
     unshared = (
         acc.filter(pl.col("_share") & pl.col("_bucket_share").is_null())
         .group_by("_bucket")
@@ -531,19 +573,22 @@ def _bucketed(
         ))
     amounts = split_frame(present, group="anchor_id", total="_R", weight="_bucket_share",
                           id_col="_bucket", out="_bucket_R")
-    acc = acc.join(amounts.select("anchor_id", "_bucket", "_bucket_R"),
-                   on=["anchor_id", "_bucket"], how="left")
+    acc = acc.join(
+        amounts.with_row_index("_cell").select("anchor_id", "_bucket", "_bucket_R", "_cell"),
+        on=["anchor_id", "_bucket"],
+        how="left",
+        maintain_order="left",
+    )
     share = pl.col("_share")
     acc = acc.with_columns(
         pl.when(share).then(pl.col("_bucket_R")).otherwise(0).alias("_bucket_R"),
-        pl.when(share).then(pl.struct("anchor_id", "_bucket")).alias("_group"),
+        pl.when(share).then(pl.col("_cell")).alias("_group"),
     )
     if ts.within_bucket == "weighted":
         acc = _with_weights(acc, ts, problems)
     else:
         acc = acc.with_columns(_w=share.cast(pl.Int64), _w_bad=pl.lit(False))
-    return _split(acc, "_group", "_bucket_R", where, problems,
-                  lambda row: f" (bucket {row['_group']['_bucket']})")
+    return _split(acc, "_bucket_R", where, problems, bucket=True)
 
 
 def _decimals(value: Decimal) -> int:

@@ -252,11 +252,19 @@ def _unknown(
     known_file: str,
     noun: str,
 ) -> list[Problem]:
-    """Rows of ``frame`` whose ``column`` names no row of ``known`` (anti-join)."""
+    """Rows of ``frame`` whose ``column`` names no row of ``known`` (anti-join).
+
+    Only the line and the id travel through the anti-join: on 10 million bookings the probe of
+    each id is the whole cost, so no other column is carried along.
+    """
     if frame is None or known is None or column not in frame.columns:
         return []
     keys = known.select(pl.col(known_column).alias(column))
-    rows = frame.filter(pl.col(column).is_not_null()).join(keys, on=column, how="anti")
+    rows = (
+        frame.select("line", column)
+        .filter(pl.col(column).is_not_null())
+        .join(keys, on=column, how="anti")
+    )
     return _each(file, rows, column,
                  lambda r: f"{noun} {_q(r[column])} is not in {known_file}; add it there or "
                  "correct the id", "unknown-reference")
