@@ -112,8 +112,9 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
         end -= 1  # trailing line ends, without copying a large file
     if not end or (data[:1].isspace() and data[:end].isspace()):
         return [], None, [error(file, 1, None, "the file is empty; it needs a header row", "empty")]
-    if b'"' not in data and not _lone_cr(data):
-        fast = _split_fast(file, data, end)
+    if not _lone_cr(data):
+        quoted = b'"' in data
+        fast = _split_quoted_fast(file, data, end) if quoted else _split_fast(file, data, end)
         if fast is not None:
             return fast
     too_long = check_line_lengths(file, data)
@@ -180,12 +181,21 @@ def _split_fast(
                                 quote_char=None, new_columns=names, truncate_ragged_lines=False)
         except pl.exceptions.PolarsError:
             return _ragged_lines(file, body, header)
+    return _one_row_a_line(file, body, first_line, header, frame)
+
+
+def _one_row_a_line(
+    file: str, body: bytes, first_line: str, header: list[str], frame: pl.DataFrame
+) -> tuple[list[str], pl.DataFrame | None, list[Problem]]:
+    """Name the cells of a file whose rows are its lines (row i on line i + 2); a line over 1 MiB
+    is an error (a cell's length bounds its line's)."""
+    names = frame.columns
     if b"\r" in body:
         frame = frame.with_columns(pl.col(names[-1]).str.strip_chars_end("\r"))
     if len(body) > MAX_LINE_BYTES and frame.height:
         lengths = pl.sum_horizontal(pl.col(n).str.len_bytes().fill_null(0) for n in names)
         longest = frame.select(lengths.arg_max().alias("at"), lengths.max().alias("bytes")).row(0)
-        if len(first_line) > MAX_LINE_BYTES or longest[1] + width - 1 > MAX_LINE_BYTES:
+        if len(first_line) > MAX_LINE_BYTES or longest[1] + len(names) - 1 > MAX_LINE_BYTES:
             line = 1 if len(first_line) > MAX_LINE_BYTES else int(longest[0]) + 2
             return header, None, [error(file, line, None, f"line {line} is longer than 1 MiB; this "
                                         "is not a plan file (or a cell holds a whole document)",
@@ -208,6 +218,47 @@ def _ragged_lines(
     bad = np.flatnonzero(counts[1:] != width)
     lines = [int(i) + 2 for i in bad]
     return header, None, _ragged(file, lines, [int(counts[i + 1]) for i in bad], width, len(lines))
+
+
+def _split_quoted_fast(
+    file: str, data: bytes, end: int
+) -> tuple[list[str], pl.DataFrame | None, list[Problem]] | None:
+    """A quoted file whose records are its lines (no line break inside a cell), read by Polars.
+
+    Each row's line is then its index + 2. Every row has the header's width exactly when Polars
+    refused no row as too long and the commas outside cells — all commas less those the cells
+    hold — number ``(width - 1) × rows``. Anything else (a break inside a cell, an unclosed
+    quote, a ragged row, odd quoting) returns ``None``: the exact readers then decide and name
+    the line.
+    """
+    body = data if data[end:] in (b"\n", b"\r\n") else data[:end] + b"\n"
+    first = body[: body.index(b"\n")].decode("utf-8").rstrip("\r")
+    try:
+        header = _header(next(csv.reader([first], strict=True)))
+    except csv.Error:
+        return None
+    width = len(header)
+    rows = body.count(b"\n")
+    if _repeated(header) or rows <= 1 or body.find(b"\n\n") >= 0:
+        return None
+    names = [f"_c{i}" for i in range(width)]
+    try:
+        frame = pl.read_csv(body, has_header=False, skip_rows=1, infer_schema=False, quote_char='"',
+                            new_columns=names, truncate_ragged_lines=False)
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != rows - 1 or frame.width != width:
+        return None
+    inside = frame.select(
+        pl.sum_horizontal(pl.col(n).str.count_matches(",", literal=True).fill_null(0).sum()
+                          for n in names).alias("commas"),
+        pl.any_horizontal(pl.col(n).str.contains("\n", literal=True).fill_null(False).any()
+                          for n in names).alias("breaks"),
+    ).row(0, named=True)
+    header_commas = first.count(",") - (width - 1)
+    if inside["breaks"] or body.count(b",") - inside["commas"] - header_commas != (width - 1) * rows:
+        return None
+    return _one_row_a_line(file, body, first, header, frame)
 
 
 def _split_quoted(
