@@ -436,21 +436,26 @@ def convert(
             default = col.values[0] if col.kind == "enum" else None
             values.append(pl.lit(default, dtype=_dtype(col)).alias(col.name))
     quick = {c.name: _quick_column(c, may_pad) for c in present}
-    flags = [flag.fill_null(False).any().alias(name) for name, (_, flag) in quick.items()
-             if flag is not None]
-    odd = frame.select(flags).row(0, named=True) if flags and frame.height else {}
-    careful = [c for c in present if odd.get(c.name)]
+    flags = {f"__odd_{name}": flag.fill_null(False) for name, (_, flag) in quick.items()
+             if flag is not None}
+    staged = frame.lazy().select(
+        [pl.col("line"), *values, *[expr.alias(name) for name, (expr, _) in quick.items()],
+         *[pl.col(c) for c in extra], *[flag.alias(name) for name, flag in flags.items()]]
+    ).collect()
+    odd = staged.select(pl.col(list(flags)).any()).row(0, named=True) if flags and staged.height else {}
+    staged = staged.drop(list(flags))
+    careful = [c for c in present if odd.get(f"__odd_{c.name}")]
     issues: list[_Issue] = []
-    for col in present:
-        if col in careful:
-            expr, found = _convert_column(frame, col, may_pad)
-            issues.extend(found)
-        else:
-            expr = quick[col.name][0]
-        values.append(expr.alias(col.name))
+    redo: list[pl.Expr] = []
+    for col in careful:
+        expr, found = _convert_column(frame, col, may_pad)
+        issues.extend(found)
+        redo.append(expr.alias(col.name))
     marks = [issue.mask.fill_null(False).alias(f"__bad{i}") for i, issue in enumerate(issues)]
-    # Lazy, so that an expression shared by a value and its flag (a regex) runs once.
-    staged = frame.lazy().select([pl.col("line"), *values, *[pl.col(c) for c in extra], *marks]).collect()
+    if redo:
+        # Lazy, so that an expression shared by a value and its mark (a regex) runs once.
+        again = frame.lazy().select([*redo, *marks]).collect()
+        staged = staged.with_columns(again.get_columns())
     staged = staged.select(["line", *[c.name for c in schema.columns], *extra, *[
         f"__bad{i}" for i in range(len(issues))]])
     problems: list[Problem] = []
