@@ -9,7 +9,7 @@ import pytest
 
 from quotaplan.build import build
 from quotaplan.planfolder import checks
-from quotaplan.planfolder.checks import REGISTRY, Tables, run_checks
+from quotaplan.planfolder.checks import MAX_DEPTH, REGISTRY, Tables, run_checks
 from quotaplan.planfolder.csvfile import MAX_LISTED
 from quotaplan.planfolder.read import read_plan_files
 from quotaplan.problems import Problem
@@ -538,3 +538,18 @@ def test_many_roots_are_listed_up_to_the_cap() -> None:
     assert len(roots_found) == MAX_LISTED + 1
     assert roots_found[0].line == 3
     assert roots_found[-1].message == f"… and {9_999 - MAX_LISTED} more rows like this"
+
+
+def test_a_hierarchy_deeper_than_the_limit_is_refused_at_its_deepest_territory() -> None:
+    n = MAX_DEPTH + 2
+    rows = ["territory_id,parent_id", "T0,"] + [f"T{i},T{i - 1}" for i in range(1, n)]
+    _, problems = read_plan_files({"territories.csv": "\n".join(rows).encode()})
+    deep = only(problems, "depth")
+    assert [(p.file, p.line, p.column) for p in deep] == [("territories.csv", n + 1, "parent_id")]
+    assert f"{n - 1} levels below the root" in deep[0].message
+
+
+def test_a_hierarchy_at_the_limit_is_accepted() -> None:
+    rows = ["territory_id,parent_id", "T0,"] + [f"T{i},T{i - 1}" for i in range(1, MAX_DEPTH + 1)]
+    _, problems = read_plan_files({"territories.csv": "\n".join(rows).encode()})
+    assert only(problems, "depth") == []

@@ -38,6 +38,9 @@ ASSIGNED = INPUTS["assigned_quotas"].file
 
 #: Methods that split a top-down number and so need one at the root.
 SPLITTING_METHODS = frozenset({"even", "weighted", "bucketed", "blend"})
+#: Deepest hierarchy accepted (root = depth 0). Real ones have a handful of levels; the roll-ups
+#: hold a row per (node, ancestor), so an absurdly deep chain would exhaust memory.
+MAX_DEPTH = 64
 #: Largest integer part of a weight cell (weights are stored as millionths in Int64).
 MAX_WEIGHT_DIGITS = 12
 
@@ -63,6 +66,27 @@ class Structure:
     @property
     def root(self) -> str | None:
         return self.roots[0] if len(self.roots) == 1 else None
+
+    def deepest(self) -> tuple[str, int] | None:
+        """The deepest node and its depth (root = 0), in linear time; ``None`` with a cycle."""
+        if self.cycles:
+            return None
+        parent = dict(zip(self.nodes["territory_id"].to_list(), self.nodes["parent_id"].to_list(),
+                          strict=True))
+        depth: dict[str, int] = {}
+        best: tuple[str, int] | None = None
+        for start in parent:
+            path: list[str] = []
+            node: str | None = start
+            while node is not None and node in parent and node not in depth:
+                path.append(node)
+                node = parent[node]
+            known = depth[node] if node is not None and node in depth else -1
+            for offset, item in enumerate(reversed(path), start=1):
+                depth[item] = known + offset
+            if best is None or depth[start] > best[1]:
+                best = (start, depth[start])
+        return best
 
     def anchors(self, numbered: set[str]) -> dict[str, str | None]:
         """Each node → its nearest numbered ancestor-or-self (``None`` when there is none).
@@ -324,6 +348,21 @@ def roots(t: Tables) -> list[Problem]:
                  lambda r: f"territory {_q(r['territory_id'])} has no parent_id, but "
                  f"{_q(first)} on line {first_line} is already the root; a plan has one root — "
                  "give this territory a parent", "roots")
+
+
+@check("depth")
+def hierarchy_depth(t: Tables) -> list[Problem]:
+    """A hierarchy deeper than :data:`MAX_DEPTH` levels (named at its deepest territory)."""
+    found = t.structure
+    deepest = found.deepest() if found is not None else None
+    if found is None or deepest is None or deepest[1] <= MAX_DEPTH:
+        return []
+    node, depth = deepest
+    line = found.nodes.filter(pl.col("territory_id") == node).get_column("line")[0]
+    return [error(TERRITORIES, int(line), "parent_id", f"territory {_q(node)} is {depth} levels "
+                  f"below the root; quotaplan takes hierarchies of up to {MAX_DEPTH} levels — "
+                  "check the parent_id links (a chain this deep is usually an export error)",
+                  "depth")]
 
 
 @check("cycles")
