@@ -167,13 +167,8 @@ def _split_fast(
     first_line = body[: body.index(b"\n")].decode("utf-8").rstrip("\r")
     header = _header(first_line.split(","))
     width = len(header)
-    rows = body.count(b"\n")
-    if body.count(b",") != (width - 1) * rows:
-        return _ragged_lines(file, body, header)
-    if _repeated(header):
-        return header, None, []  # read_table reports the repeated names
     names = [f"_c{i}" for i in range(width)]
-    if rows <= 1:
+    if body.index(b"\n") == len(body) - 1:  # the header alone
         frame = pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
     else:
         try:
@@ -181,6 +176,11 @@ def _split_fast(
                                 quote_char=None, new_columns=names, truncate_ragged_lines=False)
         except pl.exceptions.PolarsError:
             return _ragged_lines(file, body, header)
+    # Polars keeps every line as a row (a blank one too), so the rows are the lines but the header.
+    if body.count(b",") != (width - 1) * (frame.height + 1):
+        return _ragged_lines(file, body, header)
+    if _repeated(header):
+        return header, None, []  # read_table reports the repeated names
     return _one_row_a_line(file, body, first_line, header, frame)
 
 
