@@ -13,6 +13,7 @@ from quotaplan.planfolder import csvfile
 from quotaplan.planfolder.csvfile import (
     MAX_LINE_BYTES,
     MAX_LISTED,
+    _split_quoted_fast,
     _split_slow,
     read_table,
     split_rows,
@@ -349,3 +350,24 @@ def test_a_quoted_cell_over_one_mib_names_its_line() -> None:
     table, problems = read_table("bookings.csv", data.encode(), BOOKINGS)
     assert table is None
     assert [(p.line, p.code) for p in problems] == [(2, "line-too-long")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ROW, min_size=0, max_size=6), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_polars_reads_well_quoted_files_like_the_line_by_line_reader(
+    rows: list[str], end: str, final: bool
+) -> None:
+    """The quoted fast path (large files) either declines or agrees with ``csv.reader``."""
+    data = (end.join(["h1,h2", *rows]) + (end if final else "")).encode()
+    trailing = len(data) - len(data.rstrip(b"\r\n"))
+    fast = _split_quoted_fast("f.csv", data, len(data) - trailing)
+    if fast is None:
+        return
+    reference = _split_slow("f.csv", data)
+    assert fast[0] == reference[0]
+    assert fast[2] == reference[2] == []
+    assert fast[1] is not None
+    assert reference[1] is not None
+    columns = sorted(fast[1].columns)
+    assert fast[1].select(columns).fill_null("").rows() == (
+        reference[1].select(columns).fill_null("").rows())

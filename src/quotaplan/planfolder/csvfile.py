@@ -26,6 +26,10 @@ from quotaplan.problems import Problem, error
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 MAX_LINE_BYTES = 1024 * 1024
+#: From this size on, a quoted file is first read by Polars (:func:`_split_quoted_fast`), whose
+#: quoting is more lenient than the exact readers' (a stray quote inside a cell is kept as text);
+#: smaller files go straight to the exact readers.
+QUOTED_FAST_BYTES = 4 * 1024 * 1024
 #: Bytes decoded at a time when checking UTF-8.
 UTF8_PIECE = 16 * 1024 * 1024
 #: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
@@ -113,8 +117,12 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
     if not end or (data[:1].isspace() and data[:end].isspace()):
         return [], None, [error(file, 1, None, "the file is empty; it needs a header row", "empty")]
     if not _lone_cr(data):
-        quoted = b'"' in data
-        fast = _split_quoted_fast(file, data, end) if quoted else _split_fast(file, data, end)
+        if b'"' not in data:
+            fast = _split_fast(file, data, end)
+        elif len(data) >= QUOTED_FAST_BYTES:
+            fast = _split_quoted_fast(file, data, end)
+        else:
+            fast = None
         if fast is not None:
             return fast
     too_long = check_line_lengths(file, data)
@@ -184,6 +192,13 @@ def _split_fast(
     return _one_row_a_line(file, body, first_line, header, frame)
 
 
+def _widest_row_bound(frame: pl.DataFrame) -> int:
+    """An upper bound of any row's bytes on its line: each column's longest cell, its quotes and
+    its comma (cheap: one maximum per column)."""
+    longest = frame.select(pl.col(n).str.len_bytes().max().fill_null(0) for n in frame.columns)
+    return int(sum(longest.row(0))) + 3 * frame.width
+
+
 def _one_row_a_line(
     file: str, body: bytes, first_line: str, header: list[str], frame: pl.DataFrame
 ) -> tuple[list[str], pl.DataFrame | None, list[Problem]]:
@@ -192,7 +207,7 @@ def _one_row_a_line(
     names = frame.columns
     if b"\r" in body:
         frame = frame.with_columns(pl.col(names[-1]).str.strip_chars_end("\r"))
-    if len(body) > MAX_LINE_BYTES and frame.height:
+    if len(body) > MAX_LINE_BYTES and frame.height and _widest_row_bound(frame) > MAX_LINE_BYTES:
         lengths = pl.sum_horizontal(pl.col(n).str.len_bytes().fill_null(0) for n in names)
         longest = frame.select(lengths.arg_max().alias("at"), lengths.max().alias("bytes")).row(0)
         if len(first_line) > MAX_LINE_BYTES or longest[1] + len(names) - 1 > MAX_LINE_BYTES:
@@ -239,7 +254,7 @@ def _split_quoted_fast(
         return None
     width = len(header)
     rows = body.count(b"\n")
-    if _repeated(header) or rows <= 1 or body.find(b"\n\n") >= 0:
+    if _repeated(header) or rows <= 1:
         return None
     names = [f"_c{i}" for i in range(width)]
     try:
@@ -247,16 +262,15 @@ def _split_quoted_fast(
                             new_columns=names, truncate_ragged_lines=False)
     except pl.exceptions.PolarsError:
         return None
+    # A line break inside a cell (or an unclosed quote) joins lines into one row: fewer rows.
     if frame.height != rows - 1 or frame.width != width:
         return None
     inside = frame.select(
         pl.sum_horizontal(pl.col(n).str.count_matches(",", literal=True).fill_null(0).sum()
-                          for n in names).alias("commas"),
-        pl.any_horizontal(pl.col(n).str.contains("\n", literal=True).fill_null(False).any()
-                          for n in names).alias("breaks"),
-    ).row(0, named=True)
+                          for n in names)
+    ).item()
     header_commas = first.count(",") - (width - 1)
-    if inside["breaks"] or body.count(b",") - inside["commas"] - header_commas != (width - 1) * rows:
+    if body.count(b",") - inside - header_commas != (width - 1) * rows:
         return None
     return _one_row_a_line(file, body, first, header, frame)
 
