@@ -72,9 +72,6 @@ def build(plan: Plan) -> BuildResult:
     threshold = capacity.high_value_threshold(plan, accounts)
     books, accounts = feasibility.concentration(accounts, high_value_target=threshold)
     gap = feasibility.gap_table(plan, quota_result.quotas, books)
-    if "median_target" in gap.columns:  # an amount: cents, half a cent rounded away from zero
-        gap = gap.with_columns(pl.col("median_target").round(0, mode="half_away_from_zero")
-                               .cast(pl.Int64))
     nodes = rollup.rollup_table(plan, hierarchy, accounts, quota_result.quotas)
     return BuildResult(
         plan=plan,

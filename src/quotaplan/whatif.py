@@ -146,9 +146,6 @@ class WhatIf:
         book = self._book_row.get(inputs.territory_id)
         books = self._books.slice(book, 1) if book is not None else self._books.clear()
         gap_row = feasibility.gap_table(plan, row, books)
-        if "median_target" in gap_row.columns:  # as the build writes it: cents, half away from 0
-            gap_row = gap_row.with_columns(
-                pl.col("median_target").round(0, mode="half_away_from_zero").cast(pl.Int64))
         g = self._gap_row[seller_id]
         gap = _replace_rows(base.gap, g, gap_row.select(base.gap.columns).cast(base.gap.schema))
         old_risk, new_risk = base.gap.get_column("risk")[g], gap_row.get_column("risk")[0]

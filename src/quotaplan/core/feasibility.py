@@ -251,7 +251,7 @@ def gap_table(plan: Plan, quotas: pl.DataFrame, books: pl.DataFrame) -> pl.DataF
     pipeline_coverage`` (cents, half away from zero). When gap ≤ 0 both are 0.
     quota_at_target_coverage = book_target ÷ ``[risk] medium_below`` (cents) is always given.
     A carrier whose leaf has no accounts has an empty book: 0 accounts, empty shares.
-    Extras after the contract columns: territory_id, accounts, median_target, quota_to_ote and
+    Extras after the contract columns: territory_id, accounts, median_target (cents), quota_to_ote and
     ote_flag (``"below"`` / ``"above"`` ``[capacity] quota_to_ote``, else empty).
     """
     settings = plan.settings
@@ -303,6 +303,8 @@ def gap_table(plan: Plan, quotas: pl.DataFrame, books: pl.DataFrame) -> pl.DataF
             .alias("pipeline_needed"),
             times_rate(book, 1 / medium).alias("quota_at_target_coverage"),
             quota_to_ote_flag(plan),
+            # An amount in the gap table: cents, a half cent rounded away from zero (targets ≥ 0).
+            ((pl.col("median_target_x2") + 1) // 2).cast(pl.Int64).alias("median_target"),
         )
         .select(*GAP_COLUMNS, *GAP_EXTRA)
         .sort("seller_id")
