@@ -118,3 +118,22 @@ def test_commands_on_a_broken_plan_list_problems_without_traceback(
     assert code == 1
     assert "sellers.csv:3" in output
     assert "Traceback" not in output
+
+
+def test_a_problem_on_line_100_prints_its_line_not_an_emoji(
+    plan_dir: Callable[[dict[str, str]], Path],
+) -> None:
+    rows = "".join(f"a{i},A\n" for i in range(1, 99)) + "a99,A,extra\n"
+    broken = VALID | {"accounts.csv": "account_id,territory_id\n" + rows}
+    code, output = run("validate", str(plan_dir(broken)))
+    assert code == 1
+    assert "accounts.csv:100: error" in output  # ":100:" is also an emoji code
+
+
+def test_text_from_the_plan_prints_as_written_not_as_markup(
+    plan_dir: Callable[[dict[str, str]], Path],
+) -> None:
+    broken = VALID | {"accounts.csv": "account_id,territory_id\na1,A\na2,[bold]X[/bold]\n"}
+    code, output = run("validate", str(plan_dir(broken)))
+    assert code == 1
+    assert "'[bold]X[/bold]'" in output

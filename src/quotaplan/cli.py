@@ -17,6 +17,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -34,8 +35,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes (":100:" in "accounts.csv:100:" is not a smiley) and no markup in user text.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 if not out.is_terminal:  # piped or captured: wide enough for the tables, not the 80-column default
     out.width = 160
 
@@ -58,7 +60,7 @@ def fail(exc: QuotaplanError) -> NoReturn:
     if isinstance(exc, PlanInvalid):
         print_problems(exc.problems, err)
     else:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
     raise typer.Exit(exit_code(exc))
 
 
@@ -76,7 +78,8 @@ def step(label: str) -> Iterator[None]:
 def print_problems(problems: Sequence[Problem], console: Console) -> None:
     for p in problems:
         colour = "red" if p.severity == "error" else "yellow"
-        console.print(f"{p.location()}: [{colour}]{p.severity}[/]: {p.message}", markup=True,
+        console.print(f"{escape(p.location())}: [{colour}]{p.severity}[/]: {escape(p.message)}",
+                      markup=True,
                       soft_wrap=True)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
@@ -123,7 +126,8 @@ def validate(plan: PlanArg) -> None:
             print_problems(problems, out)
         if has_errors(problems):
             raise typer.Exit(EXIT_PLAN)
-        out.print(f"{plan}: the plan is valid" + (" (with warnings)" if problems else ""))
+        out.print(f"{plan}: the plan is valid" + (" (with warnings)" if problems else ""),
+                  markup=False)
 
     guarded(run)
 
@@ -147,7 +151,7 @@ def build_cmd(
             print_problems(result.problems, err)
         out.print(f"Wrote {out_dir}: " + ", ".join(
             ["account_targets.csv", "quotas.csv", "quota_periods.csv", "gap.csv", "rollup.csv",
-             "summary.json"]))
+             "summary.json"]), markup=False)
 
     guarded(run)
 
@@ -177,7 +181,7 @@ def report(
             out.print(item)
         if html is not None:
             _write_html(result, html)
-            out.print(f"HTML report: {html}")
+            out.print(f"HTML report: {html}", markup=False)
 
     guarded(run)
 
@@ -234,7 +238,8 @@ def generate(
             files = generate_plan(options)
         with step(f"Writing {out_dir}"):
             write_generated(files, out_dir)
-        out.print(f"Wrote a plan of {accounts:,} accounts and {sellers:,} sellers to {out_dir}")
+        out.print(f"Wrote a plan of {accounts:,} accounts and {sellers:,} sellers to {out_dir}",
+                  markup=False)
 
     guarded(run)
 
@@ -256,12 +261,12 @@ def import_cmd(
             raise UsageError(f"source {str(source)!r} does not exist")
         with step(f"Importing {source}"):
             result = importer(source, out_dir)
-        table = Table(title=f"Imported {format} into {result.out}", show_lines=False)
+        table = Table(title=escape(f"Imported {format} into {result.out}"), show_lines=False)
         table.add_column("what")
         table.add_column("how")
         table.add_column("count", justify="right")
         for d in result.derivations:
-            table.add_row(d.what, d.how, "" if d.count is None else f"{d.count:,}")
+            table.add_row(escape(d.what), escape(d.how), "" if d.count is None else f"{d.count:,}")
         out.print(table)
         out.print(", ".join(f"{k}: {v:,}" for k, v in result.counts.items()))
 
@@ -288,13 +293,14 @@ def demo(
         for item in render_terminal(result, top=8):
             out.print(item)
         out.print()
-        out.print(f"Demo plan:   {source}")
-        out.print(f"Outputs:     {outputs}/ (account_targets.csv, quotas.csv, gap.csv, rollup.csv, …)")
-        out.print(f"HTML report: {out_dir / 'report.html'} (open it in a browser)")
+        out.print(f"Demo plan:   {source}", markup=False)
+        out.print(f"Outputs:     {outputs}/ (account_targets.csv, quotas.csv, gap.csv, rollup.csv, …)",
+                  markup=False)
+        out.print(f"HTML report: {out_dir / 'report.html'} (open it in a browser)", markup=False)
         riskiest = result.gap.filter(result.gap["risk"] == "high").sort("coverage")
         if riskiest.height:
             sid = riskiest.get_column("seller_id")[0]
-            out.print(f"Next:        quotaplan explain {source} {sid}")
+            out.print(f"Next:        quotaplan explain {source} {sid}", markup=False)
 
     guarded(run)
 
@@ -309,7 +315,7 @@ def settings() -> None:
     table.add_column("default")
     table.add_column("meaning")
     for row in settings_table():
-        table.add_row(row.key, row.default, row.help)
+        table.add_row(escape(row.key), escape(row.default), escape(row.help))
     out.print(table)
 
 
@@ -325,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # a bug in quotaplan, not in the plan
         if os.environ.get("QUOTAPLAN_DEBUG"):
             raise
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
                   "This is a bug in quotaplan, not in your plan. Set QUOTAPLAN_DEBUG=1 to see the "
                   "traceback and report it.")
         sys.exit(EXIT_BUG)
