@@ -288,3 +288,15 @@ def test_a_source_with_nul_bytes_is_not_a_readable_csv(tmp_path: Path) -> None:
     (tmp_path / "superstore.csv").write_bytes(b'"Order Date"\n\x00\n')
     with pytest.raises(UsageError, match="not a readable CSV file"):
         import_superstore(tmp_path, tmp_path / "plan")
+
+
+def test_imported_free_text_cannot_run_as_a_spreadsheet_formula(tmp_path: Path) -> None:
+    from quotaplan.importers import write_plan
+
+    accounts = pl.DataFrame({"account_id": ["=A1"], "name": ["=HYPERLINK(\"x\")"],
+                             "territory_id": ["T"]})
+    write_plan(tmp_path / "plan", "n", date(2027, 1, 1), 100, {"accounts.csv": accounts})
+    lines = (tmp_path / "plan" / "accounts.csv").read_text().splitlines()
+    # The id keeps its text (other files refer to it); the name is neutralised.
+    assert lines[1].startswith("=A1,")
+    assert "'=HYPERLINK" in lines[1]

@@ -22,6 +22,7 @@ import polars as pl
 from quotaplan.errors import UsageError
 from quotaplan.generate import add_months, money, write_generated
 from quotaplan.money import cents_to_decimal, round_half_away
+from quotaplan.outputs import neutralise
 
 #: Growth applied to last year's bookings to propose the root's top-down number.
 DEFAULT_UPLIFT = Decimal("1.10")
@@ -131,6 +132,10 @@ def plan_toml(name: str, start: date, topdown_cents: int) -> str:
     )
 
 
+#: Free-text columns of the plan files (never ids, which must match across files).
+TEXT_COLUMNS = ("name", "product", "role", "level", "reason")
+
+
 def write_plan(out: Path, name: str, start: date, topdown_cents: int,
                tables: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Write the plan folder atomically; amounts in ``*_cents`` columns are written as decimals.
@@ -138,8 +143,12 @@ def write_plan(out: Path, name: str, start: date, topdown_cents: int,
     files: dict[str, pl.DataFrame | str] = {"plan.toml": plan_toml(name, start, topdown_cents)}
     for file, frame in tables.items():
         cents = [c for c in frame.columns if c.endswith("_cents")]
+        # Free text a spreadsheet would run as a formula is neutralised; ids are kept as they are
+        # (they must match across files).
+        texts = [c for c in TEXT_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
         files[file] = frame.with_columns(
-            money(pl.col(c)).alias(c.removesuffix("_cents")) for c in cents
+            *(money(pl.col(c)).alias(c.removesuffix("_cents")) for c in cents),
+            *(neutralise(pl.col(c)).alias(c) for c in texts),
         ).drop(cents).select([c.removesuffix("_cents") for c in frame.columns])
     write_generated(files, out)
     return {file.removesuffix(".csv"): frame.height for file, frame in tables.items()}
