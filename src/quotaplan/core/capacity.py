@@ -39,29 +39,27 @@ def times_rate(expr: pl.Expr, rate: Fraction | Decimal | int) -> pl.Expr:
 def ratio_below(numerator: pl.Expr, denominator: pl.Expr, bound: Fraction | Decimal) -> pl.Expr:
     """Exactly ``numerator / denominator < bound`` for integer columns (null where denominator is
     0 or null). No float rounding decides a band edge."""
-    frac = Fraction(bound)
-    n = numerator.cast(pl.Int128) * frac.denominator
-    d = denominator.cast(pl.Int128) * frac.numerator
-    return (
-        pl.when(denominator == 0)
-        .then(None)
-        .when(denominator > 0)
-        .then(n < d)
-        .otherwise(n > d)
-    )
+    return _compare(numerator, denominator, bound, below=True)
 
 
 def ratio_above(numerator: pl.Expr, denominator: pl.Expr, bound: Fraction | Decimal) -> pl.Expr:
     """Exactly ``numerator / denominator > bound`` (null where denominator is 0 or null)."""
+    return _compare(numerator, denominator, bound, below=False)
+
+
+def _compare(numerator: pl.Expr, denominator: pl.Expr, bound: Fraction | Decimal, *,
+             below: bool) -> pl.Expr:
+    """n/d against p/q in integers: n·q against d·p, the sense flipped for a negative d."""
     frac = Fraction(bound)
     n = numerator.cast(pl.Int128) * frac.denominator
     d = denominator.cast(pl.Int128) * frac.numerator
+    less, more = n < d, n > d
     return (
         pl.when(denominator == 0)
         .then(None)
         .when(denominator > 0)
-        .then(n > d)
-        .otherwise(n < d)
+        .then(less if below else more)
+        .otherwise(more if below else less)
     )
 
 
