@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quotaplan.money import (
-    cents_to_text,
     format_cents,
     format_cents_grouped,
     largest_remainder,
@@ -108,9 +107,3 @@ def test_parse_scaled_reads_plain_decimals_exactly() -> None:
     assert got.get_column("v").to_list() == [True, True, False, False, True, False, False, False,
                                              True]
     assert got.get_column("x").to_list() == [101, -250, None, None, None, None, None, None, 700]
-
-
-def test_cents_to_text() -> None:
-    frame = pl.DataFrame({"c": [0, -1, 1234567, None]})
-    assert frame.select(cents_to_text(pl.col("c"))).to_series().to_list() == [
-        "0.00", "-0.01", "12345.67", None]

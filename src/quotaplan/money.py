@@ -157,17 +157,3 @@ def parse_scaled(expr: pl.Expr, scale: int) -> tuple[pl.Expr, pl.Expr]:
     magnitude = int_part * (10**scale) + kept_val + (next_digit >= 5).cast(pl.Int64)
     value = pl.when(present & ok).then(pl.when(neg).then(-magnitude).otherwise(magnitude))
     return valid, value.cast(pl.Int64)
-
-
-def cents_to_text(expr: pl.Expr) -> pl.Expr:
-    """Vectorised :func:`format_cents`: Int64 cents → ``"-1234.56"`` text (null stays null)."""
-    mag = expr.abs()
-    sign = pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str(
-        [
-            sign,
-            (mag // CENTS).cast(pl.String),
-            pl.lit("."),
-            (mag % CENTS).cast(pl.String).str.pad_start(2, "0"),
-        ]
-    )
