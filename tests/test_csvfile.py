@@ -371,3 +371,10 @@ def test_polars_reads_well_quoted_files_like_the_line_by_line_reader(
     columns = sorted(fast[1].columns)
     assert fast[1].select(columns).fill_null("").rows() == (
         reference[1].select(columns).fill_null("").rows())
+
+
+def test_an_amount_too_large_for_cents_is_a_problem_not_a_crash() -> None:
+    data = b"account_id,date,amount\nA1,2026-01-01,1\nA2,2026-01-01,99999999999999999\n"
+    _, problems = read_table("bookings.csv", data, BOOKINGS)
+    assert [(p.line, p.column) for p in problems] == [(3, "amount")]
+    assert "too large" in problems[0].message

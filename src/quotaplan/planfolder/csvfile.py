@@ -7,6 +7,7 @@ vectorised checks. Records and cells are found with NumPy (a line feed or comma 
 even number of quotes precede it) and the cells read by Polars' CSV reader; files whose quoting is
 irregular, with blank lines or with bare carriage returns go through Python's ``csv`` module, which
 names the line of every broken record. Both paths give the same table (a property test says so).
+A clean file never gets this far: :mod:`.quickread` reads it in one streaming query.
 """
 
 from __future__ import annotations
@@ -22,23 +23,27 @@ import numpy as np
 import polars as pl
 
 from quotaplan.money import DECIMAL_PATTERN, MAX_INT_DIGITS, parse_scaled
+from quotaplan.planfolder.quickread import (
+    BOM,
+    MAX_NUMBER_DIGITS,
+    QUOTED_FAST_BYTES,
+    dtype,
+    header_names,
+    lone_cr,
+    quick_column,
+    read_clean,
+    repeated,
+)
 from quotaplan.problems import Problem, error
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 MAX_LINE_BYTES = 1024 * 1024
-#: From this size on, a quoted file is first read by Polars (:func:`_split_quoted_fast`), whose
-#: quoting is more lenient than the exact readers' (a stray quote inside a cell is kept as text);
-#: smaller files go straight to the exact readers.
-QUOTED_FAST_BYTES = 4 * 1024 * 1024
 #: Bytes decoded at a time when checking UTF-8.
 UTF8_PIECE = 16 * 1024 * 1024
-#: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
-MAX_NUMBER_DIGITS = 12
 #: Decimal places Polars parses exactly (38-digit decimals, at most 15 digits before the point).
 EXACT_DECIMALS = 18
 #: At most this many problems of one kind in one column are listed; the rest are counted.
 MAX_LISTED = 20
-BOM = b"\xef\xbb\xbf"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -82,17 +87,21 @@ def check_bytes(file: str, data: bytes) -> list[Problem]:
 
 
 def check_line_lengths(file: str, data: bytes) -> list[Problem]:
-    """A line over 1 MiB is an error naming it (NumPy over the line feeds)."""
-    if len(data) <= MAX_LINE_BYTES:
-        return []
-    buf = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
-    bounds = np.concatenate(([-1], ends, [len(data)]))
-    lengths = np.diff(bounds) - 1
-    long = np.flatnonzero(lengths > MAX_LINE_BYTES)
-    if long.size:
-        return [error(file, int(long[0]) + 1, None, f"line {int(long[0]) + 1} is longer than 1 MiB; "
-                      "this is not a plan file (or a cell holds a whole document)", "line-too-long")]
+    """A line over 1 MiB is an error naming it.
+
+    From the start of a line, the next line feed must come within 1 MiB; the search then jumps to
+    the last line feed of that window (every line between is shorter), so a large file costs a
+    few hundred short searches, not one per line.
+    """
+    start = 0
+    size = len(data)
+    while size - start > MAX_LINE_BYTES:
+        feed = data.rfind(b"\n", start, start + MAX_LINE_BYTES + 1)
+        if feed < 0:
+            line = _line_of(data, start)
+            return [error(file, line, None, f"line {line} is longer than 1 MiB; this is not a plan "
+                          "file (or a cell holds a whole document)", "line-too-long")]
+        start = feed + 1
     return []
 
 
@@ -116,7 +125,10 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
         end -= 1  # trailing line ends, without copying a large file
     if not end or (data[:1].isspace() and data[:end].isspace()):
         return [], None, [error(file, 1, None, "the file is empty; it needs a header row", "empty")]
-    if not _lone_cr(data):
+    too_long = check_line_lengths(file, data)
+    if too_long:
+        return [], None, too_long
+    if not lone_cr(data):
         if b'"' not in data:
             fast = _split_fast(file, data, end)
         elif len(data) >= QUOTED_FAST_BYTES:
@@ -125,26 +137,10 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
             fast = None
         if fast is not None:
             return fast
-    too_long = check_line_lengths(file, data)
-    if too_long:
-        return [], None, too_long
     blank_inside = data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0
-    if blank_inside or _lone_cr(data):
+    if blank_inside or lone_cr(data):
         return _split_slow(file, data)
     return _split_quoted(file, data) or _split_slow(file, data)
-
-
-def _lone_cr(data: bytes) -> bool:
-    """A carriage return not followed by a line feed (old Mac line ends, or one inside a cell)."""
-    if b"\r" not in data:
-        return False
-    buf = np.frombuffer(data.rstrip(b"\r\n") + b"\n", dtype=np.uint8)
-    crs = np.flatnonzero(buf == 13)
-    return bool((buf[crs + 1] != 10).any())
-
-
-def _header(raw: list[str]) -> list[str]:
-    return [h.strip() for h in raw]
 
 
 def _ragged(file: str, lines: list[int], counts: list[int], width: int, total: int) -> list[Problem]:
@@ -173,7 +169,7 @@ def _split_fast(
     """
     body = data if data[end:] in (b"\n", b"\r\n") else data[:end] + b"\n"
     first_line = body[: body.index(b"\n")].decode("utf-8").rstrip("\r")
-    header = _header(first_line.split(","))
+    header = header_names(first_line.split(","))
     width = len(header)
     names = [f"_c{i}" for i in range(width)]
     if body.index(b"\n") == len(body) - 1:  # the header alone
@@ -187,34 +183,18 @@ def _split_fast(
     # Polars keeps every line as a row (a blank one too), so the rows are the lines but the header.
     if body.count(b",") != (width - 1) * (frame.height + 1):
         return _ragged_lines(file, body, header)
-    if _repeated(header):
+    if repeated(header):
         return header, None, []  # read_table reports the repeated names
-    return _one_row_a_line(file, body, first_line, header, frame)
-
-
-def _widest_row_bound(frame: pl.DataFrame) -> int:
-    """An upper bound of any row's bytes on its line: each column's longest cell, its quotes and
-    its comma (cheap: one maximum per column)."""
-    longest = frame.select(pl.col(n).str.len_bytes().max().fill_null(0) for n in frame.columns)
-    return int(sum(longest.row(0))) + 3 * frame.width
+    return _one_row_a_line(body, header, frame)
 
 
 def _one_row_a_line(
-    file: str, body: bytes, first_line: str, header: list[str], frame: pl.DataFrame
+    body: bytes, header: list[str], frame: pl.DataFrame
 ) -> tuple[list[str], pl.DataFrame | None, list[Problem]]:
-    """Name the cells of a file whose rows are its lines (row i on line i + 2); a line over 1 MiB
-    is an error (a cell's length bounds its line's)."""
+    """Name the cells of a file whose rows are its lines (row i on line i + 2)."""
     names = frame.columns
     if b"\r" in body:
         frame = frame.with_columns(pl.col(names[-1]).str.strip_chars_end("\r"))
-    if len(body) > MAX_LINE_BYTES and frame.height and _widest_row_bound(frame) > MAX_LINE_BYTES:
-        lengths = pl.sum_horizontal(pl.col(n).str.len_bytes().fill_null(0) for n in names)
-        longest = frame.select(lengths.arg_max().alias("at"), lengths.max().alias("bytes")).row(0)
-        if len(first_line) > MAX_LINE_BYTES or longest[1] + len(names) - 1 > MAX_LINE_BYTES:
-            line = 1 if len(first_line) > MAX_LINE_BYTES else int(longest[0]) + 2
-            return header, None, [error(file, line, None, f"line {line} is longer than 1 MiB; this "
-                                        "is not a plan file (or a cell holds a whole document)",
-                                        "line-too-long")]
     frame = frame.select(
         pl.col(f"_c{i}").alias(h) for i, h in enumerate(header) if h
     ).with_row_index("line", offset=2).with_columns(pl.col("line").cast(pl.Int64))
@@ -249,12 +229,12 @@ def _split_quoted_fast(
     body = data if data[end:] in (b"\n", b"\r\n") else data[:end] + b"\n"
     first = body[: body.index(b"\n")].decode("utf-8").rstrip("\r")
     try:
-        header = _header(next(csv.reader([first], strict=True)))
+        header = header_names(next(csv.reader([first], strict=True)))
     except csv.Error:
         return None
     width = len(header)
     rows = body.count(b"\n")
-    if _repeated(header) or rows <= 1:
+    if repeated(header) or rows <= 1:
         return None
     names = [f"_c{i}" for i in range(width)]
     try:
@@ -272,7 +252,7 @@ def _split_quoted_fast(
     header_commas = first.count(",") - (width - 1)
     if body.count(b",") - inside - header_commas != (width - 1) * rows:
         return None
-    return _one_row_a_line(file, body, first, header, frame)
+    return _one_row_a_line(body, header, frame)
 
 
 def _split_quoted(
@@ -311,7 +291,7 @@ def _split_quoted(
     commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
     counts = np.diff(np.concatenate(([0], np.searchsorted(commas, ends)))) + 1
     header_text = body[: int(ends[0])].decode("utf-8").rstrip("\r")
-    header = _header(next(csv.reader([header_text]), [""]))
+    header = header_names(next(csv.reader([header_text]), [""]))
     width = len(header)
     if int(counts[0]) != width:
         return None
@@ -319,7 +299,7 @@ def _split_quoted(
     if bad.size:
         lines = [int(starts[i + 1]) for i in bad]
         return header, None, _ragged(file, lines, [int(counts[i + 1]) for i in bad], width, len(lines))
-    if _repeated(header):
+    if repeated(header):
         return header, None, []  # read_table reports the repeated names
     names = [f"_c{i}" for i in range(width)]
     rows = body[int(ends[0]) + 1:]
@@ -334,11 +314,6 @@ def _split_quoted(
         pl.col(f"_c{i}").alias(h) for i, h in enumerate(header) if h
     ).with_columns(pl.Series("line", starts[1:], dtype=pl.Int64))
     return header, frame, []
-
-
-def _repeated(header: list[str]) -> bool:
-    named = [h for h in header if h]
-    return len(set(named)) != len(named)
 
 
 def _split_slow(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, list[Problem]]:
@@ -356,7 +331,7 @@ def _split_slow(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None,
             start = prev + 1
             prev = reader.line_num
             if not header:
-                header = _header(row)
+                header = header_names(row)
                 cells = [[] for _ in header]
                 continue
             if not row:
@@ -376,7 +351,7 @@ def _split_slow(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None,
                                     "quoting")]
     if bad_lines:
         return header, None, _ragged(file, bad_lines, bad_counts, len(header), len(bad_lines))
-    if _repeated(header):
+    if repeated(header):
         return header, None, []  # read_table reports the repeated names
     frame = pl.DataFrame(
         {h: pl.Series(h, cells[i], dtype=pl.String) for i, h in enumerate(header) if h}
@@ -448,8 +423,8 @@ def convert(
     for col in schema.columns:
         if col.name not in frame.columns:
             default = col.values[0] if col.kind == "enum" else None
-            values.append(pl.lit(default, dtype=_dtype(col)).alias(col.name))
-    quick = {c.name: _quick_column(c, may_pad) for c in present}
+            values.append(pl.lit(default, dtype=dtype(col)).alias(col.name))
+    quick = {c.name: quick_column(c, may_pad) for c in present}
     flags = {f"__odd_{name}": flag.fill_null(False) for name, (_, flag) in quick.items()
              if flag is not None}
     staged = frame.lazy().select(
@@ -481,47 +456,6 @@ def convert(
                 problems += _listed(file, frame, staged.get_column(name), issue.column,
                                     issue.message, issue.code)
     return staged.drop(mark_names), problems
-
-
-def _quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
-    """(the quick conversion, a flag for cells it may not convert right: ``None`` = never)."""
-    raw = pl.col(col.name)
-    missing = raw.is_null() | (raw == "")
-    padded = (
-        raw.str.starts_with(" ") | raw.str.ends_with(" ") | raw.str.starts_with("\t")
-        | raw.str.ends_with("\t")
-    ) if may_pad else pl.lit(False)
-    need = missing if col.required else pl.lit(False)
-    if col.kind in ("id", "text"):
-        value = pl.when(raw == "").then(None).otherwise(raw)
-        if col.kind == "text":
-            return value, (need if col.required else None)
-        return value, need | padded
-    if col.kind == "enum":
-        lowered = raw.str.to_lowercase()
-        return (pl.when(missing).then(pl.lit(col.values[0])).otherwise(lowered),
-                need | (~missing & ~lowered.is_in(list(col.values))))
-    if col.kind == "date":
-        parsed = raw.str.to_date("%Y-%m-%d", strict=False)
-        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)))
-    if col.kind == "rate":
-        return (pl.when(missing).then(None).otherwise(raw),
-                need | (~missing & ~raw.str.contains(DECIMAL_PATTERN)))
-    scale = 2 if col.kind == "amount" else NUMBER_SCALE
-    most = MAX_INT_DIGITS if col.kind == "amount" else MAX_NUMBER_DIGITS
-    plain = raw.str.contains(rf"^-?[0-9]{{1,{most}}}(\.[0-9]{{1,{scale}}})?$")
-    odd = ~missing & ~plain
-    if not col.negative:
-        odd = odd | raw.str.starts_with("-")
-    # With at most ``scale`` decimals the decimal cast is exact: no rounding is involved.
-    value = (raw.cast(pl.Decimal(38, scale), strict=False) * 10**scale).cast(pl.Int64)
-    return value, need | odd
-
-
-def _dtype(col: Column) -> pl.DataType:
-    return {
-        "amount": pl.Int64(), "number": pl.Int64(), "date": pl.Date(),
-    }.get(col.kind, pl.String())
 
 
 def _convert_column(
@@ -596,7 +530,24 @@ def _scaled(frame: pl.DataFrame, name: str, text: pl.Expr, scale: int) -> pl.Exp
 
 
 def read_table(file: str, data: bytes, schema: TableSchema) -> tuple[pl.DataFrame | None, list[Problem]]:
-    """Bytes of one plan CSV → (typed table or ``None`` when unreadable, problems)."""
+    """Bytes of one plan CSV → (typed table or ``None`` when unreadable, problems).
+
+    A clean file is read by the quick path (:mod:`.quickread`); any other by the exact reader,
+    which names every problem."""
+    problems = check_bytes(file, data) or check_line_lengths(file, data)
+    if problems:
+        return None, problems
+    clean = read_clean(data, schema)
+    if clean is not None:
+        return clean, []
+    return read_table_exact(file, data, schema)
+
+
+def read_table_exact(
+    file: str, data: bytes, schema: TableSchema
+) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """:func:`read_table` without the quick path: what it gives for a file the quick path declines,
+    and the reference the quick path is tested against."""
     problems = check_bytes(file, data)
     if problems:
         return None, problems

@@ -1,0 +1,207 @@
+"""The quick path of reading a CSV file: one streaming Polars query for a clean file.
+
+Most plan files are clean: every row has the header's cells and every cell is in its plain form.
+For them, splitting the rows, converting every cell to its kind and flagging any cell that is not
+plain happen in one streaming query over the bytes, on every core, without ever holding the file
+as a table of text. Whatever is not clean (a ragged row, an odd cell, irregular quoting, a
+missing column, …) makes :func:`read_clean` return ``None``, and the exact reader of
+:mod:`.csvfile` reads the file again and names every problem. So the quick path decides nothing
+on its own: it either gives the very table the exact reader would, or steps aside.
+
+The per-column quick conversions (:func:`quick_column`) are shared with the exact reader, which
+uses them for its first, cheap phase.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import polars as pl
+
+from quotaplan.money import DECIMAL_PATTERN, MAX_INT_DIGITS
+from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
+
+BOM = b"\xef\xbb\xbf"
+#: From this size on, a quoted file is first read by Polars, whose quoting is more lenient than
+#: the exact readers' (a stray quote inside a cell is kept as text); smaller quoted files go
+#: straight to the exact readers.
+QUOTED_FAST_BYTES = 4 * 1024 * 1024
+#: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
+MAX_NUMBER_DIGITS = 12
+
+
+def header_names(raw: list[str]) -> list[str]:
+    """Header cells as column names (white space around them dropped)."""
+    return [h.strip() for h in raw]
+
+
+def repeated(header: list[str]) -> bool:
+    """Does a (non-empty) column name appear twice?"""
+    named = [h for h in header if h]
+    return len(set(named)) != len(named)
+
+
+def content_end(data: bytes) -> int:
+    """Where the trailing line ends of ``data`` begin (without copying a large file)."""
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    return end
+
+
+def lone_cr(data: bytes) -> bool:
+    """A carriage return not followed by a line feed (old Mac line ends, or one inside a cell),
+    trailing line ends aside."""
+    if b"\r" not in data:
+        return False
+    end = content_end(data)
+    return data.count(b"\r", 0, end) != data.count(b"\r\n", 0, end)
+
+
+def dtype(col: Column) -> pl.DataType:
+    """The in-memory type of a column's values."""
+    return {
+        "amount": pl.Int64(), "number": pl.Int64(), "date": pl.Date(),
+    }.get(col.kind, pl.String())
+
+
+def quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
+    """(the quick conversion, a flag for cells it may not convert right: ``None`` = never).
+
+    ``may_pad``: the file has spaces or tabs at all (when it has none, no cell needs stripping).
+    """
+    raw = pl.col(col.name)
+    missing = raw.is_null() | (raw == "")
+    padded = (
+        raw.str.starts_with(" ") | raw.str.ends_with(" ") | raw.str.starts_with("\t")
+        | raw.str.ends_with("\t")
+    ) if may_pad else pl.lit(False)
+    need = missing if col.required else pl.lit(False)
+    if col.kind in ("id", "text"):
+        value = pl.when(raw == "").then(None).otherwise(raw)
+        if col.kind == "text":
+            return value, (need if col.required else None)
+        return value, need | padded
+    if col.kind == "enum":
+        lowered = raw.str.to_lowercase()
+        return (pl.when(missing).then(pl.lit(col.values[0])).otherwise(lowered),
+                need | (~missing & ~lowered.is_in(list(col.values))))
+    if col.kind == "date":
+        parsed = raw.str.to_date("%Y-%m-%d", strict=False)
+        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)))
+    if col.kind == "rate":
+        return (pl.when(missing).then(None).otherwise(raw),
+                need | (~missing & ~raw.str.contains(DECIMAL_PATTERN)))
+    scale = 2 if col.kind == "amount" else NUMBER_SCALE
+    most = MAX_INT_DIGITS if col.kind == "amount" else MAX_NUMBER_DIGITS
+    plain = raw.str.contains(rf"^-?[0-9]{{1,{most}}}(\.[0-9]{{1,{scale}}})?$")
+    odd = ~missing & ~plain
+    if not col.negative:
+        odd = odd | raw.str.starts_with("-")
+    # With at most ``scale`` decimals the decimal cast is exact: no rounding is involved. A cell
+    # too large for Int64 becomes null here (it is flagged: too many digits).
+    value = (raw.cast(pl.Decimal(38, scale), strict=False) * 10**scale).cast(pl.Int64, strict=False)
+    return value, need | odd
+
+
+def read_clean(data: bytes, schema: TableSchema) -> pl.DataFrame | None:
+    """The typed table of a clean file (columns ``line``, the schema's, then any others), or
+    ``None``: the exact reader must read it.
+
+    ``data`` must already be known to be UTF-8 without NUL bytes or lines over 1 MiB. Clean means:
+    a header with every required column and no name twice; every record on one line, with the
+    header's number of cells; no blank lines and no bare carriage returns; every cell in its
+    plain form. A quoted file is taken only from :data:`QUOTED_FAST_BYTES` up.
+    """
+    quoted = b'"' in data
+    if (quoted and len(data) < QUOTED_FAST_BYTES) or lone_cr(data):
+        return None
+    start = len(BOM) if data.startswith(BOM) else 0
+    end = content_end(data)
+    first_end = data.find(b"\n", start)
+    if first_end < 0 or first_end >= end or data[end:] not in (b"\n", b"\r\n", b""):
+        return None  # the header alone, or blank lines at the end: the exact reader decides
+    first = data[start:first_end].decode("utf-8").rstrip("\r")
+    if quoted:
+        try:
+            header = header_names(next(csv.reader([first], strict=True)))
+        except csv.Error:
+            return None
+    else:
+        header = header_names(first.split(","))
+    present = {c.name for c in schema.columns}
+    if repeated(header) or any(c.required and c.name not in header for c in schema.columns):
+        return None
+    # A blank line is a row without commas, which the count below finds when there are two
+    # columns or more; with one, it is looked for (a slow search, but such files are small).
+    if len(header) == 1 and (data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0):
+        return None
+    names = [f"_c{i}" for i in range(len(header))]
+    frame = _collect(data, schema, header, names, quoted=quoted,
+                     may_pad=b" " in data or b"\t" in data)
+    if frame is None or frame.get_column("__odd").any():
+        return None
+    width = len(header)
+    commas = data.count(b",")
+    if quoted:
+        # Every record on its line: as many rows as lines; and (width - 1) commas outside the
+        # cells of each line, the header's included.
+        lines = data.count(b"\n", 0, end) + 1
+        inside = int(frame.get_column("__inside").sum())
+        header_inside = first.count(",") - (width - 1)
+        clean = frame.height == lines - 1 and commas - inside - header_inside == (
+            (width - 1) * lines)
+    else:
+        # Polars refuses a row with too many cells; one with too few is padded, so the commas
+        # are counted: every row has the header's width exactly when there are (width - 1) per
+        # line (a blank line has none and is caught the same way).
+        clean = commas == (width - 1) * (frame.height + 1)
+    if not clean:
+        return None
+    kept = ["line", *(c.name for c in schema.columns),
+            *(h for h in header if h and h not in present)]
+    return frame.select(kept)
+
+
+def _collect(
+    data: bytes, schema: TableSchema, header: list[str], names: list[str], *, quoted: bool,
+    may_pad: bool,
+) -> pl.DataFrame | None:
+    """One streaming query: every cell split, converted and flagged; ``None`` when Polars finds
+    a row with too many cells."""
+    present = {c.name for c in schema.columns}
+    lazy = pl.scan_csv(
+        data, has_header=False, skip_rows=1, infer_schema=False, quote_char='"' if quoted else None,
+        new_columns=names, truncate_ragged_lines=False, empty_string_is_null=False,
+    )
+    inside: list[pl.Expr] = []  # commas inside the cells of each row
+    if quoted:
+        inside = [pl.sum_horizontal(
+            pl.col(n).str.count_matches(",", literal=True) for n in names
+        ).cast(pl.Int64).alias("__inside")]
+    lazy = lazy.select(
+        *(pl.col(n).alias(h) for n, h in zip(names, header, strict=True) if h), *inside,
+    ).with_row_index("line", offset=2)
+    values: list[pl.Expr] = []
+    flags: list[pl.Expr] = []
+    for col in schema.columns:
+        if col.name not in header:
+            default = col.values[0] if col.kind == "enum" else None
+            values.append(pl.lit(default, dtype=dtype(col)).alias(col.name))
+            continue
+        value, flag = quick_column(col, may_pad)
+        values.append(value.alias(col.name))
+        if flag is not None:
+            flags.append(flag.fill_null(False))
+    others = [h for h in header if h and h not in present]
+    odd = pl.any_horizontal(flags) if flags else pl.lit(False)
+    try:
+        return lazy.select(
+            pl.col("line").cast(pl.Int64),
+            *values,
+            *(pl.when(pl.col(h) == "").then(None).otherwise(pl.col(h)).alias(h) for h in others),
+            *([pl.col("__inside")] if quoted else []),
+            odd.alias("__odd"),
+        ).collect(engine="streaming")
+    except pl.exceptions.PolarsError:
+        return None

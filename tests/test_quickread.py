@@ -1,0 +1,161 @@
+"""The quick path of reading (:mod:`quotaplan.planfolder.quickread`): it gives exactly the table
+the exact reader gives, or declines."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quotaplan.planfolder import quickread
+from quotaplan.planfolder.csvfile import read_table, read_table_exact
+from quotaplan.schemas import ACCOUNTS, BOOKINGS, TableSchema
+
+ROWS = [
+    "A1,2026-01-05,100.5,Core Platform",
+    "A2,2026-02-28,-20,Premium Support",
+    "A3,2025-12-31,0.01,",
+    "A10,2026-03-01,1234567,Core Platform",
+]
+PLAIN = ("account_id,date,amount,product\n" + "\n".join(ROWS) + "\n").encode()
+
+
+def _quoted(rows: list[str], header: str = "account_id,date,amount,product") -> bytes:
+    lines = [header, *rows]
+    return ("\n".join('"' + r.replace(",", '","') + '"' for r in lines) + "\n").encode()
+
+
+def _same(data: bytes, schema: TableSchema = BOOKINGS) -> pl.DataFrame | None:
+    """The quick table (quoted files included) — asserted equal to the exact reader's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(quickread, "QUOTED_FAST_BYTES", 0)
+        quick = quickread.read_clean(data, schema)
+    exact, problems = read_table_exact(schema.file, data, schema)
+    if quick is not None:
+        assert problems == []
+        assert exact is not None
+        assert quick.columns == exact.columns
+        assert quick.schema == exact.schema
+        assert quick.rows() == exact.rows()
+    return quick
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        PLAIN,
+        PLAIN.replace(b"\n", b"\r\n"),
+        b"\xef\xbb\xbf" + PLAIN,
+        PLAIN.rstrip(b"\n"),
+        _quoted(ROWS),
+        _quoted(ROWS).replace(b"\n", b"\r\n"),
+        b"date,amount,account_id,note\n2026-01-05,7,A1,x\n2026-01-06,8.25,A2,\n",
+    ],
+    ids=["plain", "crlf", "bom", "no-final-line-end", "quoted", "quoted-crlf", "other-order"],
+)
+def test_a_clean_file_takes_the_quick_path_and_reads_like_the_exact_reader(data: bytes) -> None:
+    table = _same(data)
+    assert table is not None
+    assert table.get_column("line").to_list() == list(range(2, table.height + 2))
+
+
+def test_the_quick_table_has_typed_values_and_keeps_other_columns() -> None:
+    data = b"date,amount,account_id,note\n2026-01-05,7,A1,x\n2026-01-06,8.25,A2,\n"
+    table = _same(data)
+    assert table is not None
+    assert table.columns == ["line", "account_id", "date", "amount", "product", "note"]
+    assert table.get_column("amount").to_list() == [700, 825]
+    assert table.get_column("product").to_list() == [None, None]
+    assert table.get_column("note").to_list() == ["x", None]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        PLAIN + b"A4,2026-01-01\n",  # a short row
+        PLAIN + b"A4,2026-01-01,1,x,y\n",  # a long row
+        PLAIN.replace(b"100.5", b"1e5"),  # not a plain number
+        PLAIN.replace(b"100.5", b"100.555"),  # more decimals than cents
+        PLAIN.replace(b"2026-01-05", b"2026-1-5"),  # not ISO
+        PLAIN.replace(b"A2,", b" A2,"),  # white space around an id
+        PLAIN.replace(b"A3,", b","),  # a required cell empty
+        PLAIN + b"\n" + b"A5,2026-01-01,1,x\n",  # a blank line
+        PLAIN.replace(b"\n", b"\r"),  # old Mac line ends
+        b"account_id,date,account_id,amount\nA1,2026-01-01,A1,1\n",  # a repeated column
+        b"account_id,date\nA1,2026-01-01\n",  # a required column missing
+        b"account_id,date,amount\n",  # the header alone
+        _quoted([*ROWS, 'A5,2026-01-01,1,"two\nlines"']),  # a line break inside a cell
+    ],
+)
+def test_anything_not_clean_goes_to_the_exact_reader(data: bytes) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(quickread, "QUOTED_FAST_BYTES", 0)
+        assert quickread.read_clean(data, BOOKINGS) is None
+
+
+def test_small_quoted_files_are_left_to_the_exact_reader() -> None:
+    assert quickread.read_clean(_quoted(ROWS), BOOKINGS) is None
+    table, problems = read_table("bookings.csv", _quoted(ROWS), BOOKINGS)
+    assert problems == []
+    assert table is not None
+    assert table.height == len(ROWS)
+
+
+def test_a_single_column_file_with_a_blank_line_is_left_to_the_exact_reader() -> None:
+    data = b"account_id\nA1\n\nA2\n"
+    schema = TableSchema("x.csv", BOOKINGS.columns[:1])
+    assert quickread.read_clean(data, schema) is None
+    _, problems = read_table("x.csv", data, schema)
+    assert [(p.line, p.code) for p in problems] == [(3, "required")]
+
+
+# --- property: the quick path never disagrees with the exact reader ---------------------------
+
+CELLS = {
+    "account_id": st.sampled_from(["A1", "B-2", "", " A3", "a,b", 'q"', "Z9"]),
+    "date": st.sampled_from(["2026-01-01", "2025-12-31", "", "2026-1-1", "2026-02-30", "x"]),
+    "amount": st.sampled_from(["1", "-2.5", "0.01", "", "1e5", "+3", ".5", "1.234", "12,5",
+                               "99999999999999999", " 4"]),
+    "product": st.sampled_from(["", "Core", "two words", 'say "hi"', "a\nb", "é"]),
+}
+ROW = st.fixed_dictionaries(CELLS)
+
+
+def _cell(value: str, quote: bool) -> str:
+    if quote or any(c in value for c in ',"\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.permutations(list(CELLS)),
+    st.lists(ROW, min_size=0, max_size=6),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.booleans(),
+    st.integers(min_value=0, max_value=2),
+)
+def test_the_quick_path_agrees_with_the_exact_reader(
+    order: list[str], rows: list[dict[str, str]], end: str, quote: bool, bom: bool, cut: int
+) -> None:
+    columns = order[: len(order) - cut] if cut else order
+    lines = [",".join(_cell(c, quote) for c in columns)]
+    lines += [",".join(_cell(r[c], quote) for c in columns) for r in rows]
+    data = (("\ufeff" if bom else "") + end.join(lines) + end).encode()
+    _same(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.fixed_dictionaries({
+    "account_id": st.sampled_from(["A1", "A2", "", "A 3"]),
+    "territory_id": st.sampled_from(["T1", "", "T2"]),
+    "annual_revenue": st.sampled_from(["", "1000", "12.5", "1.1234567", "-3"]),
+    "status": st.sampled_from(["", "active", "Inactive", "gone"]),
+    "bottom_up_target": st.sampled_from(["", "10", "10.005"]),
+}), min_size=1, max_size=5))
+def test_the_quick_path_agrees_on_accounts(rows: list[dict[str, str]]) -> None:
+    header = "account_id,territory_id,annual_revenue,status,bottom_up_target"
+    body = [",".join(r[c] for c in header.split(",")) for r in rows]
+    _same(("\n".join([header, *body]) + "\n").encode(), ACCOUNTS)
