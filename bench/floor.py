@@ -34,8 +34,11 @@ What it skips or simplifies (so it is a floor, not a second engine):
 - headcount to close ignores each hire's in-year ramp contribution;
 - ``manual_adjustment`` is the manual lines' money rounded once, not the sum of each line's
   rounded money (a cent apart now and then);
-- only the contract columns are written; ``--out`` is written in place, not through a temporary
-  sibling folder; text is neutralised only in id and reason columns.
+- only the contract columns are written, and account_targets.csv's two extra columns (the
+  account's base-window bookings and its share of its book), as the engine writes them; the
+  small files' extra columns (a row per carrier or node) are left out; ``--out`` is written in
+  place, not through a temporary sibling folder; text is neutralised only in id and reason
+  columns.
 """
 
 from __future__ import annotations
@@ -62,8 +65,10 @@ RATIO_DIGITS = 6
 def scan(path: Path, types: dict[str, pl.DataType], wanted: tuple[str, ...]) -> pl.LazyFrame:
     """A CSV as text columns (typed where ``types`` says), with absent ``wanted`` columns null."""
     header = pl.scan_csv(path, infer_schema=False).collect_schema().names()
+    # An empty cell is "not given", quoted ("") or not.
     frame = pl.scan_csv(
-        path, infer_schema=False, schema_overrides={k: v for k, v in types.items() if k in header}
+        path, infer_schema=False, schema_overrides={k: v for k, v in types.items() if k in header},
+        null_values=[""],
     )
     missing = [c for c in wanted if c not in header]
     return frame.with_columns(
@@ -305,7 +310,10 @@ def account_targets(folder: Path, settings: dict[str, Any], nodes: pl.DataFrame,
             .otherwise(pl.lit("C")).alias("abc_class"),
         )
         .select("account_id", "territory_id", "node_idx", "calculated_target", "target",
-                "override_reason", "_i", "_focus", "_book", "_before", "_pos", "abc_class")
+                "override_reason", "_i", "_focus", "_book", "_before", "_pos", "abc_class",
+                pl.col("prior").fill_null(0).alias("base_bookings"),
+                pl.when(pl.col("_book") > 0).then(pl.col("target") / pl.col("_book"))
+                .alias("book_share"))
     )
     return ordered.collect()
 
@@ -658,7 +666,7 @@ def run(folder: Path, out: Path) -> None:
                .with_columns(pl.lit("weighted").alias("method")))
     write(targets, out / "account_targets.csv",
           ("account_id", "territory_id", "seller_id", "method", "calculated_target", "target",
-           "override_reason", "abc_class"),
+           "override_reason", "abc_class", "base_bookings", "book_share"),
           neutral=("account_id", "territory_id", "seller_id", "override_reason"))
     write(quotas, out / "quotas.csv",
           ("seller_id", "territory_id", "book_target", "base_quota", "seniority_factor",

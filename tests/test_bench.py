@@ -16,7 +16,7 @@ from types import ModuleType
 import polars as pl
 import pytest
 
-from quotaplan.schemas import OUTPUTS
+from quotaplan.schemas import OUTPUTS, WRITTEN_EXTRAS
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -220,6 +220,10 @@ def test_floor_writes_the_engines_figures_on_a_generated_plan(tmp_path: Path) ->
             assert apart.max() in (0, 1, None)
             engine, mine = engine.drop("manual_adjustment"), mine.drop("manual_adjustment")
         assert engine.equals(mine), name
+    # The large file is written whole by both, its extra columns included.
+    engine = read(tmp_path / "engine", "account_targets.csv")
+    assert engine.columns == [*OUTPUTS["account_targets.csv"], *WRITTEN_EXTRAS["account_targets.csv"]]
+    assert engine.equals(read(tmp_path / "floor", "account_targets.csv"))
     engine_summary = json.loads((tmp_path / "engine" / "summary.json").read_text("utf-8"))
     floor_summary = json.loads((tmp_path / "floor" / "summary.json").read_text("utf-8"))
     assert {k: engine_summary[k] for k in floor_summary} == floor_summary

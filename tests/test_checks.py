@@ -220,6 +220,21 @@ def test_an_unknown_reference(
     assert text in found[0].message
 
 
+def test_unknown_ids_found_by_their_hashes_are_the_anti_joins(
+    problems_of: Problems, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hashed probe of large tables (forced here) finds the same rows, on the same lines."""
+    bookings = "account_id,date,amount\n" + "\n".join(
+        f"{a},2025-01-01,1" for a in ["A1", "A9", "A2", "", "A9", "a1", "A3", "A1 "]
+    )
+    files = plan(bookings_csv=bookings)
+    exact = only(problems_of(files), "unknown-reference")
+    monkeypatch.setattr(checks, "HASHED_PROBE_ROWS", 0)
+    hashed = only(problems_of(files), "unknown-reference")
+    assert [(p.line, p.message) for p in hashed] == [(p.line, p.message) for p in exact]
+    assert [p.line for p in hashed] == [3, 6, 7]
+
+
 def test_strategic_focus_names_unknown_accounts(problems_of: Problems) -> None:
     toml = PLAN + """
 [[strategic_focus]]

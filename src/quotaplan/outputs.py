@@ -22,7 +22,7 @@ import polars as pl
 
 from quotaplan.build import BuildResult
 from quotaplan.money import format_cents
-from quotaplan.schemas import COUNT_COLUMNS, OUTPUTS
+from quotaplan.schemas import COUNT_COLUMNS, OUTPUTS, WRITTEN_EXTRAS
 
 RATIO_DIGITS = 6
 FORMULA_START = ("=", "+", "-", "@")
@@ -45,12 +45,19 @@ def neutralise(expr: pl.Expr) -> pl.Expr:
     return pl.when(risky).then(pl.lit("'") + expr).otherwise(expr)
 
 
-def to_output_frame(frame: pl.DataFrame, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """A result table → the table as written: contract columns first, amounts as two-decimal
-    decimals, text neutralised. Ratios stay floats and are written with
-    :data:`RATIO_DIGITS` decimals by :func:`write_table`."""
+def to_output_frame(
+    frame: pl.DataFrame,
+    columns: tuple[str, ...] | None = None,
+    extras: tuple[str, ...] | None = None,
+) -> pl.DataFrame:
+    """A result table → the table as written: contract columns first, then ``extras`` (by
+    default every other column but internal ones), amounts as two-decimal decimals, text
+    neutralised. Ratios stay floats and are written with :data:`RATIO_DIGITS` decimals by
+    :func:`write_table`."""
     order = list(columns or ())
-    order += [c for c in frame.columns if c not in order and not c.startswith("_") and c != "line"]
+    if extras is None:
+        extras = tuple(c for c in frame.columns if not c.startswith("_") and c != "line")
+    order += [c for c in extras if c not in order]
     exprs: list[pl.Expr] = []
     for name in order:
         if name not in frame.columns:
@@ -66,9 +73,14 @@ def to_output_frame(frame: pl.DataFrame, columns: tuple[str, ...] | None = None)
     return frame.select(exprs)
 
 
-def write_table(frame: pl.DataFrame, path: Path, columns: tuple[str, ...] | None = None) -> None:
+def write_table(
+    frame: pl.DataFrame,
+    path: Path,
+    columns: tuple[str, ...] | None = None,
+    extras: tuple[str, ...] | None = None,
+) -> None:
     """Write one result table in SPEC's CSV format (absent values as empty cells)."""
-    to_output_frame(frame, columns).write_csv(
+    to_output_frame(frame, columns, extras).write_csv(
         path, null_value="", float_precision=RATIO_DIGITS, date_format="%Y-%m-%d"
     )
 
@@ -106,7 +118,7 @@ def write_outputs(result: BuildResult, out: Path, extra: Mapping[str, str] | Non
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         for name, frame in output_tables(result).items():
-            write_table(frame, staging / name, OUTPUTS.get(name))
+            write_table(frame, staging / name, OUTPUTS.get(name), WRITTEN_EXTRAS.get(name))
         (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")

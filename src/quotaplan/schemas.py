@@ -202,6 +202,13 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Files whose extra columns (after the contract's) are chosen, not everything the build knows:
+#: the account file has a row per account, so it carries only what explains a target (the
+#: account's bookings in the base window, its share of its book), not echoes of accounts.csv.
+WRITTEN_EXTRAS: dict[str, tuple[str, ...]] = {
+    "account_targets.csv": ("base_bookings", "book_share"),
+}
+
 #: Integer output columns that are counts; every other integer output column is cents.
 COUNT_COLUMNS = frozenset(
     {"depth", "accounts_for_80pct", "high_value_accounts", "accounts_to_add", "headcount_to_close",

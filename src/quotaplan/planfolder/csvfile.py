@@ -27,6 +27,7 @@ from quotaplan.planfolder.quickread import (
     BOM,
     MAX_NUMBER_DIGITS,
     QUOTED_FAST_BYTES,
+    count_byte,
     dtype,
     header_names,
     lone_cr,
@@ -181,7 +182,7 @@ def _split_fast(
         except pl.exceptions.PolarsError:
             return _ragged_lines(file, body, header)
     # Polars keeps every line as a row (a blank one too), so the rows are the lines but the header.
-    if body.count(b",") != (width - 1) * (frame.height + 1):
+    if count_byte(body, ord(",")) != (width - 1) * (frame.height + 1):
         return _ragged_lines(file, body, header)
     if repeated(header):
         return header, None, []  # read_table reports the repeated names
@@ -233,7 +234,7 @@ def _split_quoted_fast(
     except csv.Error:
         return None
     width = len(header)
-    rows = body.count(b"\n")
+    rows = count_byte(body, ord("\n"))
     if repeated(header) or rows <= 1:
         return None
     names = [f"_c{i}" for i in range(width)]
@@ -250,7 +251,7 @@ def _split_quoted_fast(
                           for n in names)
     ).item()
     header_commas = first.count(",") - (width - 1)
-    if body.count(b",") - inside - header_commas != (width - 1) * rows:
+    if count_byte(body, ord(",")) - inside - header_commas != (width - 1) * rows:
         return None
     return _one_row_a_line(body, header, frame)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import polars as pl
 
 from quotaplan.money import DECIMAL_PATTERN, MAX_INT_DIGITS
@@ -26,6 +27,8 @@ BOM = b"\xef\xbb\xbf"
 #: the exact readers' (a stray quote inside a cell is kept as text); smaller quoted files go
 #: straight to the exact readers.
 QUOTED_FAST_BYTES = 4 * 1024 * 1024
+#: Bytes counted at a time by :func:`count_byte`.
+COUNT_PIECE = 256 * 1024
 #: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
 MAX_NUMBER_DIGITS = 12
 
@@ -49,13 +52,27 @@ def content_end(data: bytes) -> int:
     return end
 
 
+def count_byte(data: bytes, byte: int, end: int | None = None) -> int:
+    """How many times ``byte`` occurs in ``data[:end]``: NumPy over pieces that stay in the
+    cache, several times faster than ``bytes.count`` on a large file."""
+    view = np.frombuffer(data, dtype=np.uint8)[:end]
+    if view.size < COUNT_PIECE:
+        return int(np.count_nonzero(view == byte))
+    return sum(int(np.count_nonzero(view[at:at + COUNT_PIECE] == byte))
+               for at in range(0, view.size, COUNT_PIECE))
+
+
 def lone_cr(data: bytes) -> bool:
     """A carriage return not followed by a line feed (old Mac line ends, or one inside a cell),
     trailing line ends aside."""
     if b"\r" not in data:
         return False
-    end = content_end(data)
-    return data.count(b"\r", 0, end) != data.count(b"\r\n", 0, end)
+    view = np.frombuffer(data, dtype=np.uint8)[: content_end(data) + 1]
+    for at in range(0, view.size - 1, COUNT_PIECE):
+        piece = view[at:at + COUNT_PIECE + 1]  # one byte more: the one after the last
+        if bool(((piece[:-1] == 13) & (piece[1:] != 10)).any()):
+            return True
+    return False
 
 
 def dtype(col: Column) -> pl.DataType:
@@ -142,11 +159,11 @@ def read_clean(data: bytes, schema: TableSchema) -> pl.DataFrame | None:
     if frame is None or frame.get_column("__odd").any():
         return None
     width = len(header)
-    commas = data.count(b",")
+    commas = count_byte(data, ord(","))
     if quoted:
         # Every record on its line: as many rows as lines; and (width - 1) commas outside the
         # cells of each line, the header's included.
-        lines = data.count(b"\n", 0, end) + 1
+        lines = count_byte(data, ord("\n"), end) + 1
         inside = int(frame.get_column("__inside").sum())
         header_inside = first.count(",") - (width - 1)
         clean = frame.height == lines - 1 and commas - inside - header_inside == (
