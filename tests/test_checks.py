@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,7 +12,7 @@ from quotaplan.build import build
 from quotaplan.planfolder import checks
 from quotaplan.planfolder.checks import MAX_DEPTH, REGISTRY, Tables, run_checks
 from quotaplan.planfolder.csvfile import MAX_LISTED
-from quotaplan.planfolder.read import read_plan_files
+from quotaplan.planfolder.read import FolderFiles, read_plan_files
 from quotaplan.problems import Problem
 from quotaplan.settings import parse_settings
 
@@ -568,3 +569,33 @@ def test_a_hierarchy_at_the_limit_is_accepted() -> None:
     rows = ["territory_id,parent_id", "T0,"] + [f"T{i},T{i - 1}" for i in range(1, MAX_DEPTH + 1)]
     _, problems = read_plan_files({"territories.csv": "\n".join(rows).encode()})
     assert only(problems, "depth") == []
+
+
+class _Unreadable(dict[str, bytes]):
+    """Plan files where one cannot be read (as a file without read permission)."""
+
+    def __getitem__(self, name: str) -> bytes:
+        if name == "accounts.csv":
+            raise PermissionError(13, "Permission denied")
+        return super().__getitem__(name)
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash() -> None:
+    files = _Unreadable({name: text.encode() for name, text in plan().items()})
+    loaded, problems = read_plan_files(files)
+    assert loaded is None
+    found = only(problems, "unreadable")
+    assert [(p.file, p.line, p.message) for p in found] == [
+        ("accounts.csv", None, "cannot read the file: Permission denied")]
+
+
+def test_a_folder_is_read_file_by_file_on_demand(tmp_path: Path) -> None:
+    """Files are read one at a time when a folder is read (the mapping reads on demand)."""
+    for name, text in plan().items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    files = FolderFiles(tmp_path)
+    assert set(files) == set(plan())
+    assert files["accounts.csv"] == (tmp_path / "accounts.csv").read_bytes()
+    assert "bookings.csv" not in files
+    with pytest.raises(KeyError):
+        files["bookings.csv"]

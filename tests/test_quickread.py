@@ -60,14 +60,21 @@ def test_a_clean_file_takes_the_quick_path_and_reads_like_the_exact_reader(data:
     assert table.get_column("line").to_list() == list(range(2, table.height + 2))
 
 
-def test_the_quick_table_has_typed_values_and_keeps_other_columns() -> None:
+def test_the_quick_table_has_typed_values_and_only_the_kept_columns() -> None:
     data = b"date,amount,account_id,note\n2026-01-05,7,A1,x\n2026-01-06,8.25,A2,\n"
     table = _same(data)
     assert table is not None
-    assert table.columns == ["line", "account_id", "date", "amount", "product", "note"]
+    # Bookings keep what the engine uses: no product, no other columns.
+    assert table.columns == ["line", "account_id", "date", "amount"]
     assert table.get_column("amount").to_list() == [700, 825]
-    assert table.get_column("product").to_list() == [None, None]
-    assert table.get_column("note").to_list() == ["x", None]
+
+
+def test_accounts_keep_their_other_columns() -> None:
+    data = b"account_id,territory_id,potential\nA1,T1,12\nA2,T1,\n"
+    table = _same(data, ACCOUNTS)
+    assert table is not None
+    assert table.columns[-1] == "potential"
+    assert table.get_column("potential").to_list() == ["12", None]
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ Output tables are described by :data:`OUTPUTS`: each file's contract columns in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["id", "text", "amount", "number", "rate", "date", "enum"]
@@ -40,6 +40,9 @@ class Column:
     #: Allowed values for ``enum`` columns; the first is the default for an empty cell.
     values: tuple[str, ...] = ()
     help: str = ""
+    #: Is the column kept in the plan? ``False``: accepted and checked, but nothing uses it, so
+    #: it is not held in memory (a product name on ten million bookings).
+    kept: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,13 @@ class TableSchema:
     #: Columns whose values must be unique (the table's key).
     key: str | None = None
     help: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    #: Are columns the schema does not name kept? (Accounts: any may be a weight or a bucket.)
+    keep_others: bool = True
+
+    def __post_init__(self) -> None:
+        for col in self.columns:
+            if not col.kept and (col.required or col.kind not in ("id", "text")):
+                raise ValueError(f"{self.file}: {col.name} is checked, so it must be kept")
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -61,6 +70,11 @@ class TableSchema:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def kept(self) -> tuple[Column, ...]:
+        """The columns held in the plan's table (after ``line``)."""
+        return tuple(c for c in self.columns if c.kept)
 
 
 TERRITORIES = TableSchema(
@@ -120,9 +134,10 @@ BOOKINGS = TableSchema(
         Column("account_id", "id", required=True),
         Column("date", "date", required=True),
         Column("amount", "amount", required=True, negative=True),
-        Column("product", "text"),
+        Column("product", "text", kept=False),
     ),
     help="Booking history; negative amounts are refunds or credit notes.",
+    keep_others=False,
 )
 
 TOPDOWN = TableSchema(

@@ -446,7 +446,8 @@ def convert(
         # Lazy, so that an expression shared by a value and its mark (a regex) runs once.
         again = frame.lazy().select([*redo, *marks]).collect()
         staged = staged.with_columns(again.get_columns())
-    staged = staged.select(["line", *[c.name for c in schema.columns], *extra, *[
+    kept = [c.name for c in schema.kept] + (extra if schema.keep_others else [])
+    staged = staged.select(["line", *kept, *[
         f"__bad{i}" for i in range(len(issues))]])
     problems: list[Problem] = []
     mark_names = [f"__bad{i}" for i in range(len(issues))]

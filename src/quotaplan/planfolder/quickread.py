@@ -149,6 +149,8 @@ def read_clean(data: bytes, schema: TableSchema) -> pl.DataFrame | None:
     present = {c.name for c in schema.columns}
     if repeated(header) or any(c.required and c.name not in header for c in schema.columns):
         return None
+    if quoted and "" in header:
+        return None  # a column without a name is not read, so its commas could not be told
     # A blank line is a row without commas, which the count below finds when there are two
     # columns or more; with one, it is looked for (a slow search, but such files are small).
     if len(header) == 1 and (data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0):
@@ -175,9 +177,8 @@ def read_clean(data: bytes, schema: TableSchema) -> pl.DataFrame | None:
         clean = commas == (width - 1) * (frame.height + 1)
     if not clean:
         return None
-    kept = ["line", *(c.name for c in schema.columns),
-            *(h for h in header if h and h not in present)]
-    return frame.select(kept)
+    others = [h for h in header if h and h not in present] if schema.keep_others else []
+    return frame.select(["line", *(c.name for c in schema.kept), *others])
 
 
 def _collect(
@@ -191,17 +192,23 @@ def _collect(
         data, has_header=False, skip_rows=1, infer_schema=False, quote_char='"' if quoted else None,
         new_columns=names, truncate_ragged_lines=False, empty_string_is_null=False,
     )
-    inside: list[pl.Expr] = []  # commas inside the cells of each row
+    # Commas inside the cells of each row. Only text can hold one: a comma in a date, number or
+    # enum cell makes it odd (flagged), which sends the file to the exact reader anyway.
+    inside: list[pl.Expr] = []
     if quoted:
+        texts = [n for n, h in zip(names, header, strict=True)
+                 if h not in present or schema.column(h).kind in ("id", "text")]
         inside = [pl.sum_horizontal(
-            pl.col(n).str.count_matches(",", literal=True) for n in names
-        ).cast(pl.Int64).alias("__inside")]
+            pl.col(n).str.count_matches(",", literal=True) for n in texts
+        ).cast(pl.Int64).alias("__inside")] if texts else [pl.lit(0, pl.Int64).alias("__inside")]
     lazy = lazy.select(
         *(pl.col(n).alias(h) for n, h in zip(names, header, strict=True) if h), *inside,
-    ).with_row_index("line", offset=2)
+    )
     values: list[pl.Expr] = []
     flags: list[pl.Expr] = []
     for col in schema.columns:
+        if not col.kept:
+            continue  # optional text (the schema makes sure): nothing to check, nothing uses it
         if col.name not in header:
             default = col.values[0] if col.kind == "enum" else None
             values.append(pl.lit(default, dtype=dtype(col)).alias(col.name))
@@ -210,11 +217,10 @@ def _collect(
         values.append(value.alias(col.name))
         if flag is not None:
             flags.append(flag.fill_null(False))
-    others = [h for h in header if h and h not in present]
+    others = [h for h in header if h and h not in present] if schema.keep_others else []
     odd = pl.any_horizontal(flags) if flags else pl.lit(False)
     try:
-        return lazy.select(
-            pl.col("line").cast(pl.Int64),
+        frame = lazy.select(
             *values,
             *(pl.when(pl.col(h) == "").then(None).otherwise(pl.col(h)).alias(h) for h in others),
             *([pl.col("__inside")] if quoted else []),
@@ -222,3 +228,6 @@ def _collect(
         ).collect(engine="streaming")
     except pl.exceptions.PolarsError:
         return None
+    # Each row is on its own line (checked by the caller): row i on line i + 2. Numbered here,
+    # not in the streaming query, where numbering would make the rows wait for each other.
+    return frame.select(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("line"), pl.all())

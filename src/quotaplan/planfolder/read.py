@@ -6,7 +6,7 @@ when any error makes the plan unusable. The checks themselves live in :mod:`.che
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -28,7 +28,7 @@ def empty_table(schema: TableSchema) -> pl.DataFrame:
     """A table with the schema's columns and no rows (an absent optional file)."""
     return pl.DataFrame(
         {"line": pl.Series([], dtype=pl.Int64)}
-        | {c.name: pl.Series([], dtype=_dtype(c)) for c in schema.columns}
+        | {c.name: pl.Series([], dtype=_dtype(c)) for c in schema.kept}
     )
 
 
@@ -44,22 +44,34 @@ def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
     if not folder.is_dir():
         raise UsageError(f"{str(folder)!r} is a file, not a plan folder; pass the folder that holds "
                          "plan.toml")
-    files: dict[str, bytes] = {}
-    problems: list[Problem] = []
-    for name in PLAN_FILES:
-        path = folder / name
-        if path.is_file():
-            try:
-                files[name] = path.read_bytes()
-            except OSError as exc:
-                problems.append(error(name, None, None, f"cannot read the file: {exc.strerror}",
-                                      "unreadable"))
-    plan, found = read_plan_files(files)
-    return plan, sorted(problems + found, key=sort_key)
+    plan, found = read_plan_files(FolderFiles(folder))
+    return plan, sorted(found, key=sort_key)
+
+
+class FolderFiles(Mapping[str, bytes]):
+    """The plan files of a folder, each read when it is asked for and not kept: only one file's
+    bytes are in memory at a time (ten million bookings are half a gigabyte)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._names = [n for n in PLAN_FILES if (folder / n).is_file()]
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._names:
+            raise KeyError(name)
+        return (self._folder / name).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Problem]]:
-    """Read a plan from its files' bytes, by file name (``plan.toml``, ``accounts.csv``, …)."""
+    """Read a plan from its files' bytes, by file name (``plan.toml``, ``accounts.csv``, …).
+
+    A file that cannot be read (``OSError`` from the mapping) is a problem of its own."""
     problems: list[Problem] = []
     settings: Settings | None = None
     if SETTINGS_FILE not in files:
@@ -67,8 +79,10 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
                               "needs one with at least [plan] name and fiscal_year_start",
                               "missing-file"))
     else:
-        settings, found = settings_from_bytes(files[SETTINGS_FILE])
-        problems += found
+        settings_bytes = _read(files, SETTINGS_FILE, problems)
+        if settings_bytes is not None:
+            settings, found = settings_from_bytes(settings_bytes)
+            problems += found
     tables: dict[str, pl.DataFrame | None] = {}
     for table, schema in INPUTS.items():
         if schema.file not in files:
@@ -79,7 +93,12 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
             else:
                 tables[table] = empty_table(schema)
             continue
-        frame, found = read_table(schema.file, files[schema.file], schema)
+        data = _read(files, schema.file, problems)
+        if data is None:
+            tables[table] = None
+            continue
+        frame, found = read_table(schema.file, data, schema)
+        del data  # the bytes can go before the next file is read
         problems += found
         tables[table] = frame
     problems += checks.run_checks(settings, tables)
@@ -89,3 +108,12 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
     ready = {k: v for k, v in tables.items() if v is not None}
     ready["topdown"] = checks.merged_topdown(settings, ready["territories"], ready["topdown"])
     return Plan(settings=settings, **ready), problems
+
+
+def _read(files: Mapping[str, bytes], name: str, problems: list[Problem]) -> bytes | None:
+    try:
+        return files[name]
+    except OSError as exc:
+        problems.append(error(name, None, None, f"cannot read the file: {exc.strerror}",
+                              "unreadable"))
+        return None
