@@ -8,11 +8,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import write_plan
 from quotaplan.build import build
 from quotaplan.planfolder import checks
 from quotaplan.planfolder.checks import MAX_DEPTH, REGISTRY, Tables, run_checks
 from quotaplan.planfolder.csvfile import MAX_LISTED
-from quotaplan.planfolder.read import FolderFiles, read_plan_files
+from quotaplan.planfolder.read import read_plan_files
 from quotaplan.problems import Problem
 from quotaplan.settings import parse_settings
 
@@ -589,13 +590,26 @@ def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash() -> None:
         ("accounts.csv", None, "cannot read the file: Permission denied")]
 
 
-def test_a_folder_is_read_file_by_file_on_demand(tmp_path: Path) -> None:
-    """Files are read one at a time when a folder is read (the mapping reads on demand)."""
-    for name, text in plan().items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    files = FolderFiles(tmp_path)
-    assert set(files) == set(plan())
-    assert files["accounts.csv"] == (tmp_path / "accounts.csv").read_bytes()
-    assert "bookings.csv" not in files
-    with pytest.raises(KeyError):
-        files["bookings.csv"]
+def test_a_folder_read_by_paths_is_the_plan_read_from_bytes(tmp_path: Path) -> None:
+    """Files given by path (mapped, read one at a time) make the same plan as their bytes."""
+    files = plan(bookings_csv="account_id,date,amount\nA1,2025-01-01,1\nA2,2025-02-01,2.5\n")
+    folder = write_plan(tmp_path / "plan", files)
+    names = [p.name for p in folder.iterdir()]
+    by_path, path_problems = read_plan_files({n: folder / n for n in names})
+    by_bytes, byte_problems = read_plan_files({n: (folder / n).read_bytes() for n in names})
+    assert path_problems == byte_problems
+    assert by_path is not None
+    assert by_bytes is not None
+    assert by_path.bookings.height == 2
+    for table in ("territories", "sellers", "accounts", "bookings"):
+        assert getattr(by_path, table).equals(getattr(by_bytes, table)), table
+
+
+def test_an_empty_file_given_by_path_is_reported_like_its_bytes(tmp_path: Path) -> None:
+    folder = write_plan(tmp_path / "plan", plan())
+    (folder / "overrides.csv").write_bytes(b"")  # an empty file cannot be mapped
+    names = [p.name for p in folder.iterdir()]
+    _, by_path = read_plan_files({n: folder / n for n in names})
+    _, by_bytes = read_plan_files({n: (folder / n).read_bytes() for n in names})
+    assert by_path == by_bytes
+    assert [(p.file, p.code) for p in by_path] == [("overrides.csv", "empty")]

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -27,9 +30,11 @@ from quotaplan.planfolder.quickread import (
     BOM,
     MAX_NUMBER_DIGITS,
     QUOTED_FAST_BYTES,
+    Bytes,
     count_byte,
     dtype,
     header_names,
+    is_ascii,
     lone_cr,
     quick_column,
     read_clean,
@@ -48,14 +53,14 @@ MAX_LISTED = 20
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+def _line_of(data: Bytes, offset: int) -> int:
+    return count_byte(data, ord("\n"), offset) + 1
 
 
-def _not_utf8_at(data: bytes) -> int | None:
+def _not_utf8_at(data: Bytes) -> int | None:
     """Offset of the first byte that is not UTF-8, or ``None``; decodes in pieces cut at line
     feeds (never inside a character), so a large file is never held twice."""
-    if data.isascii():
+    if is_ascii(data):
         return None
     start = 0
     while start < len(data):
@@ -69,10 +74,9 @@ def _not_utf8_at(data: bytes) -> int | None:
     return None
 
 
-def check_bytes(file: str, data: bytes) -> list[Problem]:
-    """NUL bytes and encodings other than UTF-8: each stops the file. (Lines over 1 MiB are found
-    while splitting: :func:`check_line_lengths`, or from the cells' lengths on the fast path.)"""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+def check_bytes(file: str, data: Bytes) -> list[Problem]:
+    """NUL bytes and encodings other than UTF-8: each stops the file."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return [error(file, 1, None, "the file is UTF-16 (Excel's \"Unicode text\"); save it as "
                       "CSV UTF-8", "encoding")]
     nul = data.find(b"\x00")
@@ -87,7 +91,7 @@ def check_bytes(file: str, data: bytes) -> list[Problem]:
     return []
 
 
-def check_line_lengths(file: str, data: bytes) -> list[Problem]:
+def check_line_lengths(file: str, data: Bytes) -> list[Problem]:
     """A line over 1 MiB is an error naming it.
 
     From the start of a line, the next line feed must come within 1 MiB; the search then jumps to
@@ -531,11 +535,16 @@ def _scaled(frame: pl.DataFrame, name: str, text: pl.Expr, scale: int) -> pl.Exp
     return (exact.round(scale, mode="half_away_from_zero") * factor).cast(pl.Int64)
 
 
-def read_table(file: str, data: bytes, schema: TableSchema) -> tuple[pl.DataFrame | None, list[Problem]]:
-    """Bytes of one plan CSV → (typed table or ``None`` when unreadable, problems).
+def read_table(
+    file: str, data: bytes | Path, schema: TableSchema
+) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """One plan CSV (its bytes, or its path) → (typed table or ``None`` when unreadable, problems).
 
     A clean file is read by the quick path (:mod:`.quickread`); any other by the exact reader,
-    which names every problem."""
+    which names every problem. A path is mapped, not read, for the checks and the quick path:
+    its bytes are loaded only if the exact reader needs them. (``OSError`` passes through.)"""
+    if isinstance(data, Path):
+        return _read_file(file, data, schema)
     problems = check_bytes(file, data) or check_line_lengths(file, data)
     if problems:
         return None, problems
@@ -543,6 +552,20 @@ def read_table(file: str, data: bytes, schema: TableSchema) -> tuple[pl.DataFram
     if clean is not None:
         return clean, []
     return read_table_exact(file, data, schema)
+
+
+def _read_file(file: str, path: Path, schema: TableSchema) -> tuple[pl.DataFrame | None, list[Problem]]:
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return read_table(file, b"", schema)
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            problems = check_bytes(file, view) or check_line_lengths(file, view)
+            if problems:
+                return None, problems
+            clean = read_clean(view, schema, path)
+    if clean is not None:
+        return clean, []
+    return read_table_exact(file, path.read_bytes(), schema)
 
 
 def read_table_exact(

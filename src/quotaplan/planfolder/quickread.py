@@ -15,6 +15,9 @@ uses them for its first, cheap phase.
 from __future__ import annotations
 
 import csv
+import mmap
+from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import polars as pl
@@ -22,6 +25,8 @@ import polars as pl
 from quotaplan.money import DECIMAL_PATTERN, MAX_INT_DIGITS
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
+#: A file's bytes: in memory, or mapped from disk (only what both offer is used on it).
+Bytes: TypeAlias = bytes | mmap.mmap
 BOM = b"\xef\xbb\xbf"
 #: From this size on, a quoted file is first read by Polars, whose quoting is more lenient than
 #: the exact readers' (a stray quote inside a cell is kept as text); smaller quoted files go
@@ -44,7 +49,7 @@ def repeated(header: list[str]) -> bool:
     return len(set(named)) != len(named)
 
 
-def content_end(data: bytes) -> int:
+def content_end(data: Bytes) -> int:
     """Where the trailing line ends of ``data`` begin (without copying a large file)."""
     end = len(data)
     while end and data[end - 1] in b"\r\n":
@@ -52,7 +57,21 @@ def content_end(data: bytes) -> int:
     return end
 
 
-def count_byte(data: bytes, byte: int, end: int | None = None) -> int:
+def is_ascii(data: Bytes) -> bool:
+    """Is every byte below 128?"""
+    if isinstance(data, bytes):
+        return data.isascii()
+    view = np.frombuffer(data, dtype=np.uint8)
+    return all(int(view[at:at + COUNT_PIECE].max(initial=0)) < 128
+               for at in range(0, view.size, COUNT_PIECE))
+
+
+def has(data: Bytes, needle: bytes) -> bool:
+    """Does ``needle`` occur in ``data``?"""
+    return data.find(needle) >= 0
+
+
+def count_byte(data: Bytes, byte: int, end: int | None = None) -> int:
     """How many times ``byte`` occurs in ``data[:end]``: NumPy over pieces that stay in the
     cache, several times faster than ``bytes.count`` on a large file."""
     view = np.frombuffer(data, dtype=np.uint8)[:end]
@@ -62,10 +81,10 @@ def count_byte(data: bytes, byte: int, end: int | None = None) -> int:
                for at in range(0, view.size, COUNT_PIECE))
 
 
-def lone_cr(data: bytes) -> bool:
+def lone_cr(data: Bytes) -> bool:
     """A carriage return not followed by a line feed (old Mac line ends, or one inside a cell),
     trailing line ends aside."""
-    if b"\r" not in data:
+    if not has(data, b"\r"):
         return False
     view = np.frombuffer(data, dtype=np.uint8)[: content_end(data) + 1]
     for at in range(0, view.size - 1, COUNT_PIECE):
@@ -121,19 +140,22 @@ def quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
     return value, need | odd
 
 
-def read_clean(data: bytes, schema: TableSchema) -> pl.DataFrame | None:
+def read_clean(data: Bytes, schema: TableSchema, path: Path | None = None) -> pl.DataFrame | None:
     """The typed table of a clean file (columns ``line``, the schema's, then any others), or
     ``None``: the exact reader must read it.
+
+    ``path``: where ``data`` was mapped from; Polars then reads the file itself, which is faster
+    than reading the bytes handed to it (and required when ``data`` is a map).
 
     ``data`` must already be known to be UTF-8 without NUL bytes or lines over 1 MiB. Clean means:
     a header with every required column and no name twice; every record on one line, with the
     header's number of cells; no blank lines and no bare carriage returns; every cell in its
     plain form. A quoted file is taken only from :data:`QUOTED_FAST_BYTES` up.
     """
-    quoted = b'"' in data
+    quoted = has(data, b'"')
     if (quoted and len(data) < QUOTED_FAST_BYTES) or lone_cr(data):
         return None
-    start = len(BOM) if data.startswith(BOM) else 0
+    start = len(BOM) if data[: len(BOM)] == BOM else 0
     end = content_end(data)
     first_end = data.find(b"\n", start)
     if first_end < 0 or first_end >= end or data[end:] not in (b"\n", b"\r\n", b""):
@@ -156,8 +178,15 @@ def read_clean(data: bytes, schema: TableSchema) -> pl.DataFrame | None:
     if len(header) == 1 and (data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0):
         return None
     names = [f"_c{i}" for i in range(len(header))]
-    frame = _collect(data, schema, header, names, quoted=quoted,
-                     may_pad=b" " in data or b"\t" in data)
+    source: bytes | Path
+    if path is not None:
+        source = path
+    elif isinstance(data, bytes):
+        source = data
+    else:
+        raise ValueError("a mapped file is read by its path")
+    frame = _collect(source, schema, header, names, quoted=quoted,
+                     may_pad=has(data, b" ") or has(data, b"\t"))
     if frame is None or frame.get_column("__odd").any():
         return None
     width = len(header)
@@ -182,7 +211,7 @@ def read_clean(data: bytes, schema: TableSchema) -> pl.DataFrame | None:
 
 
 def _collect(
-    data: bytes, schema: TableSchema, header: list[str], names: list[str], *, quoted: bool,
+    data: bytes | Path, schema: TableSchema, header: list[str], names: list[str], *, quoted: bool,
     may_pad: bool,
 ) -> pl.DataFrame | None:
     """One streaming query: every cell split, converted and flagged; ``None`` when Polars finds

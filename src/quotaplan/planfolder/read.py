@@ -6,8 +6,10 @@ when any error makes the plan unusable. The checks themselves live in :mod:`.che
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -19,6 +21,8 @@ from quotaplan.problems import Problem, error, has_errors, sort_key
 from quotaplan.schemas import INPUTS, Column, TableSchema
 from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.settings import Settings, settings_from_bytes
+
+T = TypeVar("T")
 
 #: The files a plan folder may hold; others are ignored.
 PLAN_FILES = (SETTINGS_FILE, *(s.file for s in INPUTS.values()))
@@ -44,34 +48,17 @@ def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
     if not folder.is_dir():
         raise UsageError(f"{str(folder)!r} is a file, not a plan folder; pass the folder that holds "
                          "plan.toml")
-    plan, found = read_plan_files(FolderFiles(folder))
+    names = [n for n in PLAN_FILES if (folder / n).is_file()]
+    plan, found = read_plan_files({name: folder / name for name in names})
     return plan, sorted(found, key=sort_key)
 
 
-class FolderFiles(Mapping[str, bytes]):
-    """The plan files of a folder, each read when it is asked for and not kept: only one file's
-    bytes are in memory at a time (ten million bookings are half a gigabyte)."""
-
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self._names = [n for n in PLAN_FILES if (folder / n).is_file()]
-
-    def __getitem__(self, name: str) -> bytes:
-        if name not in self._names:
-            raise KeyError(name)
-        return (self._folder / name).read_bytes()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
-def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Problem]]:
-    """Read a plan from its files' bytes, by file name (``plan.toml``, ``accounts.csv``, …).
-
-    A file that cannot be read (``OSError`` from the mapping) is a problem of its own."""
+def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, list[Problem]]:
+    """Read a plan from its files, by file name (``plan.toml``, ``accounts.csv``, …): their bytes
+    (an upload) or their paths. A path is read when its turn comes and let go once parsed, so
+    at most one file is in memory; a large CSV file is mapped, not loaded (see
+    :func:`~quotaplan.planfolder.csvfile.read_table`). A file that cannot be read is a problem of
+    its own."""
     problems: list[Problem] = []
     settings: Settings | None = None
     if SETTINGS_FILE not in files:
@@ -79,7 +66,7 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
                               "needs one with at least [plan] name and fiscal_year_start",
                               "missing-file"))
     else:
-        settings_bytes = _read(files, SETTINGS_FILE, problems)
+        settings_bytes = _unreadable(SETTINGS_FILE, problems, lambda: _bytes(files[SETTINGS_FILE]))
         if settings_bytes is not None:
             settings, found = settings_from_bytes(settings_bytes)
             problems += found
@@ -93,12 +80,9 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
             else:
                 tables[table] = empty_table(schema)
             continue
-        data = _read(files, schema.file, problems)
-        if data is None:
-            tables[table] = None
-            continue
-        frame, found = read_table(schema.file, data, schema)
-        del data  # the bytes can go before the next file is read
+        read = _unreadable(schema.file, problems,
+                           partial(_read_table, files, schema))
+        frame, found = read if read is not None else (None, [])
         problems += found
         tables[table] = frame
     problems += checks.run_checks(settings, tables)
@@ -110,9 +94,20 @@ def read_plan_files(files: Mapping[str, bytes]) -> tuple[Plan | None, list[Probl
     return Plan(settings=settings, **ready), problems
 
 
-def _read(files: Mapping[str, bytes], name: str, problems: list[Problem]) -> bytes | None:
+def _read_table(
+    files: Mapping[str, bytes | Path], schema: TableSchema
+) -> tuple[pl.DataFrame | None, list[Problem]]:
+    return read_table(schema.file, files[schema.file], schema)
+
+
+def _bytes(data: bytes | Path) -> bytes:
+    return data.read_bytes() if isinstance(data, Path) else data
+
+
+def _unreadable(name: str, problems: list[Problem], read: Callable[[], T]) -> T | None:
+    """``read()``, or ``None`` and a problem when the file cannot be read."""
     try:
-        return files[name]
+        return read()
     except OSError as exc:
         problems.append(error(name, None, None, f"cannot read the file: {exc.strerror}",
                               "unreadable"))
