@@ -10,14 +10,14 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotaplan import outputs
 from quotaplan.build import BuildResult
 from quotaplan.core.hierarchy import build_hierarchy
 from quotaplan.money import format_cents
-from quotaplan.outputs import replace_dir, summary_json, to_output_frame, write_outputs, write_table
+from quotaplan.outputs import _risky, replace_dir, summary_json, to_output_frame, write_outputs, write_table
 from quotaplan.plan import Plan
 
 PLAN = {
@@ -115,3 +115,15 @@ def test_replace_dir_refuses_a_file(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         replace_dir(staging, target)
     assert target.read_text() == "x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6),
+                          st.sampled_from(["=", "+", "-", "@", ">", ",", ".", "A", "?"]).flatmap(
+                              lambda c: st.text(max_size=4).map(lambda t: c + t))),
+                max_size=30))
+def test_formula_text_is_found_as_a_pattern_would(cells: list[str | None]) -> None:
+    frame = pl.DataFrame({"s": pl.Series(cells, dtype=pl.String)})
+    found = frame.select(_risky(pl.col("s"))).to_series().to_list()
+    expected = [None if c is None else c[:1] in ("=", "+", "-", "@") for c in cells]
+    assert found == expected

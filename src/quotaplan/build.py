@@ -64,7 +64,9 @@ def build(plan: Plan) -> BuildResult:
     if has_errors(problems):
         raise PlanInvalid(problems)
     carriers = hierarchy.carriers.select("territory_id", "seller_id")
-    accounts = target_result.accounts.join(carriers, on="territory_id", how="left").sort("account_id")
+    # Account targets come in account_id order; the join keeps it (no second sort of the ids).
+    accounts = target_result.accounts.join(carriers, on="territory_id", how="left",
+                                           maintain_order="left")
     quota_result = quotas.compute_quotas(plan, hierarchy, accounts)
     problems += quota_result.problems
     if has_errors(problems):
