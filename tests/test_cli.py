@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,3 +140,28 @@ def test_text_from_the_plan_prints_as_written_not_as_markup(
     code, output = run("validate", str(plan_dir(broken)))
     assert code == 1
     assert "'[bold]X[/bold]'" in output
+
+
+@pytest.mark.parametrize(
+    ("argv0", "preset", "kept", "ours"),
+    [
+        ("/somewhere/bin/quotaplan", None, None, True),
+        ("/somewhere/bin/quotaplan", "narenas:2", "narenas:2", False),  # the user's setting wins
+        ("my_app.py", None, None, False),  # a library user's process is left alone
+    ],
+)
+def test_only_the_command_tunes_the_allocator(
+    argv0: str, preset: str | None, kept: str | None, ours: bool
+) -> None:
+    """Polars reads _RJEM_MALLOC_CONF when it loads (adding its own defaults in front)."""
+    code = (f"import sys; sys.argv = [{argv0!r}]; import os, quotaplan; "
+            "print(os.environ.get('_RJEM_MALLOC_CONF'))")
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset is not None:
+        env["_RJEM_MALLOC_CONF"] = preset
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True)
+    conf = done.stdout.strip()
+    assert conf.endswith("dirty_decay_ms:-1,muzzy_decay_ms:-1") == ours
+    if kept is not None:
+        assert conf.endswith(kept)
