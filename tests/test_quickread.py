@@ -51,8 +51,11 @@ def _same(data: bytes, schema: TableSchema = BOOKINGS) -> pl.DataFrame | None:
         _quoted(ROWS),
         _quoted(ROWS).replace(b"\n", b"\r\n"),
         b"date,amount,account_id,note\n2026-01-05,7,A1,x\n2026-01-06,8.25,A2,\n",
+        _quoted(ROWS) + b'"A5","2026-01-01","1","say ""hi"", twice"\n',
+        b"\xef\xbb\xbf" + _quoted(ROWS).replace(b"\n", b"\r\n") + b'A5,2026-01-01,1,""""\r\n',
     ],
-    ids=["plain", "crlf", "bom", "no-final-line-end", "quoted", "quoted-crlf", "other-order"],
+    ids=["plain", "crlf", "bom", "no-final-line-end", "quoted", "quoted-crlf", "other-order",
+         "escaped-quotes", "bom-crlf-partly-quoted"],
 )
 def test_a_clean_file_takes_the_quick_path_and_reads_like_the_exact_reader(data: bytes) -> None:
     table = _same(data)
@@ -93,6 +96,12 @@ def test_accounts_keep_their_other_columns() -> None:
         b"account_id,date\nA1,2026-01-01\n",  # a required column missing
         b"account_id,date,amount\n",  # the header alone
         _quoted([*ROWS, 'A5,2026-01-01,1,"two\nlines"']),  # a line break inside a cell
+        _quoted(ROWS) + b'"A5","2026-01-01","1"\n',  # a short row in a quoted file
+        _quoted(ROWS) + b'"A5","2026-01-01","1",""\n"A6","2026-01-01","1"\n',  # one more
+        # A stray quote inside an unquoted cell (Polars would keep it as text) is told from
+        # the byte counts when the file holds no doubled quote ("" is a quote inside a cell).
+        _quoted(ROWS[:2]) + b'"A5","2026-01-01","1",say "hi"\n',
+        _quoted(ROWS[:2]) + b'"A5","2026-01-01","1","x" y\n',  # text after a closing quote
     ],
 )
 def test_anything_not_clean_goes_to_the_exact_reader(data: bytes) -> None:
@@ -166,3 +175,15 @@ def test_the_quick_path_agrees_on_accounts(rows: list[dict[str, str]]) -> None:
     header = "account_id,territory_id,annual_revenue,status,bottom_up_target"
     body = [",".join(r[c] for c in header.split(",")) for r in rows]
     _same(("\n".join([header, *body]) + "\n").encode(), ACCOUNTS)
+
+
+RAW = st.sampled_from(["A1", "2026-01-01", "5", ",", '"', '""', "\n", "\r\n", " ", "x,y", "é"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(RAW, max_size=40))
+def test_any_bytes_the_quick_path_takes_read_like_the_exact_reader(tokens: list[str]) -> None:
+    """Raw noise after a valid header: whatever the quick path accepts, the exact reader reads
+    the same, without a problem."""
+    _same(("account_id,date,amount,product\n" + "".join(tokens)).encode())
+    _same(('"account_id","date","amount","product"\n' + "".join(tokens)).encode())

@@ -81,6 +81,16 @@ def count_byte(data: Bytes, byte: int, end: int | None = None) -> int:
                for at in range(0, view.size, COUNT_PIECE))
 
 
+def has_pair(data: Bytes, byte: int) -> bool:
+    """Does ``byte`` occur twice in a row somewhere in ``data``?"""
+    view = np.frombuffer(data, dtype=np.uint8)
+    for at in range(0, view.size - 1, COUNT_PIECE):
+        piece = view[at:at + COUNT_PIECE + 1]  # one byte more: the one after the last
+        if bool(((piece[:-1] == byte) & (piece[1:] == byte)).any()):
+            return True
+    return False
+
+
 def lone_cr(data: Bytes) -> bool:
     """A carriage return not followed by a line feed (old Mac line ends, or one inside a cell),
     trailing line ends aside."""
@@ -108,13 +118,17 @@ def quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
     """
     raw = pl.col(col.name)
     missing = raw.is_null() | (raw == "")
+    # A leading space or tab is found by comparing (text that begins with " " sorts from " " up
+    # to "!"), which reads only the first bytes of each cell.
     padded = (
-        raw.str.starts_with(" ") | raw.str.ends_with(" ") | raw.str.starts_with("\t")
-        | raw.str.ends_with("\t")
+        ((raw >= " ") & (raw < "!")) | ((raw >= "\t") & (raw < "\n"))
+        | raw.str.ends_with(" ") | raw.str.ends_with("\t")
     ) if may_pad else pl.lit(False)
     need = missing if col.required else pl.lit(False)
     if col.kind in ("id", "text"):
-        value = pl.when(raw == "").then(None).otherwise(raw)
+        # A required cell that is empty is flagged (the careful pass reads it), so it is taken as
+        # it is: no copy of a million ids just to turn none of them into nulls.
+        value = raw if col.required else pl.when(raw == "").then(None).otherwise(raw)
         if col.kind == "text":
             return value, (need if col.required else None)
         return value, need | padded
@@ -185,53 +199,75 @@ def read_clean(data: Bytes, schema: TableSchema, path: Path | None = None) -> pl
         source = data
     else:
         raise ValueError("a mapped file is read by its path")
-    frame = _collect(source, schema, header, names, quoted=quoted,
+    escaped = quoted and has_pair(data, ord('"'))
+    frame = _collect(source, schema, header, names, quoted=quoted, escaped=escaped,
                      may_pad=has(data, b" ") or has(data, b"\t"))
     if frame is None or frame.get_column("__odd").any():
         return None
     width = len(header)
-    commas = count_byte(data, ord(","))
     if quoted:
-        # Every record on its line: as many rows as lines; and (width - 1) commas outside the
-        # cells of each line, the header's included.
-        lines = count_byte(data, ord("\n"), end) + 1
-        inside = int(frame.get_column("__inside").sum())
-        header_inside = first.count(",") - (width - 1)
-        clean = frame.height == lines - 1 and commas - inside - header_inside == (
-            (width - 1) * lines)
+        clean = _quoted_rows_whole(data, frame, width, first_end, end)
     else:
         # Polars refuses a row with too many cells; one with too few is padded, so the commas
         # are counted: every row has the header's width exactly when there are (width - 1) per
         # line (a blank line has none and is caught the same way).
-        clean = commas == (width - 1) * (frame.height + 1)
+        clean = count_byte(data, ord(",")) == (width - 1) * (frame.height + 1)
     if not clean:
         return None
     others = [h for h in header if h and h not in present] if schema.keep_others else []
     return frame.select(["line", *(c.name for c in schema.kept), *others])
 
 
+def _quoted_rows_whole(data: Bytes, frame: pl.DataFrame, width: int, first_end: int,
+                       end: int) -> bool:
+    """Does every row of a quoted file have the header's cells, each quote delimiting a cell?
+
+    Told from byte counts, without looking for separators: the bytes of the rows, less their
+    line ends, their cells' text and (width - 1) separators each, leave the quotes around quoted
+    cells plus one per quote inside a cell's text. That equals the quotes the rows hold, less
+    those inside cells' text, exactly when no row misses a cell (it would lack a separator) and
+    no quote is a stray inside an unquoted cell (it is counted in the cell's text as well).
+    Every record must also be on its own line: as many rows as lines.
+    """
+    lines = count_byte(data, ord("\n"), end) + 1
+    if frame.height != lines - 1:
+        return False
+    row_bytes = len(data) - (first_end + 1)
+    ends = count_byte(data, ord("\n")) - 1 + count_byte(data, ord("\r")) - (
+        1 if data[first_end - 1:first_end] == b"\r" else 0)
+    quotes = count_byte(data, ord('"')) - count_byte(data, ord('"'), first_end)
+    text = int(frame.get_column("__text").sum())
+    inner = int(frame.get_column("__inner").sum())
+    return row_bytes - ends - text - (width - 1) * frame.height == quotes - inner
+
+
 def _collect(
     data: bytes | Path, schema: TableSchema, header: list[str], names: list[str], *, quoted: bool,
-    may_pad: bool,
+    escaped: bool, may_pad: bool,
 ) -> pl.DataFrame | None:
     """One streaming query: every cell split, converted and flagged; ``None`` when Polars finds
-    a row with too many cells."""
+    a row with too many cells. A quoted file also gets, per row, ``__text`` (bytes of its cells'
+    text) and ``__inner`` (quotes inside its cells' text; 0 unless ``escaped``: the file holds
+    two quotes in a row somewhere)."""
     present = {c.name for c in schema.columns}
     lazy = pl.scan_csv(
         data, has_header=False, skip_rows=1, infer_schema=False, quote_char='"' if quoted else None,
         new_columns=names, truncate_ragged_lines=False, empty_string_is_null=False,
     )
-    # Commas inside the cells of each row. Only text can hold one: a comma in a date, number or
-    # enum cell makes it odd (flagged), which sends the file to the exact reader anyway.
-    inside: list[pl.Expr] = []
+    counts: list[pl.Expr] = []
     if quoted:
+        # Only text can hold a quote: one in a date, number or enum cell makes it odd (flagged),
+        # which sends the file to the exact reader anyway.
         texts = [n for n, h in zip(names, header, strict=True)
                  if h not in present or schema.column(h).kind in ("id", "text")]
-        inside = [pl.sum_horizontal(
-            pl.col(n).str.count_matches(",", literal=True) for n in texts
-        ).cast(pl.Int64).alias("__inside")] if texts else [pl.lit(0, pl.Int64).alias("__inside")]
+        inner = pl.sum_horizontal(pl.col(n).str.count_matches('"', literal=True) for n in texts)
+        counts = [
+            pl.sum_horizontal(pl.col(n).str.len_bytes() for n in names).cast(pl.Int64)
+            .alias("__text"),
+            (inner if escaped and texts else pl.lit(0)).cast(pl.Int64).alias("__inner"),
+        ]
     lazy = lazy.select(
-        *(pl.col(n).alias(h) for n, h in zip(names, header, strict=True) if h), *inside,
+        *(pl.col(n).alias(h) for n, h in zip(names, header, strict=True) if h), *counts,
     )
     values: list[pl.Expr] = []
     flags: list[pl.Expr] = []
@@ -252,7 +288,7 @@ def _collect(
         frame = lazy.select(
             *values,
             *(pl.when(pl.col(h) == "").then(None).otherwise(pl.col(h)).alias(h) for h in others),
-            *([pl.col("__inside")] if quoted else []),
+            *([pl.col("__text"), pl.col("__inner")] if quoted else []),
             odd.alias("__odd"),
         ).collect(engine="streaming")
     except pl.exceptions.PolarsError:
