@@ -33,7 +33,7 @@ BOM = b"\xef\xbb\xbf"
 #: straight to the exact readers.
 QUOTED_FAST_BYTES = 4 * 1024 * 1024
 #: Bytes counted at a time by :func:`count_byte`.
-COUNT_PIECE = 256 * 1024
+COUNT_PIECE = 1024 * 1024
 #: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
 MAX_NUMBER_DIGITS = 12
 
