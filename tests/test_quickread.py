@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from quotaplan.planfolder import quickread
@@ -187,3 +187,36 @@ def test_any_bytes_the_quick_path_takes_read_like_the_exact_reader(tokens: list[
     the same, without a problem."""
     _same(("account_id,date,amount,product\n" + "".join(tokens)).encode())
     _same(('"account_id","date","amount","product"\n' + "".join(tokens)).encode())
+
+
+@settings(max_examples=2000, deadline=None)
+@example(10**15 - 1, 2, True)  # 9,999,999,999,999.99: the largest through a double
+@example(-(10**15) + 1, 2, True)
+@example(10**15, 2, True)  # 14 integer digits: the careful pass
+@example(10**17 - 1, 2, True)  # 15 integer digits, the most an amount may have
+@example(2**50 - 1, 2, False)
+@example(5, 2, False)
+@example(-5, 2, False)
+@given(st.integers(min_value=-(10**17) + 1, max_value=10**17 - 1), st.sampled_from([0, 1, 2]),
+       st.booleans())
+def test_the_quick_amount_is_the_exact_cents(cents: int, decimals: int, round_trip: bool) -> None:
+    """Amounts up to 13 integer digits go through a double and come out as the exact cents;
+    longer ones are flagged for the careful (decimal) conversion."""
+    if decimals < 2:
+        cents -= cents % (10 ** (2 - decimals)) if cents >= 0 else -((-cents) % (10 ** (2 - decimals)))
+    whole, part = divmod(abs(cents), 100)
+    text = ("-" if cents < 0 else "") + str(whole) + (f".{part:02d}"[: decimals + 1] if decimals else "")
+    column = BOOKINGS.column("amount")
+    value, flag = quickread.quick_column(column, may_pad=False)
+    assert flag is not None
+    got = pl.DataFrame({"amount": [text]}).select(value.alias("v"), flag.alias("f")).row(0)
+    if len(str(whole)) <= quickread.FLOAT_EXACT_DIGITS:
+        assert got == (cents, False), text
+    else:
+        assert got[1] is True, text
+    if round_trip:  # and the exact reader agrees, whichever pass converts it
+        table, problems = read_table("bookings.csv", f"account_id,date,amount\nA1,2026-01-01,{text}\n"
+                                     .encode(), BOOKINGS)
+        assert problems == []
+        assert table is not None
+        assert table.get_column("amount").to_list() == [cents]
