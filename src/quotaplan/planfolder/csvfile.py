@@ -12,6 +12,7 @@ A clean file never gets this far: :mod:`.quickread` reads it in one streaming qu
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import mmap
@@ -555,14 +556,22 @@ def read_table(
 
 
 def _read_file(file: str, path: Path, schema: TableSchema) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """A file on disk: checked through a read-only map, read by the quick path from its path, or
+    loaded for the exact reader."""
     with path.open("rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             return read_table(file, b"", schema)
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
             problems = check_bytes(file, view) or check_line_lengths(file, view)
             if problems:
                 return None, problems
             clean = read_clean(view, schema, path)
+        finally:
+            # A NumPy view still held by a traceback would make closing fail and hide the
+            # original error; the map is then freed with the last view.
+            with contextlib.suppress(BufferError):
+                view.close()
     if clean is not None:
         return clean, []
     return read_table_exact(file, path.read_bytes(), schema)

@@ -28,9 +28,10 @@ from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 #: A file's bytes: in memory, or mapped from disk (only what both offer is used on it).
 Bytes: TypeAlias = bytes | mmap.mmap
 BOM = b"\xef\xbb\xbf"
-#: From this size on, a quoted file is first read by Polars, whose quoting is more lenient than
-#: the exact readers' (a stray quote inside a cell is kept as text); smaller quoted files go
-#: straight to the exact readers.
+#: From this size on, a quoted file is first read by Polars; smaller quoted files go straight to
+#: the exact readers. Polars' quoting is more lenient than theirs (a stray quote inside an
+#: unquoted cell is kept as text); the byte counts of :func:`_quoted_rows_whole` catch that,
+#: except in a file that also holds doubled quotes.
 QUOTED_FAST_BYTES = 4 * 1024 * 1024
 #: Bytes counted at a time by :func:`count_byte`.
 COUNT_PIECE = 1024 * 1024
@@ -199,7 +200,7 @@ def read_clean(data: Bytes, schema: TableSchema, path: Path | None = None) -> pl
     if repeated(header) or any(c.required and c.name not in header for c in schema.columns):
         return None
     if quoted and "" in header:
-        return None  # a column without a name is not read, so its commas could not be told
+        return None  # a column without a name is not read, so its text could not be counted
     # A blank line is a row without commas, which the count below finds when there are two
     # columns or more; with one, it is looked for (a slow search, but such files are small).
     if len(header) == 1 and (data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0):

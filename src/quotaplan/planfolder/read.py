@@ -55,8 +55,8 @@ def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
 
 def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, list[Problem]]:
     """Read a plan from its files, by file name (``plan.toml``, ``accounts.csv``, …): their bytes
-    (an upload) or their paths. A path is read when its turn comes and let go once parsed, so
-    at most one file is in memory; a large CSV file is mapped, not loaded (see
+    (an upload) or their paths. Files given by path are read two at a time and let go once
+    parsed; a CSV file is mapped, not loaded, unless the exact reader needs its bytes (see
     :func:`~quotaplan.planfolder.csvfile.read_table`). A file that cannot be read is a problem of
     its own."""
     problems: list[Problem] = []
