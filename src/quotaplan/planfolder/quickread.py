@@ -84,14 +84,20 @@ def count_byte(data: Bytes, byte: int, end: int | None = None) -> int:
                for at in range(0, view.size, COUNT_PIECE))
 
 
-def has_pair(data: Bytes, byte: int) -> bool:
-    """Does ``byte`` occur twice in a row somewhere in ``data``?"""
-    view = np.frombuffer(data, dtype=np.uint8)
+def _adjacent(view: np.ndarray, first: int, second: int, *, same: bool) -> bool:
+    """Is ``first`` somewhere followed by ``second`` (``same``) or by another byte (not
+    ``same``)? In cache-sized pieces, each one byte longer to see past its end."""
     for at in range(0, view.size - 1, COUNT_PIECE):
-        piece = view[at:at + COUNT_PIECE + 1]  # one byte more: the one after the last
-        if bool(((piece[:-1] == byte) & (piece[1:] == byte)).any()):
+        piece = view[at:at + COUNT_PIECE + 1]
+        after = piece[1:] == second
+        if bool(((piece[:-1] == first) & (after if same else ~after)).any()):
             return True
     return False
+
+
+def has_pair(data: Bytes, byte: int) -> bool:
+    """Does ``byte`` occur twice in a row somewhere in ``data``?"""
+    return _adjacent(np.frombuffer(data, dtype=np.uint8), byte, byte, same=True)
 
 
 def lone_cr(data: Bytes) -> bool:
@@ -100,11 +106,7 @@ def lone_cr(data: Bytes) -> bool:
     if not has(data, b"\r"):
         return False
     view = np.frombuffer(data, dtype=np.uint8)[: content_end(data) + 1]
-    for at in range(0, view.size - 1, COUNT_PIECE):
-        piece = view[at:at + COUNT_PIECE + 1]  # one byte more: the one after the last
-        if bool(((piece[:-1] == 13) & (piece[1:] != 10)).any()):
-            return True
-    return False
+    return _adjacent(view, ord("\r"), ord("\n"), same=False)
 
 
 def dtype(col: Column) -> pl.DataType:
@@ -151,20 +153,17 @@ def quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
         # 0.25 of the integer and rounds to it). Larger ones (up to MAX_INT_DIGITS) are flagged
         # and converted by the careful pass, exactly; a double is cheaper than a decimal here.
         plain = raw.str.contains(rf"^-?[0-9]{{1,{FLOAT_EXACT_DIGITS}}}(?:\.[0-9]{{1,2}})?$")
-        odd = ~missing & ~plain
-        if not col.negative:
-            odd = odd | raw.str.starts_with("-")
-        cents = (raw.cast(pl.Float64, strict=False) * 100).round(0).cast(pl.Int64, strict=False)
-        return cents, need | odd
-    scale = NUMBER_SCALE
-    most = MAX_NUMBER_DIGITS
-    plain = raw.str.contains(rf"^-?[0-9]{{1,{most}}}(\.[0-9]{{1,{scale}}})?$")
+        value = (raw.cast(pl.Float64, strict=False) * 100).round(0).cast(pl.Int64, strict=False)
+    else:
+        plain = raw.str.contains(
+            rf"^-?[0-9]{{1,{MAX_NUMBER_DIGITS}}}(\.[0-9]{{1,{NUMBER_SCALE}}})?$")
+        # With at most NUMBER_SCALE decimals the decimal cast is exact: no rounding is involved.
+        # A cell too large for Int64 becomes null here (it is flagged: too many digits).
+        value = (raw.cast(pl.Decimal(38, NUMBER_SCALE), strict=False)
+                 * 10**NUMBER_SCALE).cast(pl.Int64, strict=False)
     odd = ~missing & ~plain
     if not col.negative:
         odd = odd | raw.str.starts_with("-")
-    # With at most ``scale`` decimals the decimal cast is exact: no rounding is involved. A cell
-    # too large for Int64 becomes null here (it is flagged: too many digits).
-    value = (raw.cast(pl.Decimal(38, scale), strict=False) * 10**scale).cast(pl.Int64, strict=False)
     return value, need | odd
 
 
