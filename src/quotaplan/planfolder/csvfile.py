@@ -552,7 +552,7 @@ def read_table(
     clean = read_clean(data, schema)
     if clean is not None:
         return clean, []
-    return read_table_exact(file, data, schema)
+    return _split_and_convert(file, data, schema)
 
 
 def _read_file(file: str, path: Path, schema: TableSchema) -> tuple[pl.DataFrame | None, list[Problem]]:
@@ -574,7 +574,7 @@ def _read_file(file: str, path: Path, schema: TableSchema) -> tuple[pl.DataFrame
                 view.close()
     if clean is not None:
         return clean, []
-    return read_table_exact(file, path.read_bytes(), schema)
+    return _split_and_convert(file, path.read_bytes(), schema)
 
 
 def read_table_exact(
@@ -585,6 +585,13 @@ def read_table_exact(
     problems = check_bytes(file, data)
     if problems:
         return None, problems
+    return _split_and_convert(file, data, schema)
+
+
+def _split_and_convert(
+    file: str, data: bytes, schema: TableSchema
+) -> tuple[pl.DataFrame | None, list[Problem]]:
+    """The exact reader on bytes already known to be UTF-8 without NUL bytes."""
     header, frame, problems = split_rows(file, data)
     if not header:
         return None, problems  # empty, or broken before the header ended
