@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -70,24 +71,23 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
         if settings_bytes is not None:
             settings, found = settings_from_bytes(settings_bytes)
             problems += found
-    tables: dict[str, pl.DataFrame | None] = {}
-    for table, schema in INPUTS.items():
-        if schema.file not in files:
-            if schema.required_file:
-                problems.append(error(schema.file, None, None, f"{schema.file} is missing; a plan "
-                                      f"needs it ({schema.help})", "missing-file"))
-                tables[table] = None
-            else:
-                tables[table] = empty_table(schema)
     # The files are read two at a time: while Polars parses one on every core, the other's byte
     # checks and counts (NumPy, which also lets go of the interpreter) fill the gaps.
-    given = [(table, schema) for table, schema in INPUTS.items() if schema.file in files]
+    given = [schema for schema in INPUTS.values() if schema.file in files]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda item: _read_one(files, item[1]), given))
-    for (table, _), (frame, found) in zip(given, done, strict=True):
-        problems += found
-        tables[table] = frame
-    tables = {table: tables[table] for table in INPUTS}  # in the schema's order again
+        read = dict(zip((s.file for s in given), pool.map(partial(_read_one, files), given),
+                        strict=True))
+    tables: dict[str, pl.DataFrame | None] = {}
+    for table, schema in INPUTS.items():
+        if schema.file in read:
+            tables[table], found = read[schema.file]
+            problems += found
+        elif schema.required_file:
+            problems.append(error(schema.file, None, None, f"{schema.file} is missing; a plan "
+                                  f"needs it ({schema.help})", "missing-file"))
+            tables[table] = None
+        else:
+            tables[table] = empty_table(schema)
     problems += checks.run_checks(settings, tables)
     problems = sorted(problems, key=sort_key)
     if settings is None or has_errors(problems) or any(t is None for t in tables.values()):
