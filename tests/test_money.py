@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given
@@ -17,6 +18,7 @@ from quotaplan.money import (
     parse_scaled,
     round_half_away,
     split_frame,
+    sums_by_index,
     to_cents,
 )
 
@@ -107,3 +109,30 @@ def test_parse_scaled_reads_plain_decimals_exactly() -> None:
     assert got.get_column("v").to_list() == [True, True, False, False, True, False, False, False,
                                              True]
     assert got.get_column("x").to_list() == [101, -250, None, None, None, None, None, None, 700]
+
+
+def _wrapped(value: int) -> int:
+    """An integer as a two's-complement 64-bit one (as an Int64 sum wraps)."""
+    return (value + 2**63) % 2**64 - 2**63
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(-(2**63), 2**63 - 1)), max_size=40),
+    st.sampled_from([10**6, 2**40, 2**63 - 1]),
+)
+def test_sums_by_index_are_exact(rows: list[tuple[int, int]], bound: int) -> None:
+    """Both ways (one pass of doubles for small amounts, three limbs otherwise) give the exact
+    sums, wrapped to 64 bits as an Int64 column's sum is."""
+    rows = [(i, max(-bound, min(bound, cents))) for i, cents in rows]
+    index = np.array([i for i, _ in rows], dtype=np.uint32)
+    cents = np.array([c for _, c in rows], dtype=np.int64)
+    got = sums_by_index(index, cents, 8).tolist()
+    assert got == [_wrapped(sum(c for i, c in rows if i == k)) for k in range(8)]
+    as_polars = pl.DataFrame({"i": index, "c": cents}).group_by("i").agg(pl.col("c").sum())
+    assert all(got[i] == c for i, c in as_polars.iter_rows())
+
+
+def test_sums_by_index_beyond_what_a_double_holds() -> None:
+    """Amounts whose sum a double would round (2^53 + 1) are summed exactly."""
+    cents = np.array([2**53, 1, -(2**60), 2**60, 3], dtype=np.int64)
+    assert sums_by_index(np.array([0, 0, 1, 1, 1]), cents, 3).tolist() == [2**53 + 1, 3, 0]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 
 CENTS = 100
@@ -21,6 +22,8 @@ MAX_INT_DIGITS = 15
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 
 Number = int | Decimal | Fraction
+#: Bits of each of the three limbs :func:`sums_by_index` cuts a 64-bit amount into.
+LIMB_BITS = 22
 
 
 def round_half_away(value: Number) -> int:
@@ -157,3 +160,31 @@ def parse_scaled(expr: pl.Expr, scale: int) -> tuple[pl.Expr, pl.Expr]:
     magnitude = int_part * (10**scale) + kept_val + (next_digit >= 5).cast(pl.Int64)
     value = pl.when(present & ok).then(pl.when(neg).then(-magnitude).otherwise(magnitude))
     return valid, value.cast(pl.Int64)
+
+
+def sums_by_index(index: np.ndarray, cents: np.ndarray, size: int) -> np.ndarray:
+    """``Σ cents[i]`` for each value of ``index`` in ``[0, size)``: exact ``int64`` sums (modulo
+    2^64 as Polars' sum of an ``Int64`` column, so exact whenever the true sum fits).
+
+    NumPy's ``bincount`` sums its weights as doubles, so each amount is cut into three 22-bit
+    limbs (of its two's-complement bits); a limb's sum stays below 2^53, exact in a double, for
+    up to 2^31 amounts per index. The limbs' sums are joined again in wrapping 64-bit integers.
+    When no sum of the amounts' magnitudes reaches 2^53 (the usual case), one pass on the amounts
+    themselves is already exact. Several times faster than grouping a table by the index.
+    """
+    cents = np.ascontiguousarray(cents, dtype=np.int64)
+    index = np.asarray(index, dtype=np.intp)
+    if cents.size == 0:
+        return np.zeros(size, dtype=np.int64)
+    largest = max(abs(int(cents.min())), abs(int(cents.max())))
+    if largest * cents.size < 2**53:
+        # Every partial sum is an integer below 2^53: the doubles' sums are already exact.
+        return np.bincount(index, weights=cents.astype(np.float64), minlength=size).astype(np.int64)
+    bits = cents.view(np.uint64)
+    total = np.zeros(size, dtype=np.uint64)
+    mask = np.uint64((1 << LIMB_BITS) - 1)
+    for shift in range(0, 64, LIMB_BITS):
+        limb = ((bits >> np.uint64(shift)) & mask).astype(np.float64)
+        part = np.bincount(index, weights=limb, minlength=size).astype(np.uint64)
+        total += part << np.uint64(shift)
+    return total.view(np.int64)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quotaplan.core import targets as targets_module
 from quotaplan.core.hierarchy import build_hierarchy
 from quotaplan.core.targets import TargetsResult, base_window, compute_targets
 from quotaplan.plan import Plan
@@ -731,3 +732,89 @@ def test_inputs_are_kept_and_row_order_does_not_matter(method: str, data: st.Dat
     again = compute_targets(shuffled, build_hierarchy(shuffled))
     assert again.accounts.equals(accounts)
     assert sorted(codes(again.problems)) == sorted(codes(result.problems))
+
+
+# --- bookings matched to accounts by hashes -------------------------------------------------------
+
+def _targets_section(targets: dict[str, Any]) -> Any:
+    settings, problems = settings_from_dict(
+        {"plan": {"name": "H", "fiscal_year_start": date(2026, 1, 1)}, "targets": targets})
+    assert settings is not None, problems
+    return settings.targets
+
+
+HISTORY_SETTINGS = [_targets_section(targets) for targets in
+                    ({}, {"trend": True, "method": "growth"}, {"base_window_months": 7})]
+
+
+def _bookings(rows: list[tuple[str, date, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"line": list(range(2, len(rows) + 2)), "account_id": [r[0] for r in rows],
+         "date": [r[1] for r in rows], "amount": [r[2] for r in rows]},
+        schema={"line": pl.Int64, "account_id": pl.String, "date": pl.Date, "amount": pl.Int64},
+    )
+
+
+def _frame(columns: list[pl.Series]) -> pl.DataFrame:
+    return pl.DataFrame(columns)
+
+
+@given(
+    st.lists(st.text("ab1-", min_size=1, max_size=4), min_size=0, max_size=12, unique=True),
+    st.lists(st.tuples(st.text("ab1-", min_size=1, max_size=4),
+                       st.dates(date(2023, 6, 1), date(2026, 3, 1)),
+                       st.integers(-(10**9), 10**9)), max_size=40),
+    st.sampled_from(HISTORY_SETTINGS),
+)
+def test_history_by_hashes_equals_history_by_text(
+    ids: list[str], rows: list[tuple[str, date, int]], ts: Any
+) -> None:
+    """Window sums matched by hashes equal those matched on the text, with unknown ids, bookings
+    outside every window and accounts without bookings."""
+    accounts = pl.Series("account_id", sorted(ids), dtype=pl.String)
+    bookings = _bookings(rows)
+    start = date(2026, 1, 1)
+    by_hashes = _frame(targets_module._history(bookings, accounts, start, ts))
+    windows = targets_module._windows(start, ts)
+    by_text = _frame(targets_module._history_by_text(bookings, accounts, windows))
+    assert by_hashes.equals(by_text)
+    assert by_hashes.columns == list(windows)
+
+
+def test_history_takes_the_text_when_two_ids_share_a_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ids of one length share the (weak) hash here: the text decides."""
+    monkeypatch.setattr(targets_module, "_id_hash",
+                        lambda ids, seed: ids.str.len_bytes().cast(pl.UInt64))
+    taken: list[int] = []
+    by_text = targets_module._history_by_text
+
+    def spied(*args: Any) -> list[pl.Series]:
+        taken.append(1)
+        return by_text(*args)
+
+    monkeypatch.setattr(targets_module, "_history_by_text", spied)
+    accounts = pl.Series("account_id", ["a1", "b2", "ccc"])
+    bookings = _bookings([("a1", date(2025, 3, 1), 500), ("b2", date(2025, 4, 1), 700),
+                          ("ccc", date(2025, 5, 1), 11), ("a1", date(2025, 6, 1), 1)])
+    ts = HISTORY_SETTINGS[0]
+    (base,) = targets_module._history(bookings, accounts, date(2026, 1, 1), ts)
+    assert taken == [1]
+    assert base.to_list() == [501, 700, 11]
+
+
+def test_a_booking_whose_id_only_shares_the_first_hash_counts_nowhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second hash confirms each match: an id colliding with an account's on the first hash
+    alone (here: by its length) is not that account's."""
+    real = targets_module._id_hash
+    monkeypatch.setattr(
+        targets_module, "_id_hash",
+        lambda ids, seed: ids.str.len_bytes().cast(pl.UInt64)
+        if seed == targets_module.JOIN_SEED else real(ids, seed),
+    )
+    accounts = pl.Series("account_id", ["a", "bb", "ccc"])
+    bookings = _bookings([("a", date(2025, 3, 1), 5), ("zz", date(2025, 4, 1), 7),
+                          ("bb", date(2025, 5, 1), 11)])
+    (base,) = targets_module._history(bookings, accounts, date(2026, 1, 1), HISTORY_SETTINGS[0])
+    assert base.to_list() == [5, 11, 0]

@@ -290,10 +290,16 @@ def _unknown(
     if frame is None or known is None or column not in frame.columns:
         return []
     keys = known.select(pl.col(known_column).alias(column))
-    rows = frame.select("line", column).filter(pl.col(column).is_not_null())
-    if rows.height >= HASHED_PROBE_ROWS:
+    if 8 * frame.height < keys.height:
+        # A few ids against many (overrides against a million accounts): the known ids are
+        # probed against the few, instead of a table of all of them built for the anti-join.
+        known_ids = keys.get_column(column)
+        keys = known_ids.filter(known_ids.is_in(frame.get_column(column).implode())).to_frame()
+    given = pl.col(column).is_not_null()
+    if frame.height >= HASHED_PROBE_ROWS:
         hashes = keys.get_column(column).drop_nulls().hash().implode()
-        rows = rows.filter(~pl.col(column).hash().is_in(hashes))
+        given = given & ~pl.col(column).hash().is_in(hashes)
+    rows = frame.select("line", column).filter(given)
     rows = rows.join(keys, on=column, how="anti", maintain_order="left")
     return _each(file, rows, column,
                  lambda r: f"{noun} {_q(r[column])} is not in {known_file}; add it there or "
@@ -437,10 +443,11 @@ def strategic_focus_accounts(t: Tables) -> list[Problem]:
         ids = rule.match.get("accounts")
         if ids is None:
             continue
-        wanted = pl.DataFrame({"account_id": [ids] if isinstance(ids, str) else ids},
-                              schema={"account_id": pl.String})
-        missing = wanted.join(t.accounts.select("account_id"), on="account_id", how="anti",
-                              maintain_order="left").get_column("account_id").to_list()
+        wanted = pl.Series("account_id", [ids] if isinstance(ids, str) else ids, dtype=pl.String)
+        # The accounts are probed against the rule's few ids (no table of a million ids built).
+        ids_column = t.accounts.get_column("account_id")
+        present = set(ids_column.filter(ids_column.is_in(wanted.implode())).to_list())
+        missing = [a for a in dict.fromkeys(wanted.to_list()) if a not in present]
         key = f"strategic_focus[{number}].match.accounts"
         problems += [
             error(SETTINGS_FILE, None, key, f"account {_q(a)} in [[strategic_focus]] rule {number} "
@@ -504,7 +511,9 @@ def accounts_on_leaves(t: Tables) -> list[Problem]:
     found = t.sound
     if found is None or t.accounts is None:
         return []
-    rows = _placed(t.accounts, found).filter(~pl.col("is_leaf"))
+    # The few inner nodes are looked up, rather than the accounts joined to every node.
+    inner = found.nodes.filter(~pl.col("is_leaf")).get_column("territory_id")
+    rows = t.accounts.filter(pl.col("territory_id").is_in(inner.implode()))
     return _each(ACCOUNTS, rows, "territory_id",
                  lambda r: f"territory {_q(r['territory_id'])} has territories beneath it; "
                  "accounts belong on a leaf — move the account to one of its leaves",
@@ -546,7 +555,10 @@ def uncovered_leaves(t: Tables) -> list[Problem]:
     taken = t.sellers.select("territory_id").drop_nulls().unique()
     rows = found.nodes.filter(pl.col("is_leaf")).join(taken, on="territory_id", how="anti")
     if t.accounts is not None:
-        counts = t.accounts.group_by("territory_id").agg(pl.len().alias("_accounts"))
+        # Only the uncovered leaves' accounts are counted.
+        placed = t.accounts.get_column("territory_id")
+        counts = (placed.filter(placed.is_in(rows.get_column("territory_id").implode()))
+                  .value_counts(name="_accounts"))
         rows = rows.join(counts, on="territory_id", how="left")
     else:
         rows = rows.with_columns(pl.lit(None, dtype=pl.UInt32).alias("_accounts"))
