@@ -220,3 +220,14 @@ def test_the_quick_amount_is_the_exact_cents(cents: int, decimals: int, round_tr
         assert problems == []
         assert table is not None
         assert table.get_column("amount").to_list() == [cents]
+
+
+@given(st.binary(max_size=64).map(lambda b: b.translate(bytes.maketrans(b"\x00\x01\x02",
+                                                                           b'"\n"'))))
+def test_line_feeds_and_quotes_are_counted_in_one_walk(data: bytes) -> None:
+    """The counts and the two-quotes-in-a-row flag, across piece boundaries (pieces of 3 bytes
+    here), equal what the whole bytes say."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(quickread, "COUNT_PIECE", 3)
+        counted = quickread.count_lines_and_quotes(data)
+    assert counted == (data.count(b"\n"), data.count(b'"'), b'""' in data)
