@@ -7,6 +7,7 @@ in :data:`quotaplan.schemas.COUNT_COLUMNS`, ratios are ``Float64``, ids ``String
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,10 +51,19 @@ class BuildResult:
     books: pl.DataFrame | None = None
 
 
+def _concentration(plan: Plan, accounts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(books, accounts with their ABC class and shares): see
+    :func:`quotaplan.core.feasibility.concentration`."""
+    from quotaplan.core import capacity, feasibility
+
+    threshold = capacity.high_value_threshold(plan, accounts)
+    return feasibility.concentration(accounts, high_value_target=threshold)
+
+
 def build(plan: Plan) -> BuildResult:
     """Compute every output of a valid plan. Raises :class:`PlanInvalid` when the computation finds
     errors that reading could not (Σweight = 0 under a node with something to split, …)."""
-    from quotaplan.core import capacity, feasibility, quotas, rollup, targets
+    from quotaplan.core import feasibility, quotas, rollup, targets
     from quotaplan.core.hierarchy import build_hierarchy
     from quotaplan.errors import PlanInvalid
     from quotaplan.problems import has_errors
@@ -67,12 +77,15 @@ def build(plan: Plan) -> BuildResult:
     # Account targets come in account_id order; the join keeps it (no second sort of the ids).
     accounts = target_result.accounts.join(carriers, on="territory_id", how="left",
                                            maintain_order="left")
-    quota_result = quotas.compute_quotas(plan, hierarchy, accounts)
+    # Quotas (much of it Python on a row per carrier) and the books' concentration (Polars on
+    # every account) do not depend on each other: the concentration runs beside the quotas.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        concentrated = pool.submit(_concentration, plan, accounts)
+        quota_result = quotas.compute_quotas(plan, hierarchy, accounts)
+        books, accounts = concentrated.result()
     problems += quota_result.problems
     if has_errors(problems):
         raise PlanInvalid(problems)
-    threshold = capacity.high_value_threshold(plan, accounts)
-    books, accounts = feasibility.concentration(accounts, high_value_target=threshold)
     gap = feasibility.gap_table(plan, quota_result.quotas, books)
     nodes = rollup.rollup_table(plan, hierarchy, accounts, quota_result.quotas)
     return BuildResult(
