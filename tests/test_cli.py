@@ -153,15 +153,21 @@ def test_text_from_the_plan_prints_as_written_not_as_markup(
 def test_only_the_command_tunes_the_allocator(
     argv0: str, preset: str | None, kept: str | None, ours: bool
 ) -> None:
-    """Polars reads _RJEM_MALLOC_CONF when it loads (adding its own defaults in front)."""
+    """Polars reads _RJEM_MALLOC_CONF when it loads (adding its own defaults in front); NumPy's
+    BLAS reads OPENBLAS_NUM_THREADS."""
     code = (f"import sys; sys.argv = [{argv0!r}]; import os, quotaplan; "
-            "print(os.environ.get('_RJEM_MALLOC_CONF'))")
-    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+            "print(os.environ.get('_RJEM_MALLOC_CONF')); "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("_RJEM_MALLOC_CONF", "OPENBLAS_NUM_THREADS")}
     if preset is not None:
         env["_RJEM_MALLOC_CONF"] = preset
+        env["OPENBLAS_NUM_THREADS"] = "2"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           check=True)
-    conf = done.stdout.strip()
+    conf, blas = done.stdout.strip().splitlines()
     assert conf.endswith("dirty_decay_ms:-1,muzzy_decay_ms:-1") == ours
+    # BLAS is kept to one thread for the command only, and never over the user's setting.
+    assert blas == ("1" if ours else "2" if preset is not None else "None")
     if kept is not None:
         assert conf.endswith(kept)

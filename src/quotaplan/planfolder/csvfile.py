@@ -488,7 +488,7 @@ def _convert_column(
                              "enum"))
         return pl.when(empty).then(pl.lit(allowed[0])).otherwise(lowered), issues
     if col.kind == "date":
-        parsed = text.str.to_date("%Y-%m-%d", strict=False)
+        parsed = text.str.to_date("%Y-%m-%d", strict=False, cache=False)
         # to_date also takes 2026-1-5: ten bytes pins the ISO form (digits are all it parsed).
         bad = ~empty & (parsed.is_null() | (text.str.len_bytes() != 10))
         issues.append(_Issue(bad, name, "{value!r} is not a date; write dates as YYYY-MM-DD "
