@@ -212,7 +212,7 @@ def _history(bookings: pl.DataFrame, ids: pl.Series, start: date,
     account = pl.col("account_id")
     keys = ids.to_frame("account_id").select(
         _id_hash(account, JOIN_SEED).alias("_h"),
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_at"),  # NumPy's index type, no copy
     )
     if keys.get_column("_h").n_unique() != keys.height:
         return _history_by_text(bookings, ids, windows)
@@ -226,12 +226,13 @@ def _history(bookings: pl.DataFrame, ids: pl.Series, start: date,
     )
     checks = ids.to_frame("account_id").select(_id_hash(account, CHECK_SEED)).to_series()
     rows = rows.filter(rows.get_column("_check") == checks.gather(rows.get_column("_at")))
-    at = rows.get_column("_at").to_numpy()
-    cents = rows.get_column("amount").to_numpy()
     columns = []
     for name, (lo, hi) in windows.items():
-        inside = rows.select((day >= lo) & (day < hi)).to_series().to_numpy()
-        sums = sums_by_index(at[inside], cents[inside], ids.len())
+        # The rows were taken from ``first`` to the plan start: a window that spans them all
+        # (the base window without trend) needs no filter.
+        inside = rows if (lo, hi) == (first, start) else rows.filter((day >= lo) & (day < hi))
+        sums = sums_by_index(inside.get_column("_at").to_numpy(),
+                             inside.get_column("amount").to_numpy(), ids.len())
         columns.append(pl.Series(name, sums, dtype=pl.Int64))
     return columns
 
