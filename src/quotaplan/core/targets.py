@@ -46,6 +46,7 @@ from typing import Any
 import polars as pl
 
 from quotaplan.core.hierarchy import Hierarchy
+from quotaplan.core.textorder import sort_by_text
 from quotaplan.money import format_cents_grouped, parse_scaled, split_frame, sums_by_index
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, Severity
@@ -106,7 +107,7 @@ def compute_targets(plan: Plan, hierarchy: Hierarchy) -> TargetsResult:
     # ``_order`` is the rank of the id as text, the tie-break of every split. The text sort is
     # skipped when the file is already in that order (a check of one pass).
     if not active.get_column("account_id").is_sorted():
-        active = active.sort("account_id")
+        active = sort_by_text(active, "account_id")
     # Every join below keeps the left order, so the frame stays in ``_order`` throughout.
     acc = (
         active.lazy()
