@@ -285,7 +285,9 @@ def _unknown(
     anti-join: a row whose hash is not among the known ids' is certainly unknown, and only those
     rows go through the exact anti-join. An unknown id whose hash equals a known id's would pass
     (odds about 1 in 10^13 for one unknown id against a million accounts); its rows then match
-    no account and count nowhere.
+    no account and count nowhere. When ``frame`` is much smaller than ``known`` (overrides
+    against a million accounts), the known ids are first narrowed to those ``frame`` names,
+    so that the anti-join does not build a table of all of them.
     """
     if frame is None or known is None or column not in frame.columns:
         return []
