@@ -231,3 +231,17 @@ def test_line_feeds_and_quotes_are_counted_in_one_walk(data: bytes) -> None:
         patch.setattr(quickread, "COUNT_PIECE", 3)
         counted = quickread.count_lines_and_quotes(data)
     assert counted == (data.count(b"\n"), data.count(b'"'), b'""' in data)
+
+
+@pytest.mark.parametrize("extra", [b",extra", b","])
+def test_a_long_row_and_a_short_one_are_both_found(extra: bytes) -> None:
+    """A row with a cell too many and another with one too few hold the header's commas between
+    them. Polars lets the long row pass when a column after the last one read (here the unused
+    product) is not read, so every column is read and the bytes are counted."""
+    rows = b"".join(b"A%d,2025-01-05,10,Core\n" % i for i in range(1000))
+    data = (b"account_id,date,amount,product\n" + rows + b"B1,2025-01-05,10,Core" + extra + b"\n"
+            + rows + b"B2,2025-01-06,11\n" + rows)
+    assert quickread.read_clean(data, BOOKINGS) is None
+    table, problems = read_table("bookings.csv", data, BOOKINGS)
+    assert table is None
+    assert [(p.line, p.code) for p in problems] == [(1002, "ragged"), (2003, "ragged")]
