@@ -216,7 +216,7 @@ def read_clean(data: Bytes, schema: TableSchema, path: Path | None = None) -> pl
         return None
     if quoted and "" in header:
         return None  # a column without a name is not read, so its text could not be counted
-    # A blank line is a row without separators, which the byte counts below find when there are two
+    # A blank line is a row without commas, which the counts below find when there are two
     # columns or more; with one, it is looked for (a slow search, but such files are small).
     if len(header) == 1 and (data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0):
         return None
@@ -228,31 +228,38 @@ def read_clean(data: Bytes, schema: TableSchema, path: Path | None = None) -> pl
         source = data
     else:
         raise ValueError("a mapped file is read by its path")
-    feeds, quotes, doubled = count_lines_and_quotes(data)
-    frame = _collect(source, schema, header, names, quoted=quoted, escaped=quoted and doubled,
+    counts = count_lines_and_quotes(data) if quoted else None
+    frame = _collect(source, schema, header, names, quoted=quoted,
+                     escaped=counts is not None and counts[2],
                      may_pad=has(data, b" ") or has(data, b"\t"))
     if frame is None or frame.get_column("__odd").any():
         return None
-    if not _rows_whole(data, frame, len(header), first_end, end, (feeds, quotes)):
+    width = len(header)
+    if counts is not None:
+        clean = _quoted_rows_whole(data, frame, width, first_end, end, counts[:2])
+    else:
+        # No row has too many cells (Polars refuses one, as every column is read: see
+        # _collect); one with too few is padded, so the commas are counted: every row has the
+        # header's width exactly when there are (width - 1) per line (a blank line has none and
+        # is caught the same way).
+        clean = count_byte(data, ord(",")) == (width - 1) * (frame.height + 1)
+    if not clean:
         return None
     others = [h for h in header if h and h not in present] if schema.keep_others else []
     return frame.select(["line", *(c.name for c in schema.kept), *others])
 
 
-def _rows_whole(data: Bytes, frame: pl.DataFrame, width: int, first_end: int,
-                end: int, counts: tuple[int, int]) -> bool:
-    """Does every row have the header's cells, each quote delimiting a cell?
+def _quoted_rows_whole(data: Bytes, frame: pl.DataFrame, width: int, first_end: int,
+                       end: int, counts: tuple[int, int]) -> bool:
+    """Does every row of a quoted file have the header's cells, each quote delimiting a cell?
 
-    Polars refuses a row with too many cells, as every column is read (:func:`_collect`); one
-    with too few it pads. So the rest is told from byte counts, without looking for
-    separators: the bytes of the rows, less their
+    Told from byte counts, without looking for separators: the bytes of the rows, less their
     line ends, their cells' text and (width - 1) separators each, leave the quotes around quoted
     cells plus one per quote inside a cell's text. That equals the quotes the rows hold, less
     those inside cells' text, exactly when no row misses a cell (it would lack a separator) and
     no quote is a stray inside an unquoted cell (it is counted in the cell's text as well).
-    Every record must also be on its own line: as many rows as lines. In a file without quotes
-    the count is just bytes = text + separators + line ends. ``counts``: the file's line feeds
-    and quotes (:func:`count_lines_and_quotes`).
+    Every record must also be on its own line: as many rows as lines. ``counts``: the file's line
+    feeds and quotes (:func:`count_lines_and_quotes`).
     """
     feeds, all_quotes = counts
     trailing = data[end:]  # only line ends (a few bytes)
@@ -273,27 +280,33 @@ def _collect(
     escaped: bool, may_pad: bool,
 ) -> pl.DataFrame | None:
     """One streaming query: every cell split, converted and flagged; ``None`` when Polars finds
-    a row with too many cells. Each row also gets ``__text`` (bytes of its cells' text) and
-    ``__inner`` (quotes inside its cells' text; 0 unless ``escaped``: the file holds two quotes
-    in a row somewhere).
+    a row with too many cells. A quoted file also gets, per row, ``__text`` (bytes of its cells'
+    text) and ``__inner`` (quotes inside its cells' text; 0 unless ``escaped``: the file holds
+    two quotes in a row somewhere).
 
-    ``__text`` reads every column, unused ones too: Polars lets a row with too many cells pass
-    when a column after the last one read is not read at all."""
+    Every column is read, unused ones too: Polars lets a row with too many cells pass when a
+    column after the last one read is not read at all. ``__text`` reads them in a quoted file;
+    in another, whether a cell is null (never: a missing cell reads as empty text), the least
+    that makes Polars read a column, joins the flags."""
     present = {c.name for c in schema.columns}
     lazy = pl.scan_csv(
         data, has_header=False, skip_rows=1, infer_schema=False, quote_char='"' if quoted else None,
         new_columns=names, truncate_ragged_lines=False, empty_string_is_null=False,
     )
-    # Only text can hold a quote: one in a date, number or enum cell makes it odd (flagged),
-    # which sends the file to the exact reader anyway.
-    texts = [n for n, h in zip(names, header, strict=True)
-             if h not in present or schema.column(h).kind in ("id", "text")]
-    inner = pl.sum_horizontal(pl.col(n).str.count_matches('"', literal=True) for n in texts)
-    counts = [
-        pl.sum_horizontal(pl.col(n).str.len_bytes() for n in names).cast(pl.Int64)
-        .alias("__text"),
-        (inner if escaped and texts else pl.lit(0)).cast(pl.Int64).alias("__inner"),
-    ]
+    counts: list[pl.Expr]
+    if quoted:
+        # Only text can hold a quote: one in a date, number or enum cell makes it odd (flagged),
+        # which sends the file to the exact reader anyway.
+        texts = [n for n, h in zip(names, header, strict=True)
+                 if h not in present or schema.column(h).kind in ("id", "text")]
+        inner = pl.sum_horizontal(pl.col(n).str.count_matches('"', literal=True) for n in texts)
+        counts = [
+            pl.sum_horizontal(pl.col(n).str.len_bytes() for n in names).cast(pl.Int64)
+            .alias("__text"),
+            (inner if escaped and texts else pl.lit(0)).cast(pl.Int64).alias("__inner"),
+        ]
+    else:
+        counts = [pl.any_horizontal(pl.col(n).is_null() for n in names).alias("__unread")]
     lazy = lazy.select(
         *(pl.col(n).alias(h) for n, h in zip(names, header, strict=True) if h), *counts,
     )
@@ -311,12 +324,14 @@ def _collect(
         if flag is not None:
             flags.append(flag.fill_null(False))
     others = [h for h in header if h and h not in present] if schema.keep_others else []
+    if not quoted:
+        flags.append(pl.col("__unread"))
     odd = pl.any_horizontal(flags) if flags else pl.lit(False)
     try:
         frame = lazy.select(
             *values,
             *(pl.when(pl.col(h) == "").then(None).otherwise(pl.col(h)).alias(h) for h in others),
-            pl.col("__text"), pl.col("__inner"),
+            *([pl.col("__text"), pl.col("__inner")] if quoted else []),
             odd.alias("__odd"),
         ).collect(engine="streaming")
     except pl.exceptions.PolarsError:
