@@ -104,24 +104,17 @@ def count_lines_and_quotes(data: Bytes) -> tuple[int, int, bool]:
     return feeds, quotes, pair
 
 
-def _adjacent(view: np.ndarray, first: int, second: int, *, same: bool) -> bool:
-    """Is ``first`` somewhere followed by ``second`` (``same``) or by another byte (not
-    ``same``)? In cache-sized pieces, each one byte longer to see past its end."""
-    for at in range(0, view.size - 1, COUNT_PIECE):
-        piece = view[at:at + COUNT_PIECE + 1]
-        after = piece[1:] == second
-        if bool(((piece[:-1] == first) & (after if same else ~after)).any()):
-            return True
-    return False
-
-
 def lone_cr(data: Bytes) -> bool:
     """A carriage return not followed by a line feed (old Mac line ends, or one inside a cell),
-    trailing line ends aside."""
+    trailing line ends aside. In cache-sized pieces, each one byte longer to see past its end."""
     if not has(data, b"\r"):
         return False
     view = np.frombuffer(data, dtype=np.uint8)[: content_end(data) + 1]
-    return _adjacent(view, ord("\r"), ord("\n"), same=False)
+    for at in range(0, view.size - 1, COUNT_PIECE):
+        piece = view[at:at + COUNT_PIECE + 1]
+        if bool(((piece[:-1] == ord("\r")) & (piece[1:] != ord("\n"))).any()):
+            return True
+    return False
 
 
 def dtype(col: Column) -> pl.DataType:

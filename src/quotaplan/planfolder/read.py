@@ -18,8 +18,9 @@ from quotaplan.errors import UsageError
 from quotaplan.plan import Plan
 from quotaplan.planfolder import checks
 from quotaplan.planfolder.csvfile import read_table
+from quotaplan.planfolder.quickread import dtype
 from quotaplan.problems import Problem, error, has_errors, sort_key
-from quotaplan.schemas import INPUTS, Column, TableSchema
+from quotaplan.schemas import INPUTS, TableSchema
 from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.settings import Settings, settings_from_bytes
 
@@ -33,12 +34,8 @@ def empty_table(schema: TableSchema) -> pl.DataFrame:
     """A table with the schema's columns and no rows (an absent optional file)."""
     return pl.DataFrame(
         {"line": pl.Series([], dtype=pl.Int64)}
-        | {c.name: pl.Series([], dtype=_dtype(c)) for c in schema.kept}
+        | {c.name: pl.Series([], dtype=dtype(c)) for c in schema.kept}
     )
-
-
-def _dtype(col: Column) -> pl.DataType:
-    return {"amount": pl.Int64(), "number": pl.Int64(), "date": pl.Date()}.get(col.kind, pl.String())
 
 
 def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
