@@ -42,7 +42,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -262,43 +262,32 @@ def make_tree(rng: np.random.Generator, n_leaves: int) -> Tree:
     names = ["Worldwide"]
     parent = [-1]
     depth = [0]
-    region_node = []
-    for r in range(n_regions):
-        region_node.append(len(ids))
-        ids.append(f"T-{REGIONS[r]}")
-        names.append(REGION_NAMES[r])
-        parent.append(0)
-        depth.append(1)
-    area_node = []
-    seen = [0] * n_regions
-    for a in range(n_areas):
-        r = int(area_region[a])
-        seen[r] += 1
-        area_node.append(len(ids))
-        ids.append(f"T-{REGIONS[r]}-{seen[r]:02d}")
-        names.append(f"{REGION_NAMES[r].split(',')[0]} area {seen[r]}")
-        parent.append(region_node[r])
-        depth.append(2)
-    district_node = []
-    seen = [0] * n_areas
-    for d in range(n_districts):
-        a = int(district_area[d])
-        district_node.append(len(ids))
-        ids.append(f"{ids[area_node[a]]}-{letters(seen[a])}")
-        names.append(f"District {letters(seen[a])}, {names[area_node[a]]}")
-        seen[a] += 1
-        parent.append(area_node[a])
-        depth.append(3)
-    leaves = []
-    seen = [0] * n_districts
-    for leaf in range(n_leaves):
-        d = int(leaf_district[leaf])
-        seen[d] += 1
-        leaves.append(len(ids))
-        ids.append(f"{ids[district_node[d]]}-{seen[d]:03d}")
-        names.append(f"Territory {seen[d]}")
-        parent.append(district_node[d])
-        depth.append(4)
+
+    def add_level(above: list[int], parent_of: Sequence[int], level: int,
+                  label: Callable[[int, int], tuple[str, str]]) -> list[int]:
+        """One level of nodes: child i hangs under ``above[parent_of[i]]`` and is labelled from
+        that node and its number among its siblings (from 1). Returns the new nodes."""
+        nodes = []
+        seen = [0] * len(above)
+        for p in parent_of:
+            seen[p] += 1
+            node = above[p]
+            nodes.append(len(ids))
+            node_id, name = label(node, seen[p])
+            ids.append(node_id)
+            names.append(name)
+            parent.append(node)
+            depth.append(level)
+        return nodes
+
+    region_node = add_level([0], [0] * n_regions, 1,
+                            lambda _, k: (f"T-{REGIONS[k - 1]}", REGION_NAMES[k - 1]))
+    area_node = add_level(region_node, [int(r) for r in area_region], 2, lambda up, k: (
+        f"{ids[up]}-{k:02d}", f"{names[up].split(',')[0]} area {k}"))
+    district_node = add_level(area_node, [int(a) for a in district_area], 3, lambda up, k: (
+        f"{ids[up]}-{letters(k - 1)}", f"District {letters(k - 1)}, {names[up]}"))
+    leaves = add_level(district_node, [int(d) for d in leaf_district], 4, lambda up, k: (
+        f"{ids[up]}-{k:03d}", f"Territory {k}"))
     districts = np.array(district_node)[leaf_district]
     areas = np.array(area_node)[district_area][leaf_district]
     regions = np.array(region_node)[area_region][district_area][leaf_district]
