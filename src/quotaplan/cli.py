@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from quotaplan.errors import PlanInvalid, QuotaplanError, UnknownSeller, UsageEr
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
 from quotaplan.problems import Problem, has_errors
+
+if TYPE_CHECKING:
+    from quotaplan.core.simulate import SimulationResult
 
 app = typer.Typer(
     name="quotaplan",
@@ -167,11 +170,12 @@ def build_cmd(
     guarded(run)
 
 
-def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path]) -> None:
+def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path],
+                simulation: SimulationResult | None = None) -> None:
     from quotaplan.outsafe import html_written_by_quotaplan, write_file
     from quotaplan.report.html import render_html
 
-    page = render_html(result)
+    page = render_html(result, simulation=simulation)
     write_file(path, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"),
                recognise=html_written_by_quotaplan, force=force, protect=protect, option="--html")
 
@@ -196,6 +200,43 @@ def report(
             out.print(item)
         if html is not None:
             _write_html(result, html, force=force, protect=[plan])
+            out.print(f"HTML report: {html}", markup=False)
+
+    guarded(run)
+
+
+@app.command()
+def simulate(
+    plan: PlanArg,
+    runs: Annotated[int, typer.Option(min=1, max=1_000_000, help="Monte Carlo runs.")] = 10_000,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same figures.")] = 1,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Write simulation.csv and simulation.json into this folder.")] = None,
+    html: Annotated[Path | None, typer.Option(
+        help="Write the HTML report with the simulation's section here.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Will these quotas be hit? Back-test last year, then simulate every seller's attainment."""
+    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
+    from quotaplan.report.simulation import render_simulation
+    from quotaplan.simulation import run_simulation, write_simulation
+
+    def run() -> None:
+        if out_dir is not None:
+            check_folder(out_dir, "simulate", force=force, protect=[plan])
+        if html is not None:
+            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
+                       option="--html")
+        result = _build(plan)
+        with step(f"Back-testing and simulating {runs:,} runs"):
+            sim = run_simulation(result, runs=runs, seed=seed)
+        for item in render_simulation(sim):
+            out.print(item)
+        if out_dir is not None:
+            write_simulation(sim, out_dir, force=force, protect=[plan])
+            out.print(f"Wrote {out_dir}: simulation.csv, simulation.json", markup=False)
+        if html is not None:
+            _write_html(result, html, force=force, protect=[plan], simulation=sim)
             out.print(f"HTML report: {html}", markup=False)
 
     guarded(run)

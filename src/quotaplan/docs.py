@@ -19,7 +19,7 @@ from quotaplan.settings import settings_table
 WIDTH = 100
 
 
-COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "demo", "settings")
+COMMANDS = ("validate", "build", "report", "simulate", "explain", "generate", "import", "demo", "settings")
 
 
 def _help(args: list[str]) -> str:

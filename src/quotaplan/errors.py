@@ -5,7 +5,8 @@ Hierarchy::
     QuotaplanError            anything quotaplan raises on purpose
     ├── UsageError            the command was called wrongly (exit 2): a PLAN path that does not exist, …
     ├── PlanInvalid           the plan has errors; carries the problems (exit 1)
-    └── UnknownSeller         a seller id asked for is not in the plan (exit 1)
+    ├── UnknownSeller         a seller id asked for is not in the plan (exit 1)
+    └── NotEnoughHistory      the bookings cannot support the simulation's back-test (exit 1)
 
 The CLI maps them to exit codes in one place (``cli.py``).
 """
@@ -41,3 +42,8 @@ class UnknownSeller(QuotaplanError):
         self.seller_id = seller_id
         msg = f"seller {seller_id!r} is not in sellers.csv"
         super().__init__(msg + (f"; {hint}" if hint else ""))
+
+
+class NotEnoughHistory(QuotaplanError):
+    """The bookings cannot support a back-test (the attainment simulation needs last year's
+    targets and what was booked since); the message names bookings.csv and the dates (exit 1)."""

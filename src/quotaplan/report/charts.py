@@ -398,3 +398,101 @@ def pareto_chart(curve: Curve, *, title: str, color: str, css_class: str = "pare
     parts.append(f'<line x1="{_n(left)}" x2="{_n(right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
                  f'stroke="{AXIS_COLOR}"/>')
     return "".join(parts) + "</svg>"
+
+
+# --- attainment simulation ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bin:
+    """One histogram bar over ``[low, high)`` (display units) holding ``count`` items."""
+
+    low: float
+    high: float
+    count: int
+    color: str
+    tip: str
+
+
+def histogram_chart(bins: Sequence[Bin], *, title: str, x_label: str, y_label: str,
+                    band: tuple[float, float, str] | None = None, marker: Rule | None = None,
+                    x_fmt: Formatter = percent, domain: tuple[float, float] | None = None,
+                    css_class: str = "histogram", width: int = 780, height: int = 320) -> str:
+    """Adjacent bars on a linear x axis (``domain``, default the bins' span: bars are cut to
+    it); ``band`` (low, high, label) is shaded behind them and ``marker`` drawn as a vertical
+    dashed line at its value (e.g. the mean)."""
+    if not bins:
+        return _empty(css_class, title, "Nothing to show", width)
+    left, right, top, bottom = 60.0, width - 20.0, 40.0, height - 46.0
+    lo, hi = domain if domain is not None else (min(b.low for b in bins), max(b.high for b in bins))
+    x_ticks = nice_ticks(lo, hi, 10)
+    x = _linear(x_ticks[0], x_ticks[-1], left, right)
+    y_ticks = nice_ticks(0.0, max(*(b.count for b in bins), 1), 4, min_step=1.0)
+    y = _linear(0.0, y_ticks[-1], bottom, top)
+    parts = [_open(css_class, width, height, title)]
+    if band is not None:
+        b_lo, b_hi, label = band
+        parts.append(f'<rect class="band" x="{_n(x(b_lo))}" y="{_n(top)}" '
+                     f'width="{_n(x(b_hi) - x(b_lo))}" height="{_n(bottom - top)}" '
+                     f'fill="#3f9c6d" fill-opacity="0.13"/>')
+        parts.append(_text((x(b_lo) + x(b_hi)) / 2, top - 8, label, anchor="middle", size=SMALL,
+                           color="#2f7d55", weight="600"))
+    parts.append(_y_axis(y_ticks, y, left, right, lambda v: f"{v:,.0f}", y_label, top))
+    for tick in x_ticks:
+        parts.append(_text(x(tick), bottom + 16, x_fmt(tick), anchor="middle", size=SMALL,
+                           color=MUTED_COLOR))
+    parts.append(_text(right, bottom + 34, x_label, anchor="end", size=SMALL, color=MUTED_COLOR))
+    for b in bins:
+        a, c = x(max(b.low, x_ticks[0])), x(min(b.high, x_ticks[-1]))
+        parts.append(f'<rect class="mark" x="{_n(a + 0.5)}" y="{_n(y(b.count))}" '
+                     f'width="{_n(max(c - a - 1, 0.5))}" height="{_n(bottom - y(b.count))}" '
+                     f'fill="{b.color}"><title>{escape(b.tip)}</title></rect>')
+    parts.append(f'<line x1="{_n(left)}" x2="{_n(right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
+                 f'stroke="{AXIS_COLOR}"/>')
+    if marker is not None:
+        xm = x(marker.value)
+        parts.append(f'<line class="rule" x1="{_n(xm)}" x2="{_n(xm)}" y1="{_n(top)}" '
+                     f'y2="{_n(bottom)}" stroke="{marker.color}" stroke-width="1.5" '
+                     f'stroke-dasharray="6 4"/>')
+        anchor = "end" if xm > (left + right) / 2 else "start"
+        parts.append(_text(xm + (-5 if anchor == "end" else 5), top + 12, marker.label,
+                           anchor=anchor, size=SMALL, color=marker.color, weight="600"))
+    return "".join(parts) + "</svg>"
+
+
+def probability_chart(bars: Sequence[Bar], *, title: str, threshold: Rule,
+                      css_class: str = "probability", width: int = 780) -> str:
+    """One horizontal bar per item, values 0–1 as percentages, a vertical ``threshold`` line."""
+    if not bars:
+        return _empty(css_class, title, "No seller with a quota above 0", width)
+    row_h = 20.0
+    left, right, top = 300.0, width - 60.0, 34.0
+    bottom = top + row_h * len(bars)
+    height = int(bottom + 38)
+    x = _linear(0.0, 1.0, left, right)
+    parts = [_open(css_class, width, height, title)]
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        xt = x(tick)
+        parts.append(f'<line x1="{_n(xt)}" x2="{_n(xt)}" y1="{_n(top)}" y2="{_n(bottom)}" '
+                     f'stroke="{GRID_COLOR}"/>')
+        parts.append(_text(xt, bottom + 15, percent(tick), anchor="middle", size=SMALL,
+                           color=MUTED_COLOR))
+    parts.append(_text(right, bottom + 31, "P(at quota): share of runs reaching the quota",
+                       anchor="end", size=SMALL, color=MUTED_COLOR))
+    for i, bar in enumerate(bars):
+        yy = top + row_h * i + 4
+        parts.append(_text(left - 8, yy + 11, _fit(bar.label, left - 12), anchor="end",
+                           size=SMALL + 0.5))
+        parts.append(f'<rect class="mark" x="{_n(x(0.0))}" y="{_n(yy)}" '
+                     f'width="{_n(max(x(bar.value) - x(0.0), 0.5))}" height="{_n(row_h - 8)}" '
+                     f'rx="2" fill="{bar.color}"><title>{escape(bar.tip)}</title></rect>')
+        parts.append(_text(x(bar.value) + 4, yy + 10.5, bar.note or percent(bar.value),
+                           size=SMALL, color=TEXT_COLOR))
+    xt = x(threshold.value)
+    parts.append(f'<line class="rule" x1="{_n(xt)}" x2="{_n(xt)}" y1="{_n(top - 6)}" '
+                 f'y2="{_n(bottom)}" stroke="{threshold.color}" stroke-width="1.5" '
+                 f'stroke-dasharray="6 4"/>')
+    parts.append(_text(xt + 4, top - 10, threshold.label, size=SMALL, color=threshold.color,
+                       weight="600"))
+    parts.append(f'<line x1="{_n(x(0.0))}" x2="{_n(x(0.0))}" y1="{_n(top)}" y2="{_n(bottom)}" '
+                 f'stroke="{AXIS_COLOR}"/>')
+    return "".join(parts) + "</svg>"

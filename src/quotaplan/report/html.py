@@ -18,12 +18,15 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from quotaplan.build import BuildResult
+from quotaplan.core.simulate import FLAG_BELOW, HEALTHY_BAND, SimulationResult
 from quotaplan.money import format_cents_grouped
 from quotaplan.report import charts
-from quotaplan.report.charts import Bar, Curve, Group, Note, Point, Rule, Series
+from quotaplan.report.charts import Bar, Bin, Curve, Group, Note, Point, Rule, Series
+from quotaplan.report.simulation import pct, simulation_view
 from quotaplan.report.terminal import (
     RISK_BANDS,
     currency_of,
@@ -434,6 +437,143 @@ def _capacity(result: BuildResult, nodes: pl.DataFrame) -> str:
     return _chart_card("capacity", "Capacity against target", caption, svg)
 
 
+# --- attainment simulation ------------------------------------------------------------------
+
+#: Sellers shown in the P(at quota) chart at most (the least likely first); the table has all.
+SIMULATION_SELLERS = 30
+#: Above this many carriers, the histogram of the share at quota uses 5 % bins.
+EXACT_SHARE_BINS = 40
+FLAG_COLOR = "#d64545"
+SAFE_COLOR = "#7fb3d5"
+
+
+def _share_bins(shares: np.ndarray, carriers: int) -> list[Bin]:
+    """Runs by share of carriers at quota: one bar per possible share for a few carriers, else
+    bins of 5 points (the last one holds 100 %); coloured by the healthy band."""
+    low, high = HEALTHY_BAND
+    finite = shares[np.isfinite(shares)]
+    if carriers <= EXACT_SHARE_BINS and carriers > 0:
+        hits = np.rint(finite * carriers).astype(np.int64)
+        counts = np.bincount(hits, minlength=carriers + 1)
+        edges = [(k - 0.5) / carriers for k in range(carriers + 2)]
+        labels = [f"{k} of {carriers} at quota ({k / carriers * 100:.0f} %)"
+                  for k in range(carriers + 1)]
+        centres = [k / carriers for k in range(carriers + 1)]
+    else:
+        index = np.minimum((finite * 20).astype(np.int64), 19)
+        counts = np.bincount(index, minlength=20)
+        edges = [k / 20 for k in range(21)]
+        labels = [f"{k * 5}–{k * 5 + 5} % at quota" for k in range(20)]
+        centres = [(k + 0.5) / 20 for k in range(20)]
+    runs = max(int(finite.size), 1)
+    bins = []
+    for k, count in enumerate(counts.tolist()):
+        centre = centres[k]
+        color = "#3f9c6d" if low <= centre <= high else FLAG_COLOR if centre < low else "#e8a33d"
+        bins.append(Bin(edges[k], edges[k + 1], int(count), color,
+                        f"{labels[k]}: {count:,} of {runs:,} runs ({count / runs * 100:.1f} %)"))
+    return bins
+
+
+def _simulation_section(result: BuildResult, sim: SimulationResult) -> str:
+    """The attainment simulation: headline figures, the runs' share of sellers at quota against
+    the healthy band, the quotas least likely to be hit, and every seller's figures."""
+    cur = currency_of(result)
+    view = simulation_view(sim)
+    bt = view.backtest
+    low, high = HEALTHY_BAND
+    share = view.share
+    cards = [
+        _big_card("Sellers at quota (mean of runs)", pct(share["mean"]), "",
+                  f"p10 {pct(share['p10'])}, p90 {pct(share['p90'])}; healthy: "
+                  f"{pct(low)}–{pct(high)}. {_sentence(view.verdict)}",
+                  {"good": "ok", "warn": "warn", "bad": "bad"}.get(view.tone, ""), "sim_share"),
+        _big_card("Company attainment (p50)",
+                  "—" if view.company is None else pct(view.company["p50"]), "",
+                  "No top-down number at the root." if view.company is None else
+                  f"Σ sellers' simulated bookings ÷ the top-down number; p10 "
+                  f"{pct(view.company['p10'])}, p90 {pct(view.company['p90'])}.", "",
+                  "sim_company"),
+        _big_card(f"Quotas with P(at quota) < {FLAG_BELOW:.1f}", f"{view.flagged.height:,}",
+                  f"of {view.carriers_with_quota:,}",
+                  "Quotas the books would reach in fewer than 3 runs out of 10.",
+                  "bad" if view.flagged.height else "ok", "sim_flagged"),
+    ]
+    lead = (f"{view.runs:,} simulated years (seed {view.seed}). Each account's bookings are its "
+            f"target × a ratio drawn from how accounts of its segment and size did against "
+            f"their targets in the back-test ({bt['year_start']} to {bt['year_end']}, "
+            f"{bt['accounts']:,} accounts, {bt['carriers']:,} books), each book × a factor drawn "
+            "from how whole books did, × the seller's ramp. Back-test accuracy: "
+            f"{view.accuracy}.")
+    carriers = view.carriers_with_quota
+    hist = charts.histogram_chart(
+        _share_bins(sim.share_at_quota, carriers),
+        title="Share of sellers at quota across the simulated years",
+        x_label="share of sellers (with a quota) at or above quota", y_label="runs",
+        band=(low, high, f"healthy band {pct(low)}–{pct(high)}"),
+        marker=None if share["mean"] is None else Rule(share["mean"], f"mean {pct(share['mean'])}",
+                                                       "#1f2933"),
+        domain=(0.0, 1.0), css_class="chart-simulation")
+    ranked = (sim.carriers.filter(pl.col("final_quota") > 0)
+              .sort("p_at_quota", "seller_id").head(SIMULATION_SELLERS))
+    names = _seller_names(result)
+    bars = [Bar(names.get(r["seller_id"], r["seller_id"]), float(r["p_at_quota"]),
+                FLAG_COLOR if r["p_at_quota"] < FLAG_BELOW else SAFE_COLOR,
+                f"{_display(names.get(r['seller_id'], r['seller_id']), r['seller_id'])}: "
+                f"P(at quota) {pct(r['p_at_quota'], 1)}, attainment p10/p50/p90 "
+                f"{pct(r['attainment_p10'])} / {pct(r['attainment_p50'])} / "
+                f"{pct(r['attainment_p90'])}, quota {money(r['final_quota'], cur)}",
+                pct(r["p_at_quota"], 1))
+            for r in ranked.iter_rows(named=True)]
+    prob = charts.probability_chart(
+        bars, title="P(at quota) of the quotas least likely to be hit",
+        threshold=Rule(FLAG_BELOW, f"flag below {pct(FLAG_BELOW)}", FLAG_COLOR),
+        css_class="chart-probability")
+    shown = len(bars)
+    prob_caption = (f"The {shown} quota{'s' if shown != 1 else ''} least likely to be hit, "
+                    f"red below {pct(FLAG_BELOW)}; every seller is in the table below "
+                    "(the same figures as simulation.csv).")
+    return (
+        '<h2 id="simulation">Will these quotas be hit? Attainment simulation</h2>'
+        f'<p class="lead">{_e(lead)}</p>'
+        f'<section class="headline">{"".join(cards)}</section>'
+        + _chart_card("simulation-histogram", "Share of sellers at quota",
+                      "How many runs end with each share of sellers at or above quota; the "
+                      "green band is the healthy 60–70 %.", hist)
+        + _chart_card("simulation-probability", "Quotas least likely to be hit", prob_caption, prob)
+        + _simulation_table(sim, names, cur)
+    )
+
+
+def _seller_names(result: BuildResult) -> dict[str, str]:
+    sellers = result.plan.sellers
+    if "name" not in sellers.columns:
+        return {}
+    return {str(k): str(v or k) for k, v in sellers.select("seller_id", "name").iter_rows()}
+
+
+def _simulation_table(sim: SimulationResult, names: dict[str, str], cur: str) -> str:
+    heads = "".join([_th("Seller"), _th("Final quota", "num"), _th("P(at quota)", "num"),
+                     _th("Attainment p10", "num"), _th("Attainment p50", "num"),
+                     _th("Attainment p90", "num"), _th(f"Expected shortfall ({cur})", "num")])
+    rows = []
+    for r in sim.carriers.sort("p_at_quota", "seller_id", nulls_last=True).iter_rows(named=True):
+        p = r["p_at_quota"]
+        flag = p is not None and p < FLAG_BELOW
+        label = _display(names.get(r["seller_id"], r["seller_id"]), r["seller_id"])
+        cells = [
+            _text_td(label, _e(label) + (' <span class="flag">⚑ below 30 %</span>' if flag else "")),
+            _money_td(r["final_quota"]),
+            _num_td(p, "—" if p is None else pct(p, 1)),
+            *(_num_td(r[f"attainment_p{q}"], "—" if r[f"attainment_p{q}"] is None
+                      else pct(r[f"attainment_p{q}"])) for q in (10, 50, 90)),
+            _money_td(r["expected_shortfall"]),
+        ]
+        rows.append(f'<tr class="{"risk-high" if flag else ""}">{"".join(cells)}</tr>')
+    return (f'<div class="table-wrap" id="simulation-sellers"><table class="sortable simulation">'
+            f'<thead><tr>{heads}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
 def _chart_card(ident: str, title: str, caption: str, svg: str) -> str:
     return (f'<section class="chart-card" id="{_e(ident)}"><h3>{_e(title)}</h3>'
             f"<p>{_e(caption)}</p>{svg}</section>")
@@ -563,8 +703,9 @@ def _footer(result: BuildResult) -> str:
     return "<footer>" + "".join(f"<p>{_e(line)}</p>" for line in lines) + "</footer>"
 
 
-def render_html(result: BuildResult) -> str:
-    """The whole report as one self-contained HTML document (UTF-8 text, no external reference)."""
+def render_html(result: BuildResult, simulation: SimulationResult | None = None) -> str:
+    """The whole report as one self-contained HTML document (UTF-8 text, no external reference);
+    with ``simulation``, its section (:func:`_simulation_section`) follows the headline."""
     settings = result.plan.settings
     sellers = sellers_view(result)
     nodes = nodes_view(result)
@@ -575,6 +716,7 @@ def render_html(result: BuildResult) -> str:
     body = "".join([
         f'<header class="top"><h1>{_e(title)}</h1><div class="meta">{_e(meta)}</div></header>',
         _headline(result, sellers),
+        "" if simulation is None else _simulation_section(result, simulation),
         '<h2 id="charts">Where the plan stands</h2>',
         _bridge(result, nodes),
         f'<div class="grid2">{_risk_bars(result)}{_scatter(result, sellers)}</div>',

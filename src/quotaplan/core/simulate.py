@@ -1,0 +1,438 @@
+"""Attainment simulation: will these quotas be hit? (SPEC Part 2, "Attainment simulation").
+
+1. **Back-test** (:func:`backtest`). The plan is moved one year back (:func:`shifted_plan`: the
+   same settings and tables with ``fiscal_year_start`` one year earlier, bookings only from before
+   that day, no overrides and no bottom-up inputs, which are this year's decisions) and its
+   account targets are computed by the engine's own target code. Each account's actual bookings
+   in the year that followed (``[start − 1 year, start)``) are compared with that target:
+   ``ratio = actual ÷ target`` for a target above 0; the actuals of accounts whose target was 0
+   form the *new-business* pool. Ratios are pooled per segment; a segment with fewer than
+   :data:`MIN_SEGMENT` ratios (and an account without segment, or of a segment the back-test
+   did not see) draws from the pool of all ratios. Per carrier of the current plan (its book as
+   it is today), the *residual* ``Σ actual ÷ Σ target × mean ratio of the account's pool``
+   (accounts with a target above 0) says how far the book as a whole did better or worse than
+   its accounts on average; the residuals are divided by their mean (so they spread but do not
+   shift) and kept at 0 or above.
+2. **Monte Carlo** (:mod:`quotaplan.core.montecarlo`). Each run draws every account of every
+   book: an account with a target above 0 brings ``target × ratio`` (a ratio drawn from its
+   pool), an account with target 0 brings an amount drawn from the new-business pool; the book's
+   sum is multiplied by a carrier factor drawn from the residuals and by the carrier's ramp
+   (``final_quota ÷ full_year_quota``, the share of the year its periods carry), and attainment
+   is that ÷ ``final_quota``. Uncovered accounts count for no carrier and not in the company's
+   total.
+3. **Accuracy**: the same simulation one year earlier (last year's plan, its quotas, and a
+   back-test one more year back) predicts last year's share of carriers at quota; what happened is
+   the share of last year's carriers (quota above 0) whose books booked at least that quota.
+
+Pure: a plan in, tables and figures out. Simulated bookings are estimates in floating point
+(cents); the one amount written, ``expected_shortfall``, is rounded to the cent, half away from
+zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from quotaplan.core import montecarlo
+from quotaplan.core.hierarchy import Hierarchy, build_hierarchy
+from quotaplan.errors import NotEnoughHistory
+from quotaplan.plan import Plan
+from quotaplan.problems import has_errors
+
+#: A segment (and size band) needs this many back-test ratios to be drawn from on its own.
+MIN_SEGMENT = 30
+#: Size bands: an account's ratio is drawn among accounts of a similar target (its quintile).
+BANDS = 5
+#: The healthy share of carriers at quota (SPEC): 60–70 %.
+HEALTHY_BAND = (0.60, 0.70)
+#: A quota whose P(at quota) is below this is flagged.
+FLAG_BELOW = 0.3
+#: Runs of last year's simulation, the back-test's own accuracy (its mean share is what is
+#: compared; a thousand runs put it within about half a percentage point).
+ACCURACY_RUNS = 1000
+ALL = "all segments"
+NEW_BUSINESS = "(new business)"
+BOOKINGS = "bookings.csv"
+
+
+def year_back(day: date, years: int = 1) -> date:
+    """``day`` moved back ``years`` years (29 February → 28 February)."""
+    year = day.year - years
+    return day.replace(year=year, day=min(day.day, 28)) if (day.month, day.day) == (2, 29) \
+        else day.replace(year=year)
+
+
+def _window_total(plan: Plan, start: date) -> int:
+    """Σ bookings (cents) in the base window before ``start``."""
+    from quotaplan.core.targets import base_window
+
+    lo, hi = base_window(start, plan.settings.targets.base_window_months)
+    day = pl.col("date")
+    total = plan.bookings.filter((day >= lo) & (day < hi)).get_column("amount").sum()
+    return int(total or 0)
+
+
+def shifted_plan(plan: Plan, years: int = 1) -> Plan:
+    """The plan as it would have been made ``years`` years earlier (see the module docstring)."""
+    from quotaplan.money import round_half_away
+
+    now = plan.settings.plan.fiscal_year_start
+    start = year_back(now, years)
+    section = plan.settings.plan.model_copy(update={"fiscal_year_start": start})
+    settings = plan.settings.model_copy(update={"plan": section})
+    then_total, now_total = _window_total(plan, start), _window_total(plan, now)
+    topdown = plan.topdown
+    if then_total > 0 and now_total > 0:  # the same ask over that year's history
+        amounts = [round_half_away(Fraction(a * then_total, now_total))
+                   for a in topdown.get_column("amount").to_list()]
+        topdown = topdown.with_columns(pl.Series("amount", amounts, dtype=topdown.schema["amount"]))
+    return plan.with_settings(settings).with_tables(
+        topdown=topdown,
+        bookings=plan.bookings.filter(pl.col("date") < start),
+        overrides=plan.overrides.clear(),
+        accounts=plan.accounts.with_columns(pl.lit(None, dtype=plan.accounts.schema["bottom_up_target"])
+                                            .alias("bottom_up_target")),
+    )
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The back-test of a plan.
+
+    ``accounts``: one row per eligible account: account_id, segment, seller_id (its carrier in the
+    current plan, null when uncovered), target (cents, as of ``year_start``), actual (cents booked
+    from ``year_start`` to the day before ``year_end``), pool (the pool its ratio joins: its
+    segment, :data:`ALL`, or :data:`NEW_BUSINESS` for a target of 0).
+    ``pools``: pool name → values (ratios; new business: amounts in cents).
+    ``residuals``: one per carrier whose book had a target above 0 (see the module docstring).
+    """
+
+    year_start: date
+    year_end: date
+    accounts: pl.DataFrame
+    pools: dict[str, np.ndarray]
+    residuals: np.ndarray
+    carriers: int
+    counts: dict[str, int] = field(default_factory=dict)
+    cells: frozenset[tuple[str, int]] = frozenset()
+    bands: frozenset[int] = frozenset()
+
+    def pool_of(self) -> pl.Expr:
+        """The pool an account (columns segment, band, target) draws from."""
+        return (pl.when(pl.col("target") == 0).then(pl.lit(NEW_BUSINESS))
+                .otherwise(_pool_name(self.cells, self.bands)))
+
+
+def _actuals(plan: Plan, start: date, end: date) -> pl.DataFrame:
+    """account_id, actual (cents booked in ``[start, end)``)."""
+    day = pl.col("date")
+    return (plan.bookings.lazy().filter((day >= start) & (day < end))
+            .group_by("account_id").agg(pl.col("amount").sum().alias("actual")).collect())
+
+
+def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
+    """Targets one year back against what was booked (module docstring, step 1). Raises
+    :class:`NotEnoughHistory` (naming bookings.csv) when the history cannot support it."""
+    from quotaplan.core.targets import base_window, compute_targets
+
+    start = plan.settings.plan.fiscal_year_start
+    earlier = shifted_plan(plan)
+    year_start = earlier.settings.plan.fiscal_year_start
+    first, _ = base_window(year_start, plan.settings.targets.base_window_months)
+    span = (f"targets as of {year_start} (from bookings before it) compared with what was booked "
+            f"from {year_start} to the day before {start}")
+    if plan.bookings.filter(pl.col("date") >= year_start).height == 0:
+        raise NotEnoughHistory(f"{BOOKINGS}: no bookings dated from {year_start} on; the simulation's "
+                               f"back-test needs {span}. Add the last year of bookings")
+    if earlier.bookings.height == 0:
+        raise NotEnoughHistory(f"{BOOKINGS}: no bookings dated before {year_start}; the simulation's "
+                               f"back-test needs {span}, so bookings from {first} on. Add that year "
+                               "of history")
+    found = compute_targets(earlier, build_hierarchy(earlier))
+    if has_errors(found.problems):
+        first_error = next(p for p in found.problems if p.severity == "error")
+        raise NotEnoughHistory(f"{BOOKINGS}: the back-test cannot compute targets as of "
+                               f"{year_start} from the bookings before it ({first_error.message}); "
+                               f"it needs {span}")
+    carriers = hierarchy.carriers.select("territory_id", "seller_id")
+    accounts = (
+        found.accounts.select("account_id", "territory_id", "segment", "target")
+        .join(_actuals(plan, year_start, start), on="account_id", how="left")
+        .join(carriers, on="territory_id", how="left")
+        .with_columns(pl.col("actual").fill_null(0))
+        .sort("account_id")
+    )
+    rated = accounts.filter(pl.col("target") > 0)
+    if rated.height == 0:
+        raise NotEnoughHistory(f"{BOOKINGS}: every account's target as of {year_start} is 0, so the "
+                               f"back-test has no ratio actual ÷ target; it needs {span}")
+    accounts = accounts.with_columns(_band(pl.col("target")).alias("band"))
+    rated = accounts.filter(pl.col("target") > 0)
+    cells = rated.group_by("segment", "band").len().filter(
+        pl.col("segment").is_not_null() & (pl.col("len") >= MIN_SEGMENT))
+    bands = rated.group_by("band").len().filter(pl.col("len") >= MIN_SEGMENT)
+    own = {(s, b) for s, b, _ in cells.iter_rows()}
+    wide = set(bands.get_column("band").to_list())
+    accounts = accounts.with_columns(
+        pl.when(pl.col("target") == 0).then(pl.lit(NEW_BUSINESS))
+        .otherwise(_pool_name(own, wide)).alias("pool"))
+    ratio = (pl.col("actual") / pl.col("target")).alias("ratio")
+    rated = accounts.filter(pl.col("target") > 0).with_columns(ratio)
+    ratios = rated.get_column("ratio").to_numpy()
+    weights = rated.get_column("target").cast(pl.Float64).to_numpy()
+    segments = rated.get_column("segment").to_numpy()
+    in_band = rated.get_column("band").to_numpy()
+    pools: dict[str, np.ndarray] = {}
+    counts: dict[str, int] = {}
+    picks = [(_cell_label(seg, band), (segments == seg) & (in_band == band)) for seg, band in sorted(own)]
+    picks += [(_band_label(band), in_band == band) for band in sorted(wide)]
+    picks.append((ALL, np.ones(len(ratios), dtype=bool)))
+    for name, pick in picks:  # a few pools, each on whole arrays
+        pools[name] = weighted_pool(ratios[pick], weights[pick])
+        counts[name] = int(pick.sum())
+    fresh = accounts.filter(pl.col("target") == 0).get_column("actual").to_numpy().astype(np.float64)
+    pools[NEW_BUSINESS] = fresh if fresh.size else np.zeros(1)
+    means = pl.DataFrame({"pool": list(pools), "_mean": [float(v.mean()) for v in pools.values()]})
+    books = (
+        rated.filter(pl.col("seller_id").is_not_null())
+        .join(means, on="pool", how="left")
+        .group_by("seller_id")
+        .agg(pl.col("actual").sum().cast(pl.Float64).alias("_actual"),
+             (pl.col("target").cast(pl.Float64) * pl.col("_mean")).sum().alias("_expected"))
+        .filter(pl.col("_expected") > 0)
+        .sort("seller_id")
+    )
+    raw = (books.get_column("_actual") / books.get_column("_expected")).to_numpy()
+    residuals = np.maximum(raw / raw.mean(), 0.0) if raw.size >= 2 and raw.mean() > 0 else np.ones(1)
+    return Backtest(year_start=year_start, year_end=start, accounts=accounts, pools=pools,
+                    residuals=residuals, carriers=int(raw.size), counts=counts, cells=frozenset(own),
+                    bands=frozenset(wide))
+
+
+def _band(target: pl.Expr) -> pl.Expr:
+    """The size band (0 … BANDS − 1) of a target above 0: its quantile among the targets above 0
+    (ties in account order); null for a target of 0."""
+    positive = target > 0
+    count = positive.sum()
+    return pl.when(positive).then(
+        ((target.rank("ordinal") - (~positive).sum() - 1) * BANDS // count).cast(pl.Int64))
+
+
+def _cell_label(segment: str, band: int) -> str:
+    return f"{segment} · size band {band + 1} of {BANDS}"
+
+
+def _band_label(band: int) -> str:
+    return f"{ALL} · size band {band + 1} of {BANDS}"
+
+
+#: Values of a ratio pool: the pool's target-weighted distribution at this many (or, for a
+#: larger pool, as many as its ratios) equally likely points.
+GRID = 1000
+
+
+def weighted_pool(ratios: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Equally likely values whose distribution is that of ``ratios`` weighted by ``weights``
+    (each ratio counts as its target): the weighted quantiles at the midpoints ``(k + ½) / n``.
+    Their mean is Σ actual ÷ Σ target of the pool, within the grid's resolution."""
+    order = np.argsort(ratios, kind="stable")
+    sorted_ratios = ratios[order]
+    cumulative = np.cumsum(weights[order])
+    points = max(GRID, len(ratios))
+    at = (np.arange(points) + 0.5) / points * cumulative[-1]
+    return np.asarray(sorted_ratios[np.searchsorted(cumulative, at, side="right").clip(0, len(ratios) - 1)],
+                      dtype=np.float64)
+
+
+def _pool_name(cells: set[tuple[str, int]] | frozenset[tuple[str, int]],
+               bands: set[int] | frozenset[int]) -> pl.Expr:
+    """The pool of an account with a target above 0: its segment and size band when the
+    back-test has :data:`MIN_SEGMENT` ratios there, else every segment's ratios of its band,
+    else :data:`ALL`."""
+    segment, band = pl.col("segment"), pl.col("band")
+    keys = [f"{s}\x1f{b}" for s, b in sorted(cells)]
+    key = segment + pl.lit("\x1f") + band.cast(pl.String)
+    label = pl.format("{} · size band {} of " + str(BANDS), segment, band + 1)
+    wide = pl.format("{} · size band {} of " + str(BANDS), pl.lit(ALL), band + 1)
+    return (pl.when(key.is_in(keys)).then(label)
+            .when(band.is_in(sorted(bands))).then(wide)
+            .otherwise(pl.lit(ALL)))
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """One simulation of a plan's quotas: ``carriers`` (seller_id, final_quota cents,
+    p_at_quota, attainment_p10/p50/p90, expected_shortfall cents; nulls for a zero quota) and
+    ``outcome`` (the runs' figures, :class:`~quotaplan.core.montecarlo.Outcome`)."""
+
+    carriers: pl.DataFrame
+    outcome: montecarlo.Outcome
+
+
+def simulate_quotas(account_targets: pl.DataFrame, quotas: pl.DataFrame, bt: Backtest, *,
+                    runs: int, seed: int, tolerance: float = montecarlo.TOLERANCE) -> Simulated:
+    """Monte Carlo of every carrier's bookings (module docstring, step 2).
+
+    ``account_targets``: account_id, segment, seller_id, target (cents); ``quotas``: seller_id,
+    final_quota (cents), ramp_factor (null or missing counts 1).
+    """
+    q = quotas.select("seller_id", "final_quota",
+                      pl.col("ramp_factor").fill_null(1.0) if "ramp_factor" in quotas.columns
+                      else pl.lit(1.0).alias("ramp_factor")).sort("seller_id")
+    index = q.select("seller_id").with_row_index("_carrier")
+    names = list(bt.pools)
+    pool_ids = pl.DataFrame({"_pool": names, "_pool_id": list(range(len(names)))},
+                            schema={"_pool": pl.String, "_pool_id": pl.Int64})
+    draws = (
+        account_targets.filter(pl.col("seller_id").is_not_null())
+        .select("seller_id", "segment", "target")
+        .join(index, on="seller_id", how="inner")
+        .with_columns(_band(pl.col("target")).alias("band"))
+        .with_columns(bt.pool_of().alias("_pool"))
+        .join(pool_ids, on="_pool", how="left")
+    )
+    target = draws.get_column("target").cast(pl.Float64).to_numpy()
+    books = montecarlo.Books(
+        carrier=draws.get_column("_carrier").cast(pl.Int64).to_numpy(),
+        scale=np.where(target > 0, target, 1.0),
+        pool=draws.get_column("_pool_id").to_numpy(),
+        ramp=q.get_column("ramp_factor").cast(pl.Float64).to_numpy(),
+        quota=q.get_column("final_quota").cast(pl.Float64).to_numpy(),
+    )
+    pools = montecarlo.Pools.of([bt.pools[name] for name in names])
+    outcome = montecarlo.simulate(books, pools, bt.residuals, runs, seed, tolerance)
+    zero = pl.col("final_quota") <= 0
+    carriers = q.select("seller_id", "final_quota").with_columns(
+        *(pl.when(zero).then(None).otherwise(pl.Series(name, values)).alias(name)
+          for name, values in (("p_at_quota", outcome.p_at_quota),
+                               ("attainment_p10", outcome.attainment_p10),
+                               ("attainment_p50", outcome.attainment_p50),
+                               ("attainment_p90", outcome.attainment_p90))),
+        pl.Series("expected_shortfall", _round_half_away(outcome.shortfall), dtype=pl.Int64),
+    )
+    return Simulated(carriers=carriers, outcome=outcome)
+
+
+def _round_half_away(values: np.ndarray) -> np.ndarray:
+    """Floats (cents) → integer cents, halves away from zero."""
+    rounded: np.ndarray = (np.sign(values) * np.floor(np.abs(values) + 0.5)).astype(np.int64)
+    return rounded
+
+
+def spread(values: np.ndarray) -> dict[str, float | None]:
+    """mean, p10, p50, p90 of finite ``values`` (None when there is none)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"mean": None, "p10": None, "p50": None, "p90": None}
+    p10, p50, p90 = np.quantile(finite, [0.1, 0.5, 0.9])
+    return {"mean": float(finite.mean()), "p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Everything ``quotaplan simulate`` shows and writes.
+
+    ``carriers``: simulation.csv (see :class:`Simulated`). ``share_at_quota``: per run, the share
+    of carriers with a quota above 0 who reach it. ``company``: per run, Σ carriers' simulated
+    bookings ÷ the root's top-down number (None without one). ``summary``: simulation.json as a
+    dict (ratios as floats, counts as ints, dates as ISO text).
+    """
+
+    carriers: pl.DataFrame
+    share_at_quota: np.ndarray
+    company: np.ndarray | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _targets_with_carriers(targets: pl.DataFrame, hierarchy: Hierarchy) -> pl.DataFrame:
+    carriers = hierarchy.carriers.select("territory_id", "seller_id")
+    if "seller_id" in targets.columns:
+        return targets
+    return targets.join(carriers, on="territory_id", how="left")
+
+
+def accuracy(plan: Plan, hierarchy: Hierarchy, bt: Backtest, *, seed: int,
+             runs: int = ACCURACY_RUNS) -> dict[str, Any]:
+    """Last year's simulation against last year (module docstring, step 3): ``available``, and
+    either ``reason`` or ``predicted`` (mean, p10, p90 of the share at quota), ``actual`` (the
+    share that happened), ``carriers`` (last year's carriers with a quota above 0)."""
+    from quotaplan.core.quotas import compute_quotas
+    from quotaplan.core.targets import compute_targets
+
+    earlier = shifted_plan(plan)
+    try:
+        before = backtest(earlier, hierarchy)
+    except NotEnoughHistory as exc:
+        return {"available": False, "reason": str(exc)}
+    then = build_hierarchy(earlier)
+    targets = _targets_with_carriers(compute_targets(earlier, then).accounts, then)
+    found = compute_quotas(earlier, then, targets)
+    if has_errors(found.problems):
+        first = next(p for p in found.problems if p.severity == "error")
+        return {"available": False, "reason": f"last year's quotas cannot be computed: {first.message}"}
+    quotas = found.quotas
+    run = simulate_quotas(targets, quotas, before, runs=runs, seed=seed)
+    booked = (bt.accounts.filter(pl.col("seller_id").is_not_null())
+              .group_by("seller_id").agg(pl.col("actual").sum()))
+    happened = (quotas.select("seller_id", "final_quota").filter(pl.col("final_quota") > 0)
+                .join(booked, on="seller_id", how="left")
+                .with_columns(pl.col("actual").fill_null(0)))
+    carriers = happened.height
+    hit = int((happened.get_column("actual") >= happened.get_column("final_quota")).sum())
+    predicted = spread(run.outcome.share_at_quota)
+    return {
+        "available": True,
+        "year_start": bt.year_start.isoformat(),
+        "carriers": carriers,
+        "predicted": {k: predicted[k] for k in ("mean", "p10", "p90")},
+        "actual": hit / carriers if carriers else None,
+        "runs": runs,
+    }
+
+
+def simulate_plan(plan: Plan, account_targets: pl.DataFrame, quotas: pl.DataFrame,
+                  topdown: int | None, *, runs: int, seed: int) -> SimulationResult:
+    """The whole simulation of a built plan: back-test, Monte Carlo, accuracy.
+
+    ``account_targets`` and ``quotas`` are the build's tables; ``topdown`` the root's number in
+    cents (None without one). Raises :class:`NotEnoughHistory` when no back-test is possible.
+    """
+    hierarchy = build_hierarchy(plan)
+    bt = backtest(plan, hierarchy)
+    targets = _targets_with_carriers(account_targets, hierarchy)
+    run = simulate_quotas(targets, quotas, bt, runs=runs, seed=seed)
+    share = run.outcome.share_at_quota
+    company = run.outcome.total / topdown if topdown else None
+    shares = spread(share)
+    used = bt.accounts
+    summary: dict[str, Any] = {
+        "runs": runs,
+        "seed": seed,
+        "carriers": run.carriers.height,
+        "carriers_with_quota": int(run.carriers.filter(pl.col("final_quota") > 0).height),
+        "share_at_quota": {k: shares[k] for k in ("mean", "p10", "p90")},
+        "healthy_band": list(HEALTHY_BAND),
+        "company_attainment": (None if company is None else
+                               {k: v for k, v in spread(company).items() if k != "mean"}),
+        "topdown": topdown,
+        "flagged_below": FLAG_BELOW,
+        "flagged": int(run.carriers.filter(pl.col("p_at_quota") < FLAG_BELOW).height),
+        "draws_one_by_one": run.outcome.individual,
+        "backtest": {
+            "year_start": bt.year_start.isoformat(),
+            "year_end": bt.year_end.isoformat(),
+            "accounts": int(used.filter(pl.col("target") > 0).height),
+            "new_business_accounts": int(used.filter(pl.col("target") == 0).height),
+            "carriers": bt.carriers,
+            "pools": bt.counts,
+            "accuracy": accuracy(plan, hierarchy, bt, seed=seed),
+        },
+    }
+    return SimulationResult(carriers=run.carriers, share_at_quota=share, company=company,
+                            summary=summary)
