@@ -68,6 +68,12 @@ class Pools:
         mean = np.bincount(which, self.values, n) / self.size
         dev = self.values - mean[which]
         m2, m3, m4 = (np.bincount(which, dev**k, n) / self.size for k in (2, 3, 4))
+        # A pool of one value has no spread at all (not rounding noise, which would make its
+        # cumulant ratios meaningless).
+        flat = np.minimum.reduceat(self.values, self.offset) == np.maximum.reduceat(self.values,
+                                                                                     self.offset)
+        mean = np.where(flat, self.values[self.offset], mean)
+        m2, m3, m4 = (np.where(flat, 0.0, m) for m in (m2, m3, m4))
         return mean, m2, m3, m4 - 3 * m2**2
 
 

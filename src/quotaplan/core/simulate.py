@@ -350,7 +350,8 @@ class SimulationResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _targets_with_carriers(targets: pl.DataFrame, hierarchy: Hierarchy) -> pl.DataFrame:
+def with_carriers(targets: pl.DataFrame, hierarchy: Hierarchy) -> pl.DataFrame:
+    """Account targets with each account's carrier (``seller_id``, null when uncovered)."""
     carriers = hierarchy.carriers.select("territory_id", "seller_id")
     if "seller_id" in targets.columns:
         return targets
@@ -371,7 +372,7 @@ def accuracy(plan: Plan, hierarchy: Hierarchy, bt: Backtest, *, seed: int,
     except NotEnoughHistory as exc:
         return {"available": False, "reason": str(exc)}
     then = build_hierarchy(earlier)
-    targets = _targets_with_carriers(compute_targets(earlier, then).accounts, then)
+    targets = with_carriers(compute_targets(earlier, then).accounts, then)
     found = compute_quotas(earlier, then, targets)
     if has_errors(found.problems):
         first = next(p for p in found.problems if p.severity == "error")
@@ -405,8 +406,14 @@ def simulate_plan(plan: Plan, account_targets: pl.DataFrame, quotas: pl.DataFram
     """
     hierarchy = build_hierarchy(plan)
     bt = backtest(plan, hierarchy)
-    targets = _targets_with_carriers(account_targets, hierarchy)
-    run = simulate_quotas(targets, quotas, bt, runs=runs, seed=seed)
+    run = simulate_quotas(with_carriers(account_targets, hierarchy), quotas, bt, runs=runs, seed=seed)
+    return summarise(bt, run, accuracy(plan, hierarchy, bt, seed=seed), topdown=topdown,
+                     runs=runs, seed=seed)
+
+
+def summarise(bt: Backtest, run: Simulated, accurate: dict[str, Any], *, topdown: int | None,
+              runs: int, seed: int) -> SimulationResult:
+    """The simulation's figures from its parts (simulation.json's content as ``summary``)."""
     share = run.outcome.share_at_quota
     company = run.outcome.total / topdown if topdown else None
     shares = spread(share)
@@ -431,7 +438,7 @@ def simulate_plan(plan: Plan, account_targets: pl.DataFrame, quotas: pl.DataFram
             "new_business_accounts": int(used.filter(pl.col("target") == 0).height),
             "carriers": bt.carriers,
             "pools": bt.counts,
-            "accuracy": accuracy(plan, hierarchy, bt, seed=seed),
+            "accuracy": accurate,
         },
     }
     return SimulationResult(carriers=run.carriers, share_at_quota=share, company=company,
