@@ -116,3 +116,15 @@ def test_html_shows_the_same_figures_as_the_csv(capsys: pytest.CaptureFixture[st
     assert histogram.count('class="mark"') == 4
     assert "healthy band 60 %–70 %" in histogram
     assert "100 of 100 runs" in histogram  # every run: 2 of 3 at quota
+
+
+def test_runs_that_would_not_fit_in_memory_are_a_usage_error(
+    capsys: pytest.CaptureFixture[str], plan: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import quotaplan.simulation
+
+    monkeypatch.setattr(quotaplan.simulation, "MAX_CELLS", 3 * 1000)
+    code, output = run(capsys, "simulate", str(plan), "--runs", "1001")
+    assert code == 2
+    assert "use --runs 1,000 or fewer" in output
+    assert run(capsys, "simulate", str(plan), "--runs", "1000")[0] == 0

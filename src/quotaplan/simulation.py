@@ -19,6 +19,7 @@ import polars as pl
 
 from quotaplan.build import BuildResult
 from quotaplan.core.simulate import FLAG_BELOW, SimulationResult, simulate_plan
+from quotaplan.errors import UsageError
 from quotaplan.outputs import _jsonable, write_table
 from quotaplan.outsafe import write_folder
 
@@ -29,8 +30,17 @@ CSV_EXTRAS = ("final_quota", "flagged")
 JSON_DIGITS = 6
 
 
+#: Runs × sellers kept in memory at most (each run's attainment per seller, 4 bytes each: 1.2 GB).
+MAX_CELLS = 300_000_000
+
+
 def run_simulation(result: BuildResult, *, runs: int, seed: int) -> SimulationResult:
-    """The simulation of a built plan (raises NotEnoughHistory when no back-test is possible)."""
+    """The simulation of a built plan (raises NotEnoughHistory when no back-test is possible,
+    UsageError when ``runs`` × sellers would not fit in :data:`MAX_CELLS`)."""
+    sellers = max(result.quotas.height, 1)
+    if runs * sellers > MAX_CELLS:
+        raise UsageError(f"--runs {runs:,} for {sellers:,} sellers keeps {runs * sellers:,} "
+                         f"attainments in memory; use --runs {MAX_CELLS // sellers:,} or fewer")
     return simulate_plan(result.plan, result.account_targets, result.quotas,
                          result.summary.get("topdown"), runs=runs, seed=seed)
 
