@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = with_carriers(result.account_targets, hierarchy)
     run = simulate_quotas(targets, result.quotas, bt, runs=args.runs, seed=args.seed)
     mark = lap(f"Monte Carlo ({args.runs:,} runs)", mark)
-    accurate = accuracy(plan, hierarchy, bt, seed=args.seed)
+    accurate = accuracy(bt, seed=args.seed)
     mark = lap(f"accuracy ({ACCURACY_RUNS:,} runs, one year back)", mark)
     sim = summarise(bt, run, accurate, topdown=result.summary.get("topdown"), runs=args.runs,
                     seed=args.seed)

@@ -10,7 +10,6 @@ then final_quota and flagged (p_at_quota below 0.3). Ratios have six decimals.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import polars as pl
 from quotaplan.build import BuildResult
 from quotaplan.core.simulate import FLAG_BELOW, SimulationResult, simulate_plan
 from quotaplan.errors import UsageError
-from quotaplan.outputs import _jsonable, write_table
+from quotaplan.outputs import summary_json, write_table
 from quotaplan.outsafe import write_folder
 
 CSV_COLUMNS = ("seller_id", "p_at_quota", "attainment_p10", "attainment_p50", "attainment_p90",
@@ -63,7 +62,7 @@ def _rounded(value: Any) -> Any:
 
 def simulation_json(sim: SimulationResult) -> str:
     """simulation.json: ratios rounded to six decimals, the top-down number as an amount."""
-    return json.dumps(_jsonable(_rounded(sim.summary)), indent=2, ensure_ascii=False) + "\n"
+    return summary_json(_rounded(sim.summary))
 
 
 def write_simulation(sim: SimulationResult, out: Path, *, force: bool = False,

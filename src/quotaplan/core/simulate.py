@@ -111,6 +111,9 @@ class Backtest:
     segment, :data:`ALL`, or :data:`NEW_BUSINESS` for a target of 0).
     ``pools``: pool name → values (ratios; new business: amounts in cents).
     ``residuals``: one per carrier whose book had a target above 0 (see the module docstring).
+    ``plan``, ``hierarchy``, ``targets``: the plan one year back, its hierarchy and its account
+    targets (with carriers), which last year's simulation reuses (:func:`accuracy`).
+    ``counts``: ratios per pool; ``cells`` and ``bands``: the (segment, band) and band pools.
     """
 
     year_start: date
@@ -119,6 +122,9 @@ class Backtest:
     pools: dict[str, np.ndarray]
     residuals: np.ndarray
     carriers: int
+    plan: Plan
+    hierarchy: Hierarchy
+    targets: pl.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
     cells: frozenset[tuple[str, int]] = frozenset()
     bands: frozenset[int] = frozenset()
@@ -147,14 +153,17 @@ def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
     first, _ = base_window(year_start, plan.settings.targets.base_window_months)
     span = (f"targets as of {year_start} (from bookings before it) compared with what was booked "
             f"from {year_start} to the day before {start}")
-    if plan.bookings.filter(pl.col("date") >= year_start).height == 0:
-        raise NotEnoughHistory(f"{BOOKINGS}: no bookings dated from {year_start} on; the simulation's "
-                               f"back-test needs {span}. Add the last year of bookings")
+    day = pl.col("date")
+    if plan.bookings.filter((day >= year_start) & (day < start)).height == 0:
+        raise NotEnoughHistory(f"{BOOKINGS}: no bookings dated from {year_start} to the day before "
+                               f"{start}; the simulation's back-test needs {span}. Add the last "
+                               "year of bookings")
     if earlier.bookings.height == 0:
         raise NotEnoughHistory(f"{BOOKINGS}: no bookings dated before {year_start}; the simulation's "
                                f"back-test needs {span}, so bookings from {first} on. Add that year "
                                "of history")
-    found = compute_targets(earlier, build_hierarchy(earlier))
+    then = build_hierarchy(earlier)
+    found = compute_targets(earlier, then)
     if has_errors(found.problems):
         first_error = next(p for p in found.problems if p.severity == "error")
         raise NotEnoughHistory(f"{BOOKINGS}: the back-test cannot compute targets as of "
@@ -211,6 +220,7 @@ def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
     raw = (books.get_column("_actual") / books.get_column("_expected")).to_numpy()
     residuals = np.maximum(raw / raw.mean(), 0.0) if raw.size >= 2 and raw.mean() > 0 else np.ones(1)
     return Backtest(year_start=year_start, year_end=start, accounts=accounts, pools=pools,
+                    plan=earlier, hierarchy=then, targets=with_carriers(found.accounts, then),
                     residuals=residuals, carriers=int(raw.size), counts=counts, cells=frozenset(own),
                     bands=frozenset(wide))
 
@@ -290,10 +300,10 @@ def simulate_quotas(account_targets: pl.DataFrame, quotas: pl.DataFrame, bt: Bac
     pool_ids = pl.DataFrame({"_pool": names, "_pool_id": list(range(len(names)))},
                             schema={"_pool": pl.String, "_pool_id": pl.Int64})
     draws = (
-        account_targets.filter(pl.col("seller_id").is_not_null())
-        .select("seller_id", "segment", "target")
+        account_targets.select("seller_id", "segment", "target")
+        .with_columns(_band(pl.col("target")).alias("band"))  # among all accounts, as the back-test
+        .filter(pl.col("seller_id").is_not_null())
         .join(index, on="seller_id", how="inner")
-        .with_columns(_band(pl.col("target")).alias("band"))
         .with_columns(bt.pool_of().alias("_pool"))
         .join(pool_ids, on="_pool", how="left")
     )
@@ -358,21 +368,17 @@ def with_carriers(targets: pl.DataFrame, hierarchy: Hierarchy) -> pl.DataFrame:
     return targets.join(carriers, on="territory_id", how="left")
 
 
-def accuracy(plan: Plan, hierarchy: Hierarchy, bt: Backtest, *, seed: int,
-             runs: int = ACCURACY_RUNS) -> dict[str, Any]:
+def accuracy(bt: Backtest, *, seed: int, runs: int = ACCURACY_RUNS) -> dict[str, Any]:
     """Last year's simulation against last year (module docstring, step 3): ``available``, and
     either ``reason`` or ``predicted`` (mean, p10, p90 of the share at quota), ``actual`` (the
     share that happened), ``carriers`` (last year's carriers with a quota above 0)."""
     from quotaplan.core.quotas import compute_quotas
-    from quotaplan.core.targets import compute_targets
 
-    earlier = shifted_plan(plan)
+    earlier, then, targets = bt.plan, bt.hierarchy, bt.targets
     try:
-        before = backtest(earlier, hierarchy)
+        before = backtest(earlier, then)
     except NotEnoughHistory as exc:
         return {"available": False, "reason": str(exc)}
-    then = build_hierarchy(earlier)
-    targets = with_carriers(compute_targets(earlier, then).accounts, then)
     found = compute_quotas(earlier, then, targets)
     if has_errors(found.problems):
         first = next(p for p in found.problems if p.severity == "error")
@@ -407,7 +413,7 @@ def simulate_plan(plan: Plan, account_targets: pl.DataFrame, quotas: pl.DataFram
     hierarchy = build_hierarchy(plan)
     bt = backtest(plan, hierarchy)
     run = simulate_quotas(with_carriers(account_targets, hierarchy), quotas, bt, runs=runs, seed=seed)
-    return summarise(bt, run, accuracy(plan, hierarchy, bt, seed=seed), topdown=topdown,
+    return summarise(bt, run, accuracy(bt, seed=seed), topdown=topdown,
                      runs=runs, seed=seed)
 
 
