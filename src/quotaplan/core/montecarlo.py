@@ -40,7 +40,7 @@ EDGEWORTH_K4 = 0.0233
 #: The aggregation's error budget per book (SPEC allows 0.01 on any carrier's P(at quota)).
 TOLERANCE = 0.004
 #: Individual draws held in memory per chunk of runs (about 8 bytes × 4 arrays each).
-CHUNK_CELLS = 1000000
+CHUNK_CELLS = 1_000_000
 THREADS = 2
 
 

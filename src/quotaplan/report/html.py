@@ -509,7 +509,7 @@ def _simulation_section(result: BuildResult, sim: SimulationResult) -> str:
     hist = charts.histogram_chart(
         _share_bins(sim.share_at_quota, carriers),
         title="Share of sellers at quota across the simulated years",
-        x_label="share of sellers (with a quota) at or above quota", y_label="runs",
+        x_label="share of sellers (with a quota) at or above quota", y_label="simulated years",
         band=(low, high, f"healthy band {pct(low)}–{pct(high)}"),
         marker=None if share["mean"] is None else Rule(share["mean"], f"mean {pct(share['mean'])}",
                                                        "#1f2933"),
@@ -538,8 +538,8 @@ def _simulation_section(result: BuildResult, sim: SimulationResult) -> str:
         f'<p class="lead">{_e(lead)}</p>'
         f'<section class="headline">{"".join(cards)}</section>'
         + _chart_card("simulation-histogram", "Share of sellers at quota",
-                      "How many runs end with each share of sellers at or above quota; the "
-                      "green band is the healthy 60–70 %.", hist)
+                      "How many of the simulated years end with each share of sellers at or "
+                      "above quota; the green band is the healthy 60–70 %.", hist)
         + _chart_card("simulation-probability", "Quotas least likely to be hit", prob_caption, prob)
         + _simulation_table(sim, names, cur)
     )
