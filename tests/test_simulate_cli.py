@@ -128,3 +128,15 @@ def test_runs_that_would_not_fit_in_memory_are_a_usage_error(
     assert code == 2
     assert "use --runs 1,000 or fewer" in output
     assert run(capsys, "simulate", str(plan), "--runs", "1000")[0] == 0
+
+
+def test_a_plan_without_quota_carriers_simulates_nothing_and_says_so(
+    capsys: pytest.CaptureFixture[str], plan_dir: Callable[[dict[str, str]], Path],
+) -> None:
+    managers_only = plan_dir(CLOSED_FORM | {"sellers.csv": "seller_id,name,territory_id\nm,Meg,R\n",
+                                            "adjustments.csv": "seller_id,rate,reason\n"})
+    code, output = run(capsys, "simulate", str(managers_only), "--runs", "20")
+    assert code == 0, output
+    assert "on 3 accounts and 0 books" in output
+    assert "no carrier has a quota above 0" in output
+    assert "0 of 0 quotas have P(at quota) below 0.3." in output

@@ -18,6 +18,10 @@ from quotaplan.money import format_cents_grouped
 LISTED = 15
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def pct(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f} %"
 
@@ -83,7 +87,8 @@ def render_simulation(sim: SimulationResult) -> list[RenderableType]:
     lines: list[RenderableType] = [
         Text.assemble(("Attainment simulation", "bold"),
                       f" — {view.runs:,} runs, seed {view.seed}; back-test {bt['year_start']} to "
-                      f"{bt['year_end']} on {bt['accounts']:,} accounts and {bt['carriers']:,} books"),
+                      f"{bt['year_end']} on {_count(bt['accounts'], 'account')} and "
+                      f"{_count(bt['carriers'], 'book')}"),
         Text.assemble("Share of sellers at quota: ", (pct(view.share["mean"]), "bold"),
                       f" (p10 {pct(view.share['p10'])}, p90 {pct(view.share['p90'])}) — ",
                       (view.verdict, STYLES[view.tone])),
