@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from quotaplan.core.montecarlo import Books, Pools, individual_draws, simulate
+from quotaplan.core.montecarlo import Books, Pools, _suffix_sums, individual_draws, simulate
 
 
 def lumpy_books(carriers: int, accounts: int, seed: int = 3) -> tuple[Books, Pools]:
@@ -112,3 +114,33 @@ def test_aggregating_small_accounts_moves_no_probability_by_more_than_a_point() 
         moved = np.abs(exact.p_at_quota - approx.p_at_quota)
         print(f"quota × {level}: largest move of P(at quota) {moved.max():.4f}")
         assert moved.max() <= 0.01
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.floats(0, 1e6, allow_nan=False)), min_size=1,
+                max_size=40))
+def test_suffix_sums_add_each_group_from_a_position_to_its_end(
+    rows: list[tuple[int, float]],
+) -> None:
+    rows.sort(key=lambda r: r[0])
+    group = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows])
+    got = _suffix_sums(values, group)
+    want = [sum(v for h, v in rows[i:] if h == g) for i, (g, _) in enumerate(rows)]
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 12), st.integers(0, 2**32 - 1),
+       st.floats(0.3, 1.7))
+def test_share_at_quota_and_probabilities_agree_on_any_books(
+    carriers: int, accounts: int, seed: int, level: float,
+) -> None:
+    books, pools = lumpy_books(carriers, accounts, seed=seed)
+    at = Books(books.carrier, books.scale, books.pool, books.ramp, books.quota * level)
+    out = simulate(at, pools, np.array([0.9, 1.1]), runs=300, seed=seed)
+    assert out.share_at_quota.mean() == pytest.approx(out.p_at_quota.mean(), abs=1e-12)
+    assert np.all((out.p_at_quota >= 0) & (out.p_at_quota <= 1))
+    assert np.all(out.attainment_p10 <= out.attainment_p50)
+    assert np.all(out.attainment_p50 <= out.attainment_p90)
+    assert np.all(out.shortfall >= 0)

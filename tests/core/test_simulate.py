@@ -20,7 +20,9 @@ from quotaplan.core.simulate import (
     backtest,
     shifted_plan,
     simulate_plan,
+    simulate_quotas,
     weighted_pool,
+    with_carriers,
     year_back,
 )
 from quotaplan.errors import NotEnoughHistory
@@ -214,3 +216,25 @@ def test_maven_crm_has_one_year_of_history_so_no_back_test(tmp_path: Path) -> No
     result = build(plan)
     with pytest.raises(NotEnoughHistory, match=r"^bookings\.csv: no bookings dated before 2017-01-01"):
         simulate_plan(plan, result.account_targets, result.quotas, None, runs=10, seed=1)
+
+
+@pytest.mark.realdata
+def test_aggregate_draws_move_no_superstore_probability_by_more_than_a_point(tmp_path: Path) -> None:
+    """SPEC's bound on the aggregate draws, on real books and real back-test ratios: every
+    account drawn one by one against the default, the quotas at 90, 100 and 110 %."""
+    import_superstore(shared_data("superstore"), tmp_path / "store")
+    plan, _ = read_plan(tmp_path / "store")
+    assert plan is not None
+    result = build(plan)
+    hierarchy = build_hierarchy(plan)
+    bt = backtest(plan, hierarchy)
+    targets = with_carriers(result.account_targets, hierarchy)
+    for level in (0.9, 1.0, 1.1):
+        quotas = result.quotas.with_columns((pl.col("final_quota") * level).round().cast(pl.Int64))
+        exact = simulate_quotas(targets, quotas, bt, runs=40_000, seed=1, tolerance=0).outcome
+        approx = simulate_quotas(targets, quotas, bt, runs=160_000, seed=2).outcome
+        in_books = targets.filter(pl.col("seller_id").is_not_null()).height
+        assert in_books - approx.individual >= 300  # hundreds of small accounts drawn in aggregate
+        moved = np.abs(exact.p_at_quota - approx.p_at_quota).max()
+        print(f"Superstore, quotas × {level}: largest move of P(at quota) {moved:.4f}")
+        assert moved <= 0.01

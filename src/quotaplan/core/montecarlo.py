@@ -14,7 +14,9 @@ probability ``P(book ≥ q)`` is, to the first terms of its Edgeworth expansion,
 ``0.0665 · |κ3| / σ³ + 0.0233 · κ4 / σ⁴`` (``κ3``, ``κ4`` the small part's third and fourth
 cumulants, ``σ²`` the whole book's variance; 0.0665 and 0.0233 are the largest values of
 ``φ(z)·He2(z)/6`` and ``φ(z)·He3(z)/24``). The draws that keep that estimate below
-``tolerance`` (default 0.004, against SPEC's bound of 0.01 on any carrier's P(at quota)) are
+``tolerance`` (default 0.001, against SPEC's bound of 0.01 on any carrier's P(at quota): the
+estimate assumes the rest of the book smooths the error, which a few large accounts do not
+quite do, so it keeps a wide margin; on Superstore's books 0.004 moved one P by 0.018) are
 aggregated; ``tolerance = 0`` draws every account one by one. A test measures the effect.
 
 Pure: arrays in, arrays out; the random stream is ``numpy.random.default_rng(seed)`` and its
@@ -38,7 +40,7 @@ I64 = npt.NDArray[np.int64]
 EDGEWORTH_K3 = 0.0665
 EDGEWORTH_K4 = 0.0233
 #: The aggregation's error budget per book (SPEC allows 0.01 on any carrier's P(at quota)).
-TOLERANCE = 0.004
+TOLERANCE = 0.001
 #: Individual draws held in memory per chunk of runs (about 8 bytes × 4 arrays each).
 CHUNK_CELLS = 1_000_000
 THREADS = 2
