@@ -25,6 +25,7 @@ spawned children, one per chunk of runs, so results do not depend on the threads
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ EDGEWORTH_K3 = 0.0665
 EDGEWORTH_K4 = 0.0233
 #: The aggregation's error budget per book (SPEC allows 0.01 on any carrier's P(at quota)).
 TOLERANCE = 0.001
-#: Individual draws held in memory per chunk of runs (about 8 bytes × 4 arrays each).
+#: Individual draws per chunk of runs (16 bytes of working arrays each, per thread).
 CHUNK_CELLS = 1_000_000
 THREADS = 2
 
@@ -186,6 +187,8 @@ def simulate(books: Books, pools: Pools, factors: F64, runs: int, seed: int,
     children = np.random.default_rng(seed).spawn(len(bounds))
     quota = books.quota
     has_quota = quota > 0
+    with_quota = int(has_quota.sum())
+    safe_quota = np.where(has_quota, quota, 1.0)
     attainment = np.full((runs, carriers), np.nan, dtype=np.float32)
     at_quota = np.zeros(carriers, dtype=np.int64)
     shortfall = np.zeros(carriers, dtype=np.float64)
@@ -193,8 +196,18 @@ def simulate(books: Books, pools: Pools, factors: F64, runs: int, seed: int,
     total = np.empty(runs, dtype=np.float64)
     scale = books.scale[prep.order]
     offset = pools.offset[books.pool[prep.order]]
-    size = pools.size[books.pool[prep.order]].astype(np.float64)
+    # Just below each pool's size, so that u × size < size for every u in [0, 1).
+    size = np.nextafter(pools.size[books.pool[prep.order]].astype(np.float64), 0.0)
     factor_values = np.asarray(factors, dtype=np.float64)
+    width = len(prep.order)
+    local = threading.local()
+
+    def buffers(n: int) -> tuple[F64, I64]:
+        """This thread's working arrays for the individual draws (allocated once)."""
+        if not hasattr(local, "picks"):
+            local.picks = np.empty((per_chunk, width), dtype=np.float64)
+            local.index = np.empty((per_chunk, width), dtype=np.int64)
+        return local.picks[:n], local.index[:n]
 
     def chunk(k: int) -> tuple[npt.NDArray[np.int64], F64]:
         lo = bounds[k]
@@ -202,22 +215,24 @@ def simulate(books: Books, pools: Pools, factors: F64, runs: int, seed: int,
         n = hi - lo
         rng = children[k]
         book = prep.mean + prep.sd * rng.standard_normal((n, carriers))
-        if len(prep.order):
-            picks = rng.random((n, len(prep.order)))
-            picks *= size
-            index = picks.astype(np.int64)
-            index += offset
-            drawn = pools.values[index]
-            drawn *= scale
+        if width:
+            picks, index = buffers(n)
+            rng.random(out=picks)
+            np.multiply(picks, size, out=picks)
+            np.copyto(index, picks, casting="unsafe")  # truncation: the floor of a value ≥ 0
+            np.add(index, offset, out=index)
+            drawn = np.take(pools.values, index, out=picks, mode="clip")
+            np.multiply(drawn, scale, out=drawn)
             book[:, prep.with_draws] += np.add.reduceat(drawn, prep.starts, axis=1)
-        book *= factor_values[rng.integers(0, len(factor_values), (n, carriers))]
+        if len(factor_values) > 1:
+            book *= factor_values[rng.integers(0, len(factor_values), (n, carriers))]
+        else:
+            book *= factor_values[0]
         book *= books.ramp
         total[lo:hi] = book.sum(axis=1)
-        hit = book >= quota
-        with np.errstate(divide="ignore", invalid="ignore"):
-            attainment[lo:hi] = np.where(has_quota, book / quota, np.nan)
-        counted = hit & has_quota
-        share[lo:hi] = counted.sum(axis=1) / has_quota.sum() if has_quota.any() else np.nan
+        counted = (book >= quota) & has_quota
+        attainment[lo:hi] = np.divide(book, safe_quota, where=has_quota, out=np.full_like(book, np.nan))
+        share[lo:hi] = counted.sum(axis=1) / with_quota if with_quota else np.nan
         return counted.sum(axis=0), np.maximum(quota - book, 0.0).sum(axis=0)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
