@@ -2,17 +2,21 @@
 
 1. **Back-test** (:func:`backtest`). The plan is moved one year back (:func:`shifted_plan`: the
    same settings and tables with ``fiscal_year_start`` one year earlier, bookings only from before
-   that day, no overrides and no bottom-up inputs, which are this year's decisions) and its
-   account targets are computed by the engine's own target code. Each account's actual bookings
-   in the year that followed (``[start − 1 year, start)``) are compared with that target:
-   ``ratio = actual ÷ target`` for a target above 0; the actuals of accounts whose target was 0
-   form the *new-business* pool. Ratios are pooled per segment; a segment with fewer than
-   :data:`MIN_SEGMENT` ratios (and an account without segment, or of a segment the back-test
-   did not see) draws from the pool of all ratios. Per carrier of the current plan (its book as
-   it is today), the *residual* ``Σ actual ÷ Σ target × mean ratio of the account's pool``
-   (accounts with a target above 0) says how far the book as a whole did better or worse than
-   its accounts on average; the residuals are divided by their mean (so they spread but do not
-   shift) and kept at 0 or above.
+   that day, no overrides and no bottom-up inputs, which are this year's decisions, and every
+   top-down number × (bookings of that earlier base window ÷ this year's base window): the same
+   ask over that year's history) and its account targets are computed by the engine's own target
+   code. Each account's actual bookings in the year that followed (``[start − 1 year, start)``)
+   are compared with that target: ``ratio = actual ÷ target`` for a target above 0; the actuals of
+   accounts whose target was 0 form the *new-business* pool. Ratios are pooled per segment and
+   size band (the quintile of the target among the targets above 0): a pool with fewer than
+   :data:`MIN_SEGMENT` ratios (or an account without segment, or of a segment the back-test did
+   not see) gives way to every segment's ratios of that band, then to all ratios. Within a pool
+   each ratio weighs as its target (:func:`weighted_pool`), so the pool's mean is its Σ actual ÷
+   Σ target: a tiny account that booked fifty times its target does not lend that ratio to the
+   largest one. Per carrier of the current plan (its book as it is today), the *residual*
+   ``Σ actual ÷ Σ (target × mean of the account's pool)`` (accounts with a target above 0) says
+   how far the book as a whole did better or worse than its accounts; the residuals are divided
+   by their mean (so they spread but do not shift) and kept at 0 or above.
 2. **Monte Carlo** (:mod:`quotaplan.core.montecarlo`). Each run draws every account of every
    book: an account with a target above 0 brings ``target × ratio`` (a ratio drawn from its
    pool), an account with target 0 brings an amount drawn from the new-business pool; the book's
@@ -63,9 +67,9 @@ BOOKINGS = "bookings.csv"
 
 def year_back(day: date, years: int = 1) -> date:
     """``day`` moved back ``years`` years (29 February → 28 February)."""
-    year = day.year - years
-    return day.replace(year=year, day=min(day.day, 28)) if (day.month, day.day) == (2, 29) \
-        else day.replace(year=year)
+    if (day.month, day.day) == (2, 29):
+        return date(day.year - years, 2, 28)
+    return day.replace(year=day.year - years)
 
 
 def _window_total(plan: Plan, start: date) -> int:
@@ -107,9 +111,11 @@ class Backtest:
 
     ``accounts``: one row per eligible account: account_id, segment, seller_id (its carrier in the
     current plan, null when uncovered), target (cents, as of ``year_start``), actual (cents booked
-    from ``year_start`` to the day before ``year_end``), pool (the pool its ratio joins: its
-    segment, :data:`ALL`, or :data:`NEW_BUSINESS` for a target of 0).
-    ``pools``: pool name → values (ratios; new business: amounts in cents).
+    from ``year_start`` to the day before ``year_end``), band (0 … BANDS − 1, null for a target
+    of 0), pool (the pool its ratio joins: its segment and band, every segment's of its band,
+    :data:`ALL`, or :data:`NEW_BUSINESS` for a target of 0).
+    ``pools``: pool name → equally likely values to draw (ratios, target-weighted; new business:
+    amounts in cents).
     ``residuals``: one per carrier whose book had a target above 0 (see the module docstring).
     ``plan``, ``hierarchy``, ``targets``: the plan one year back, its hierarchy and its account
     targets (with carriers), which last year's simulation reuses (:func:`accuracy`).
@@ -195,11 +201,15 @@ def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
     rated = accounts.filter(pl.col("target") > 0).with_columns(ratio)
     ratios = rated.get_column("ratio").to_numpy()
     weights = rated.get_column("target").cast(pl.Float64).to_numpy()
-    segments = rated.get_column("segment").to_numpy()
+    # Segments as integer codes (0 for none): masks of a million accounts on integers, not text.
+    coded = rated.select("segment", pl.col("segment").rank("dense").fill_null(0).alias("_code"))
+    code = dict(coded.unique("segment").iter_rows())
+    segments = coded.get_column("_code").to_numpy()
     in_band = rated.get_column("band").to_numpy()
     pools: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}
-    picks = [(_cell_label(seg, band), (segments == seg) & (in_band == band)) for seg, band in sorted(own)]
+    picks = [(_cell_label(seg, band), (segments == code[seg]) & (in_band == band))
+             for seg, band in sorted(own)]
     picks += [(_band_label(band), in_band == band) for band in sorted(wide)]
     picks.append((ALL, np.ones(len(ratios), dtype=bool)))
     for name, pick in picks:  # a few pools, each on whole arrays
