@@ -3,15 +3,18 @@ relation between sellers' probabilities and the share at quota, and the real dat
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import shared_data
+from conftest import shared_data, write_plan
 from quotaplan.build import build
 from quotaplan.core.hierarchy import build_hierarchy
 from quotaplan.core.simulate import (
@@ -25,7 +28,7 @@ from quotaplan.core.simulate import (
     with_carriers,
     year_back,
 )
-from quotaplan.errors import NotEnoughHistory
+from quotaplan.errors import NotEnoughHistory, PlanInvalid
 from quotaplan.generate import GenerateOptions, generate_plan, write_generated
 from quotaplan.importers import import_maven_crm, import_superstore
 from quotaplan.plan import Plan
@@ -238,3 +241,55 @@ def test_aggregate_draws_move_no_superstore_probability_by_more_than_a_point(tmp
         moved = np.abs(exact.p_at_quota - approx.p_at_quota).max()
         print(f"Superstore, quotas × {level}: largest move of P(at quota) {moved:.4f}")
         assert moved <= 0.01
+
+
+METHODS = {
+    "growth": 'method = "growth"\ngrowth = 0.1\n',
+    "weighted": 'method = "weighted"\ntopdown = 5000\n',
+    "even": 'method = "even"\ntopdown = 5000\n',
+    "blend": 'method = "blend"\ntopdown = 5000\ngrowth = 0.05\n',
+}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    method=st.sampled_from(sorted(METHODS)),
+    bookings=st.lists(st.tuples(st.sampled_from(["a1", "a2", "a3", "a4", "a5"]),
+                                st.integers(0, 3 * 365 - 1), st.integers(-500, 5000)),
+                      max_size=25),
+    hired=st.sampled_from(["", "2025-06-10", "2026-03-01"]),
+    segments=st.lists(st.sampled_from(["", "SMB", "Ent"]), min_size=5, max_size=5),
+)
+def test_any_small_plan_simulates_or_says_what_history_it_lacks(
+    method: str, bookings: list[tuple[str, int, int]], hired: str, segments: list[str],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        lines = "".join(f"{a},{date(2023, 1, 1) + timedelta(days=d)},{amount}\n"
+                        for a, d, amount in bookings)
+        accounts = "".join(f"a{i + 1},{'AB'[i % 2]},{seg}\n" for i, seg in enumerate(segments))
+        write_plan(Path(folder), {
+            "plan.toml": f'[plan]\nname = "P"\nfiscal_year_start = 2026-01-01\n[targets]\n'
+                         f'missing_weight = "zero"\n{METHODS[method]}'
+                         '[ramp]\nprofiles = { std = [0.0, 0.5, 1.0] }\ndefault_profile = "std"\n',
+            "territories.csv": "territory_id,name,parent_id\nR,Root,\nA,A,R\nB,B,R\n",
+            "sellers.csv": f"seller_id,name,territory_id,hire_date\ns1,Ann,A,{hired}\ns2,Bob,B,\n",
+            "accounts.csv": "account_id,territory_id,segment\n" + accounts,
+            # Two years of some history, so that most examples reach the Monte Carlo.
+            "bookings.csv": "account_id,date,amount\na1,2024-02-01,100\na2,2025-02-01,150\n" + lines,
+        })
+        plan, problems = read_plan(Path(folder))
+        assert plan is not None, [p.render() for p in problems]
+        try:
+            result = build(plan)
+        except PlanInvalid:
+            return  # e.g. weights that sum to 0 under the root's number: the build says so
+        try:
+            sim = simulate_plan(plan, result.account_targets, result.quotas,
+                                result.summary["topdown"], runs=50, seed=1)
+        except NotEnoughHistory as exc:
+            assert str(exc).startswith("bookings.csv: ")
+            return
+    p = sim.carriers.filter(pl.col("final_quota") > 0).get_column("p_at_quota")
+    if p.len():
+        assert sim.share_at_quota.mean() == pytest.approx(float(p.mean()), abs=1e-12)  # type: ignore[arg-type]
+    assert sim.carriers.get_column("expected_shortfall").min() >= 0  # type: ignore[operator]
