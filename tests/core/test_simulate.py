@@ -283,12 +283,15 @@ def test_any_small_plan_simulates_or_says_what_history_it_lacks(
             result = build(plan)
         except PlanInvalid:
             return  # e.g. weights that sum to 0 under the root's number: the build says so
+        lacking = ""
         try:
             sim = simulate_plan(plan, result.account_targets, result.quotas,
                                 result.summary["topdown"], runs=50, seed=1)
-        except NotEnoughHistory as exc:
-            assert str(exc).startswith("bookings.csv: ")
-            return
+        except NotEnoughHistory as exc:  # refunds can leave every target at 0
+            lacking = str(exc)
+    if lacking:
+        assert lacking.startswith("bookings.csv: ")
+        return
     p = sim.carriers.filter(pl.col("final_quota") > 0).get_column("p_at_quota")
     if p.len():
         assert sim.share_at_quota.mean() == pytest.approx(float(p.mean()), abs=1e-12)  # type: ignore[arg-type]
