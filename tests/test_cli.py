@@ -182,7 +182,7 @@ def test_a_seller_who_starts_after_the_year_is_uncovered_in_the_outputs(
     assert targets["a3"]["seller_id"] == ""
     code, output = run("explain", str(plan_dir(files)), "s2")
     assert code == 0, output
-    assert "after the plan year: they carry 0 this year and their book is reported as uncovered" in (
+    assert "after the plan year: they carry 0 this year and the book is reported as uncovered" in (
         output)
 
 

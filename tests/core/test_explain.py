@@ -170,7 +170,7 @@ def ramp_settings(cutoff: str, year_start: str = "2026-01-01") -> Settings:
     ("month_end", "2026-12-31", "active",
      "First ramp month: January 2027 (hired December 31, 2026; cut-off month_end: a hire ramps "
      "from the month after the hire month); after the plan year: they carry 0 this year and "
-     "their book is reported as uncovered"),
+     "the book is reported as uncovered"),
     ("prorate", "2026-07-16", "active",
      "First ramp month: July 2026 (hired July 16; cut-off prorate: the hire month is the first, "
      "July counting 16 of its 31 days)"),

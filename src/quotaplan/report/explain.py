@@ -112,7 +112,8 @@ def ramp_start_sentence(r: RampStart) -> str:
         sentence += (f"; before the plan year, so {r.tenure_at_start} month(s) of tenure are "
                      "behind them when it starts")
     elif r.timing == "after":
-        sentence += ("; after the plan year: they carry 0 this year and their book is reported "
+        who = "the seat carries" if r.vacant else "they carry"
+        sentence += (f"; after the plan year: {who} 0 this year and the book is reported "
                      "as uncovered")
     return sentence
 
