@@ -123,10 +123,11 @@ def ramp_start(seller: Mapping[str, object], settings: Settings) -> RampStart:
                          days_worked=days - hire.day + 1, month_days=days, timing=timing,
                          tenure_at_start=tenure)
     if cutoff == "month_end":
-        return RampStart("month_end", cutoff, hire, vacant, first, timing=timing, tenure_at_start=tenure)
+        return RampStart("month_end", cutoff, hire, vacant, first, timing=timing,
+                         tenure_at_start=tenure)
     limit = min(int(cutoff[4:]), month_length(hire))
-    return RampStart("day", cutoff, hire, vacant, first, cutoff_day=limit, on_or_before=hire.day <= limit,
-                     timing=timing, tenure_at_start=tenure)
+    return RampStart("day", cutoff, hire, vacant, first, cutoff_day=limit,
+                     on_or_before=hire.day <= limit, timing=timing, tenure_at_start=tenure)
 
 
 def feasibility_of(gap: pl.DataFrame, seller_id: str) -> Feasibility | None:
