@@ -60,21 +60,30 @@ def _leaf_figures(
         pl.when(ramped).then(pl.col("full_year_quota")).otherwise(0).sum().cast(pl.Int64)
         .alias("ramped_full_year_sum"),
         (risk_expr(plan) == "high").sum().cast(pl.Int64).alias("high_risk_carriers"),
+        _covering(quotas).cast(pl.Int64).alias("_covering"),
     )
     leaves = hierarchy.nodes.filter(pl.col("is_leaf")).select("territory_id")
     counts = [c for c in _SUMMED if c not in ("uncovered_target", "uncovered_accounts")]
-    uncovered = pl.col("carriers") == 0
+    # A leaf whose only carrier starts after the plan year is uncovered this year too.
+    uncovered = pl.col("_covering") == 0
     return (
         leaves.join(books, on="territory_id", how="left")
         .join(seats, on="territory_id", how="left")
-        .with_columns(pl.col(*counts, "_accounts").fill_null(0))
+        .with_columns(pl.col(*counts, "_accounts", "_covering").fill_null(0))
         .with_columns(
             pl.when(uncovered).then(pl.col("account_target_sum")).otherwise(0)
             .alias("uncovered_target"),
             pl.when(uncovered).then(pl.col("_accounts")).otherwise(0).alias("uncovered_accounts"),
         )
-        .drop("_accounts")
+        .drop("_accounts", "_covering")
     )
+
+
+def _covering(quotas: pl.DataFrame) -> pl.Expr:
+    """Per leaf, the carriers who carry quota in the plan year: all but those who start after it."""
+    if "starts_after_year" not in quotas.columns:
+        return pl.len()
+    return (~pl.col("starts_after_year").fill_null(False)).sum()
 
 
 def _manager_quotas(plan: Plan, nodes: pl.DataFrame) -> dict[str, Fraction]:
@@ -121,7 +130,8 @@ def rollup_table(
     per carrier with territory_id, book_target, full_year_quota, ramp_factor, final_quota.
     Per node, over the leaves beneath it (itself included): calculated_target_sum and
     account_target_sum (Σ account targets), quota_sum (Σ carriers' final quotas), uncovered_target
-    (Σ targets on leaves without a carrier), productive_capacity (quota_sum × expected attainment)
+    (Σ targets on leaves without a carrier, or whose carrier starts after the plan year — quotas'
+    starts_after_year, when present), productive_capacity (quota_sum × expected attainment)
     and expected_attrition_loss (× attrition ÷ 2), each exact and rounded once. manager_quota: the
     hedged roll-up of every non-leaf node (empty on leaves). Where the node has a top-down number:
     strategic_gap = topdown − account_target_sum, quota_gap = topdown − quota_sum,
