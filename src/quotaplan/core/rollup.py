@@ -224,7 +224,8 @@ def summary(
     SPEC keys: topdown, account_target_sum, street_quota (Σ carriers' final quotas),
     attainment_factor, sellers_by_risk ({"high", "medium", "low", "none"}: carriers by risk, "none"
     for a zero quota), strategic_gap, quota_gap, uncovered_target, productive_capacity,
-    headcount_to_close, prior_bookings and growth_ask (see :func:`rollup_table`). Extras: calculated_target_sum, manager_quota (the root's hedged roll-up),
+    headcount_to_close, prior_bookings and growth_ask (see :func:`rollup_table`). Extras:
+    calculated_target_sum, manager_quota (the root's hedged roll-up),
     carriers, uncovered_accounts, expected_attrition_loss, pushed_above_support (territory ids
     flagged), hire_contribution (expected in-year bookings of one hire at the plan-wide average
     fully ramped quota starting on the first day of the year, under the default ramp profile;
