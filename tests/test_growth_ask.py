@@ -23,7 +23,7 @@ LoadPlan = Callable[[dict[str, str]], Plan]
 FILES = {
     "plan.toml": """
         [plan]
-        name = "Growth ask"
+        name = "Small plan"
         fiscal_year_start = 2026-01-01
         [targets]
         method = "even"
@@ -211,3 +211,31 @@ def test_remedy_larger_than_the_book_is_flagged(load_plan: LoadPlan) -> None:
     # s3's leaf holds no account: no number to add, so no flag either.
     assert (rows["s3"]["accounts_to_add"], rows["s3"]["accounts_to_add_exceeds_book"]) == (None,
                                                                                           None)
+
+
+# --- explain ----------------------------------------------------------------------------------
+
+def test_explain_shows_the_book_against_history(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from conftest import write_plan
+    from quotaplan.cli import app
+
+    folder = write_plan(tmp_path / "plan", FILES)
+    out = CliRunner().invoke(app, ["explain", str(folder), "s1"], terminal_width=200).output
+    text = " ".join(out.split())
+    assert ("Growth ask: +100.0 % — final quota 300.00 USD against 150.00 USD booked by the "
+            "book's accounts from 2025-01-01 to 2025-12-31 (the base window)") in text
+    out = CliRunner().invoke(app, ["explain", str(folder), "s2"], terminal_width=200).output
+    assert ("Growth ask: — the book's bookings from 2025-01-01 to 2025-12-31 sum to -50.00 USD: "
+            "no history to grow from") in " ".join(out.split())
+
+
+def test_explanation_carries_the_same_figures_as_gap_csv(result: BuildResult) -> None:
+    from quotaplan.core.explain import explain_seller
+
+    for seller, prior, ask, _ in CARRIERS:
+        row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller).row(
+            0, named=True)
+        e = explain_seller(result.ledgers[seller], result.account_targets, row)
+        assert (e.prior_bookings, e.growth_ask) == (prior, ask)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -193,6 +193,7 @@ def explain(
 ) -> None:
     """One seller's quota line by line (base → adjustments → periods → final) and their book."""
     from quotaplan.core.explain import explain_seller
+    from quotaplan.core.targets import base_window
     from quotaplan.report.explain import render_explanation
 
     def run() -> None:
@@ -206,7 +207,10 @@ def explain(
             raise UnknownSeller(seller_id, hint)
         row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
             0, named=True)
-        explanation = explain_seller(ledger, result.account_targets, row)
+        start = result.plan.settings.plan.fiscal_year_start
+        first, _ = base_window(start, result.plan.settings.targets.base_window_months)
+        explanation = explain_seller(ledger, result.account_targets, row,
+                                     base_window=(first, start - timedelta(days=1)))
         for item in render_explanation(explanation, result.plan.settings.plan.currency):
             out.print(item)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
 
 import polars as pl
 
@@ -34,7 +36,10 @@ class Explanation:
     ``seller``: the seller's facts (the sellers.csv columns: seller_id, name, territory_id, status,
     hire_date, end_date, ote in cents, seniority, ramp_profile, …). ``ledger``: base → final.
     ``book``: every account of the book, largest target first (ties by ascending account id), with
-    ``book_target`` (cents) and ``accounts`` (count).
+    ``book_target`` (cents) and ``accounts`` (count). The growth ask: ``prior_bookings`` (Σ the
+    book's bookings in the base window, cents, negative as it is; ``None`` when not known),
+    ``growth_ask`` (final quota ÷ prior_bookings − 1, ``None`` where prior_bookings ≤ 0) and
+    ``base_window`` (first and last day, both inclusive, when given).
     """
 
     seller: Mapping[str, object]
@@ -42,19 +47,34 @@ class Explanation:
     book: tuple[BookRow, ...]
     book_target: int
     accounts: int
+    prior_bookings: int | None = None
+    growth_ask: float | None = None
+    base_window: tuple[date, date] | None = None
 
 
 def explain_seller(
-    ledger: QuotaLedger, account_targets: pl.DataFrame, seller: Mapping[str, object]
+    ledger: QuotaLedger,
+    account_targets: pl.DataFrame,
+    seller: Mapping[str, object],
+    *,
+    base_window: tuple[date, date] | None = None,
 ) -> Explanation:
     """The explanation of one carrier from their ledger, the account targets and their facts.
 
-    ``account_targets`` needs account_id, territory_id and target (cents); ``name`` and
-    ``abc_class`` are used when present.
+    ``account_targets`` needs account_id, territory_id and target (cents); ``name``,
+    ``abc_class`` and ``base_bookings`` (the prior bookings) are used when present.
+    ``base_window``: the first and last day of the base window, for the reader.
     """
     columns = account_targets.columns
+    accounts = account_targets.filter(pl.col("territory_id") == ledger.territory_id)
+    prior: int | None = None
+    ask: float | None = None
+    if "base_bookings" in columns:
+        prior = int(accounts.get_column("base_bookings").fill_null(0).sum() or 0)
+        if prior > 0:
+            ask = float(Fraction(ledger.final_quota, prior) - 1)
     book = (
-        account_targets.filter(pl.col("territory_id") == ledger.territory_id)
+        accounts
         .select(
             pl.col("account_id").cast(pl.String),
             (pl.col("name") if "name" in columns else pl.lit(None)).cast(pl.String).alias("name"),
@@ -82,7 +102,8 @@ def explain_seller(
         for r in book.iter_rows(named=True)
     )
     return Explanation(seller=dict(seller), ledger=ledger, book=rows, book_target=total,
-                       accounts=len(rows))
+                       accounts=len(rows), prior_bookings=prior, growth_ask=ask,
+                       base_window=base_window)
 
 
 __all__ = ["BookRow", "Explanation", "explain_seller"]

@@ -96,7 +96,7 @@ def _note(result: BuildResult) -> str:
     """Why the stretch is against history, for a plan whose targets split the top-down number."""
     ts = result.plan.settings.targets
     if ts.method == "blend":
-        split = 1 - ts.blend_alpha
+        split = float(1 - ts.blend_alpha)
         note = (f"{split * 100:g} % of every account target is a split of the top-down number "
                 "(the blend's top-down part), so that part of the strategic gap is 0 by "
                 "construction; the stretch is against history.")
