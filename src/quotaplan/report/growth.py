@@ -53,7 +53,8 @@ class GrowthLead:
     ``headline``: "Growth ask: +40.0 % over last year's bookings (prior 35.7M → top-down 50.0M
     USD)", or why there is no ratio. ``note``: why the stretch is against history (the strategic
     gap is 0 by construction), empty when the targets are not a split. ``leads``: the targets are
-    a split of the top-down number, so the growth ask comes before the strategic gap.
+    a split of the top-down number (and the root's number and prior bookings are known), so the
+    growth ask comes before the strategic gap.
     """
 
     ask: float | None
@@ -87,7 +88,7 @@ def growth_lead(result: BuildResult) -> GrowthLead:
                     f"(prior {_short(prior)} → top-down {_short(topdown)} {currency})")
         detail = (f"Top-down {format_cents_grouped(topdown)} {currency} against {history} of "
                   f"{format_cents_grouped(prior)} {currency}.")
-    leads = targets_split_topdown(plan)
+    leads = targets_split_topdown(plan) and topdown is not None and prior is not None
     return GrowthLead(ask, prior, topdown, headline, detail, _note(result) if leads else "",
                       leads)
 

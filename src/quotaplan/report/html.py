@@ -303,7 +303,7 @@ def _growth_banner(result: BuildResult) -> str:
     history = history_label(result.plan)
     if lead.ask is None:
         value = "—"
-        over = lead.headline.removeprefix("Growth ask: — ").strip("()")
+        over = _sentence(lead.headline.removeprefix("Growth ask: — ").strip("()"))
     else:
         value = ask_pct(lead.ask)
         over = f"over {history}"
