@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -210,6 +210,7 @@ def explain(
     """One seller's quota line by line (base → adjustments → periods → final) and their book; for
     a manager, their rolled-up quota child by child."""
     from quotaplan.core.explain import explain_node, explain_seller, managed_node
+    from quotaplan.core.targets import base_window
     from quotaplan.report.explain import render_explanation, render_node_explanation
 
     def run() -> None:
@@ -227,9 +228,12 @@ def explain(
             return
         row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
             0, named=True)
+        start = result.plan.settings.plan.fiscal_year_start
+        first, _ = base_window(start, result.plan.settings.targets.base_window_months)
         explanation = explain_seller(ledger, result.account_targets, row,
                                      settings=result.plan.settings, gap=result.gap,
-                                     account_names=result.plan.accounts)
+                                     account_names=result.plan.accounts,
+                                     base_window=(first, start - timedelta(days=1)))
         for item in render_explanation(explanation, currency):
             out.print(item)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 
 import polars as pl
@@ -431,3 +432,62 @@ def test_a_carrier_who_starts_after_the_year_leaves_their_book_uncovered(
         assert result.summary["uncovered_target"] == 100_000
         assert seller_of_a2 == "s2"
         assert warned == []
+# --- the growth ask ------------------------------------------------------------------------------
+
+def _independent_growth(hierarchy: Hierarchy, bookings: dict[str, int],
+                        numbers: dict[str, int]) -> dict[str, tuple[int, float | None]]:
+    """Per node: (Σ bookings of the leaves beneath it, number ÷ that − 1 as the float nearest the
+    exact fraction), walking each leaf's parents in Python."""
+    parent = dict(hierarchy.nodes.select("territory_id", "parent_id").iter_rows())
+    prior = dict.fromkeys(parent, 0)
+    for leaf, amount in bookings.items():
+        node: str | None = leaf
+        while node is not None:
+            prior[node] += amount
+            node = parent[node]
+    return {node: (total, None if node not in numbers or total <= 0
+                   else float(Fraction(numbers[node], total) - 1))
+            for node, total in prior.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.data())
+def test_growth_ask_matches_an_independent_fraction(
+    case: tuple[Hierarchy, pl.DataFrame], data: st.DataObject,
+) -> None:
+    hierarchy, quotas = case
+    ids = hierarchy.nodes["territory_id"].to_list()
+    leaves = hierarchy.nodes.filter(pl.col("is_leaf"))["territory_id"].to_list()
+    numbered = data.draw(st.lists(st.sampled_from(ids), unique=True))
+    numbers = {node: data.draw(st.integers(0, 10**13)) for node in numbered}
+    hierarchy = replace(hierarchy, nodes=hierarchy.nodes.with_columns(
+        pl.col("territory_id").replace_strict(numbers, default=None, return_dtype=pl.Int64)
+        .alias("topdown")))
+    accounts = data.draw(st.lists(st.tuples(st.sampled_from(leaves),
+                                            st.integers(-10**9, 10**12)), max_size=30))
+    frame = pl.DataFrame(
+        {"account_id": [f"a{i:02d}" for i in range(len(accounts))],
+         "territory_id": [leaf for leaf, _ in accounts],
+         "calculated_target": [0] * len(accounts), "target": [0] * len(accounts),
+         "base_bookings": [amount for _, amount in accounts]},
+        schema={"account_id": pl.String, "territory_id": pl.String,
+                "calculated_target": pl.Int64, "target": pl.Int64, "base_bookings": pl.Int64})
+    by_leaf: dict[str, int] = {}
+    for leaf, amount in accounts:
+        by_leaf[leaf] = by_leaf.get(leaf, 0) + amount
+    expected = _independent_growth(hierarchy, by_leaf, numbers)
+    rollup = rollup_table(settings_plan(), hierarchy, frame, quotas)
+    got = {r[0]: (r[1], r[2]) for r in
+           rollup.select("territory_id", "prior_bookings", "growth_ask").iter_rows()}
+    assert got == expected
+    root = summary(settings_plan(), hierarchy, rollup, gap_table(
+        settings_plan(), quotas, concentration(frame)[0]))
+    assert (root["prior_bookings"], root["growth_ask"]) == expected[hierarchy.root]
+
+
+def test_without_bookings_column_the_prior_is_unknown(
+    world: tuple[Plan, Hierarchy, pl.DataFrame],
+) -> None:
+    rollup = world[2]
+    assert rollup["prior_bookings"].null_count() == rollup.height
+    assert rollup["growth_ask"].null_count() == rollup.height

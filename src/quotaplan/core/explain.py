@@ -86,7 +86,10 @@ class Explanation:
     hire_date, end_date, ote in cents, seniority, ramp_profile, …). ``ledger``: base → final.
     ``book``: every account of the book, largest target first (ties by ascending account id), with
     ``book_target`` (cents) and ``accounts`` (count). ``ramp_start``: the first ramp month and why
-    (when the settings were given); ``feasibility``: the gap.csv figures (when given).
+    (when the settings were given); ``feasibility``: the gap.csv figures (when given). The growth
+    ask: ``prior_bookings`` (Σ the book's bookings in the base window, cents, negative as it is;
+    ``None`` when not known), ``growth_ask`` (final quota ÷ prior_bookings − 1, ``None`` where
+    prior_bookings ≤ 0) and ``base_window`` (first and last day, both inclusive, when given).
     """
 
     seller: Mapping[str, object]
@@ -96,6 +99,9 @@ class Explanation:
     accounts: int
     ramp_start: RampStart | None = None
     feasibility: Feasibility | None = None
+    prior_bookings: int | None = None
+    growth_ask: float | None = None
+    base_window: tuple[date, date] | None = None
 
 
 def ramp_start(seller: Mapping[str, object], settings: Settings) -> RampStart:
@@ -148,20 +154,29 @@ def explain_seller(
     settings: Settings | None = None,
     gap: pl.DataFrame | None = None,
     account_names: pl.DataFrame | None = None,
+    base_window: tuple[date, date] | None = None,
 ) -> Explanation:
     """The explanation of one carrier from their ledger, the account targets and their facts.
 
-    ``account_targets`` needs account_id, territory_id and target (cents); ``name`` and
-    ``abc_class`` are used when present. ``settings`` adds the first ramp month and why; ``gap``
-    (gap.csv's frame) the carrier's coverage, gap and risk; ``account_names`` (account_id, name:
-    accounts.csv) the accounts' names when ``account_targets`` has none.
+    ``account_targets`` needs account_id, territory_id and target (cents); ``name``,
+    ``abc_class`` and ``base_bookings`` (the prior bookings) are used when present. ``settings``
+    adds the first ramp month and why; ``gap`` (gap.csv's frame) the carrier's coverage, gap and
+    risk; ``account_names`` (account_id, name: accounts.csv) the accounts' names when
+    ``account_targets`` has none; ``base_window`` the first and last day of the base window.
     """
     if account_names is not None and "name" not in account_targets.columns:
         account_targets = account_targets.join(
             account_names.select("account_id", "name"), on="account_id", how="left")
     columns = account_targets.columns
+    accounts = account_targets.filter(pl.col("territory_id") == ledger.territory_id)
+    prior: int | None = None
+    ask: float | None = None
+    if "base_bookings" in columns:
+        prior = int(accounts.get_column("base_bookings").fill_null(0).sum() or 0)
+        if prior > 0:
+            ask = float(Fraction(ledger.final_quota, prior) - 1)
     book = (
-        account_targets.filter(pl.col("territory_id") == ledger.territory_id)
+        accounts
         .select(
             pl.col("account_id").cast(pl.String),
             (pl.col("name") if "name" in columns else pl.lit(None)).cast(pl.String).alias("name"),
@@ -192,6 +207,7 @@ def explain_seller(
         seller=dict(seller), ledger=ledger, book=rows, book_target=total, accounts=len(rows),
         ramp_start=ramp_start(seller, settings) if settings is not None else None,
         feasibility=feasibility_of(gap, ledger.seller_id) if gap is not None else None,
+        prior_bookings=prior, growth_ask=ask, base_window=base_window,
     )
 
 

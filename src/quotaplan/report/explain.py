@@ -205,11 +205,35 @@ def _book_table(e: Explanation) -> Table:
     return table
 
 
+def _growth(e: Explanation, currency: str) -> Text:
+    """The final quota against the book's bookings before the plan year: the growth ask."""
+    window = ""
+    if e.base_window is not None:
+        first, last = e.base_window
+        window = f" from {first.isoformat()} to {last.isoformat()}"
+    text = Text("Growth ask: ", style="bold")
+    if e.prior_bookings is None:
+        text.append("— (the book's bookings before the plan year are not known)")
+        return text
+    prior = format_cents_grouped(e.prior_bookings)
+    final = format_cents_grouped(e.ledger.final_quota)
+    if e.growth_ask is None:
+        text.append(f"— the book's bookings{window} sum to {prior} {currency}: no history to "
+                    f"grow from (final quota {final} {currency})")
+        return text
+    sign = "+" if e.growth_ask >= 0 else "−"
+    text.append(f"{sign}{abs(e.growth_ask) * 100:.1f} %", style="bold")
+    text.append(f" — final quota {final} {currency} against {prior} {currency} booked by the "
+                f"book's accounts{window} (the base window)")
+    return text
+
+
 def render_explanation(e: Explanation, currency: str) -> list[RenderableType]:
     """The renderables for ``console.print(*render_explanation(e, "USD"))``, in reading order:
-    the seller's facts; the ledger, with a row per period before the final quota; the book (the
-    top 25 accounts and one line for the rest)."""
-    parts: list[RenderableType] = [_facts(e, currency), _ledger_table(e)]
+    the seller's facts; the ledger, with a row per period before the final quota; the growth
+    ask against the book's prior bookings; the book (the top 25 accounts and one line for the
+    rest)."""
+    parts: list[RenderableType] = [_facts(e, currency), _ledger_table(e), _growth(e, currency)]
     if e.book:
         parts.append(_book_table(e))
     else:
