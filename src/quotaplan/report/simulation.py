@@ -48,9 +48,10 @@ def _verdict(mean: float | None) -> tuple[str, str]:
     if mean is None:
         return "no carrier has a quota above 0", "dim"
     if mean < low:
-        return f"below {band}: the quotas are likely too hard for the books", "bad"
+        return f"below {band}: fewer sellers would reach quota than in a healthy plan", "bad"
     if mean > high:
-        return f"above {band}: the quotas may be too easy", "warn"
+        return f"above {band}: more sellers would reach quota than in a healthy plan (quotas may " \
+               "be too easy)", "warn"
     return f"within {band}", "good"
 
 
