@@ -642,7 +642,7 @@ def _simulation_section(result: BuildResult, sim: SimulationResult) -> str:
     hist = charts.histogram_chart(
         _share_bins(sim.share_at_quota, carriers),
         title="Share of sellers at quota across the simulated years",
-        x_label="share of sellers (with a quota) at or above quota", y_label="simulated years",
+        x_label="share of sellers (with a quota) at or above quota", y_label="years",
         band=(low, high, f"healthy band {pct(low)}–{pct(high)}"),
         marker=None if share["mean"] is None else Rule(share["mean"], f"mean {pct(share['mean'])}",
                                                        "#1f2933"),
