@@ -223,3 +223,37 @@ def test_the_growth_ask_leads_the_page_when_targets_split_the_number(
     widths = banner.locator(".bar").evaluate_all("els => els.map(e => e.offsetWidth)")
     assert widths[0] / widths[1] == pytest.approx(0.42, abs=0.01)
     assert seen.errors == []
+
+
+def test_the_simulation_section_draws_its_charts_and_sorts_its_table(
+    visit: Callable[[str], Visit], load_plan: Callable[[dict[str, str]], Plan],
+) -> None:
+    from quotaplan.build import build
+    from quotaplan.core.simulate import simulate_plan
+    from tests.core.test_simulate import CLOSED_FORM
+
+    plan = load_plan(CLOSED_FORM)
+    built = build(plan)
+    sim = simulate_plan(plan, built.account_targets, built.quotas, None, runs=200, seed=1)
+    seen = visit(render_html(built, simulation=sim))
+    page = seen.page
+    assert seen.errors == []
+    assert seen.blocked == []
+    for selector in ("svg.chart-simulation", "svg.chart-probability"):
+        box = chart_box(page, selector)
+        assert box["width"] > 300, selector
+    assert count(page, "svg.chart-simulation rect.mark") == 4  # 0, 1, 2 or 3 of 3 at quota
+    assert count(page, "svg.chart-probability rect.mark") == 3
+    # The only filled bar: every run has 2 of 3 sellers at quota.
+    heights = page.eval_on_selector_all("svg.chart-simulation rect.mark",
+                                        "els => els.map(e => e.getBBox().height)")
+    assert [h > 1 for h in heights] == [False, False, True, False]
+    table = "#simulation-sellers table"
+    header = f"{table} thead th:nth-child(3) button"
+    page.click(header)
+    page.click(header)  # descending: the sure quotas first
+    rows = page.locator(f"{table} tbody tr")
+    assert "100.0 %" in rows.first.inner_text()
+    last = rows.nth(2).inner_text()
+    assert "(s2)" in last  # P(at quota) 0 %, flagged
+    assert "below 30 %" in last
