@@ -228,9 +228,10 @@ def test_the_growth_ask_leads_the_page_when_targets_split_the_number(
 def test_the_simulation_section_draws_its_charts_and_sorts_its_table(
     visit: Callable[[str], Visit], load_plan: Callable[[dict[str, str]], Plan],
 ) -> None:
+    from tests.core.test_simulate import CLOSED_FORM
+
     from quotaplan.build import build
     from quotaplan.core.simulate import simulate_plan
-    from tests.core.test_simulate import CLOSED_FORM
 
     plan = load_plan(CLOSED_FORM)
     built = build(plan)
