@@ -21,6 +21,7 @@ from quotaplan.core.simulate import (
     ALL,
     NEW_BUSINESS,
     backtest,
+    book_factors,
     shifted_plan,
     simulate_plan,
     simulate_quotas,
@@ -126,7 +127,19 @@ def test_back_test_ratios_new_business_and_residuals(
     assert rows["a1"]["pool"] == ALL  # fewer than 30 accounts: every segment together
     assert bt.pools[ALL] == pytest.approx(np.full(bt.pools[ALL].size, 1.1))
     assert bt.pools[NEW_BUSINESS].tolist() == [50_00]
-    assert bt.residuals.tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert bt.residuals.tolist() == [1.0]  # every book moved as its accounts: no common factor
+    assert bt.carriers == 3
+
+
+def test_book_factors_keep_only_the_spread_the_accounts_do_not_explain() -> None:
+    raw = np.array([0.5, 1.0, 1.5, 1.0])  # mean 1, variance 0.125
+    assert book_factors(raw, np.zeros(4)) == pytest.approx(raw)
+    half = book_factors(raw, np.full(4, 0.0625))
+    assert half.mean() == pytest.approx(1.0)
+    assert half.var() == pytest.approx(0.0625)
+    assert book_factors(raw, np.full(4, 0.2)).tolist() == [1.0]  # the accounts explain it all
+    assert book_factors(np.array([2.0, 4.0]), np.zeros(2)) == pytest.approx([2 / 3, 4 / 3])
+    assert book_factors(np.array([1.3]), np.zeros(1)).tolist() == [1.0]
 
 
 def test_a_pool_weighs_each_ratio_by_its_target() -> None:

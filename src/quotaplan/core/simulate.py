@@ -16,7 +16,9 @@
    largest one. Per carrier of the current plan (its book as it is today), the *residual*
    ``Σ actual ÷ Σ (target × mean of the account's pool)`` (accounts with a target above 0) says
    how far the book as a whole did better or worse than its accounts; the residuals are divided
-   by their mean (so they spread but do not shift) and kept at 0 or above.
+   by their mean (so they spread but do not shift), then pulled towards 1 by as much of their
+   spread as the independent draws of the books' accounts already give (:func:`book_factors`),
+   so that the factor adds only the books' common movement; kept at 0 or above.
 2. **Monte Carlo** (:mod:`quotaplan.core.montecarlo`). Each run draws every account of every
    book: an account with a target above 0 brings ``target × ratio`` (a ratio drawn from its
    pool), an account with target 0 brings an amount drawn from the new-business pool; the book's
@@ -217,22 +219,44 @@ def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
         counts[name] = int(pick.sum())
     fresh = accounts.filter(pl.col("target") == 0).get_column("actual").to_numpy().astype(np.float64)
     pools[NEW_BUSINESS] = fresh if fresh.size else np.zeros(1)
-    means = pl.DataFrame({"pool": list(pools), "_mean": [float(v.mean()) for v in pools.values()]})
+    moments = pl.DataFrame({"pool": list(pools),
+                            "_mean": [float(v.mean()) for v in pools.values()],
+                            "_var": [float(v.var()) for v in pools.values()]})
     books = (
         rated.filter(pl.col("seller_id").is_not_null())
-        .join(means, on="pool", how="left")
+        .join(moments, on="pool", how="left")
+        .with_columns(pl.col("target").cast(pl.Float64).alias("_t"))
         .group_by("seller_id")
         .agg(pl.col("actual").sum().cast(pl.Float64).alias("_actual"),
-             (pl.col("target").cast(pl.Float64) * pl.col("_mean")).sum().alias("_expected"))
+             (pl.col("_t") * pl.col("_mean")).sum().alias("_expected"),
+             (pl.col("_t") ** 2 * pl.col("_var")).sum().alias("_noise"))
         .filter(pl.col("_expected") > 0)
         .sort("seller_id")
     )
-    raw = (books.get_column("_actual") / books.get_column("_expected")).to_numpy()
-    residuals = np.maximum(raw / raw.mean(), 0.0) if raw.size >= 2 and raw.mean() > 0 else np.ones(1)
+    expected = books.get_column("_expected").to_numpy()
+    raw = books.get_column("_actual").to_numpy() / expected
+    noise = books.get_column("_noise").to_numpy() / expected**2
     return Backtest(year_start=year_start, year_end=start, accounts=accounts, pools=pools,
                     plan=earlier, hierarchy=then, targets=with_carriers(found.accounts, then),
-                    residuals=residuals, carriers=int(raw.size), counts=counts, cells=frozenset(own),
-                    bands=frozenset(wide))
+                    residuals=book_factors(raw, noise), carriers=int(raw.size), counts=counts,
+                    cells=frozenset(own), bands=frozenset(wide))
+
+
+def book_factors(raw: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """The books' factors from their residuals ``raw`` (booked ÷ expected): divided by their mean,
+    then pulled towards 1 so that their variance is what the accounts' own draws do not already
+    give (``noise``: each book's variance of booked ÷ expected when its accounts are drawn
+    independently; a residual's variance is about that plus the factor's), kept at 0 or above.
+    One factor of 1 when fewer than two books or no spread is left."""
+    if raw.size < 2 or raw.mean() <= 0:
+        return np.ones(1)
+    centred = raw / raw.mean()
+    spread = centred.var()
+    left = spread - float((noise / raw.mean() ** 2).mean())
+    if spread <= 0 or left <= 0:
+        return np.ones(1)
+    factors: np.ndarray = np.maximum(1 + (centred - 1) * np.sqrt(left / spread), 0.0)
+    return factors
 
 
 def _band(target: pl.Expr) -> pl.Expr:
