@@ -28,7 +28,9 @@
    total.
 3. **Accuracy**: the same simulation one year earlier (last year's plan, its quotas, and a
    back-test one more year back) predicts last year's share of carriers at quota; what happened is
-   the share of last year's carriers (quota above 0) whose books booked at least that quota.
+   the share of last year's carriers (quota above 0) whose books booked at least that quota,
+   each book's year scaled by the carrier's ramp as the simulation scales it (bookings do not
+   record who sold; ``actual_whole_book`` is the share without that scaling).
 
 Pure: a plan in, tables and figures out. Simulated bookings are estimates in floating point
 (cents); the one amount written, ``expected_shortfall``, is rounded to the cent, half away from
@@ -421,11 +423,17 @@ def accuracy(bt: Backtest, *, seed: int, runs: int = ACCURACY_RUNS) -> dict[str,
     run = simulate_quotas(targets, quotas, before, runs=runs, seed=seed)
     booked = (bt.accounts.filter(pl.col("seller_id").is_not_null())
               .group_by("seller_id").agg(pl.col("actual").sum()))
-    happened = (quotas.select("seller_id", "final_quota").filter(pl.col("final_quota") > 0)
+    happened = (quotas.select("seller_id", "final_quota", pl.col("ramp_factor").fill_null(1.0))
+                .filter(pl.col("final_quota") > 0)
                 .join(booked, on="seller_id", how="left")
                 .with_columns(pl.col("actual").fill_null(0)))
     carriers = happened.height
-    hit = int((happened.get_column("actual") >= happened.get_column("final_quota")).sum())
+    quota = happened.get_column("final_quota")
+    actual = happened.get_column("actual")
+    # Bookings record the account, not who sold: a seller hired during that year is judged on
+    # their ramp's share of the book's year, as the simulation draws it.
+    hit = int((actual * happened.get_column("ramp_factor") >= quota).sum())
+    whole = int((actual >= quota).sum())
     predicted = spread(run.outcome.share_at_quota)
     return {
         "available": True,
@@ -433,6 +441,7 @@ def accuracy(bt: Backtest, *, seed: int, runs: int = ACCURACY_RUNS) -> dict[str,
         "carriers": carriers,
         "predicted": {k: predicted[k] for k in ("mean", "p10", "p90")},
         "actual": hit / carriers if carriers else None,
+        "actual_whole_book": whole / carriers if carriers else None,
         "runs": runs,
     }
 
