@@ -309,3 +309,31 @@ def test_any_small_plan_simulates_or_says_what_history_it_lacks(
     if p.len():
         assert sim.share_at_quota.mean() == pytest.approx(float(p.mean()), abs=1e-12)  # type: ignore[arg-type]
     assert sim.carriers.get_column("expected_shortfall").min() >= 0  # type: ignore[operator]
+
+
+def test_accuracy_predicts_last_year_and_judges_a_new_hire_on_their_share_of_the_year(
+    load_plan: Callable[[dict[str, str]], Plan],
+) -> None:
+    # Three years, every account 1.1 × the year before. Ann joined in July last year and carries
+    # 20 % above her book; Bob carries his book.
+    plan = load_plan({
+        "plan.toml": CLOSED_FORM["plan.toml"],
+        "territories.csv": "territory_id,name,parent_id\nR,Root,\nA,A,R\nB,B,R\n",
+        "sellers.csv": "seller_id,name,territory_id,hire_date\ns1,Ann,A,2025-07-01\ns2,Bob,B,\n",
+        "accounts.csv": "account_id,territory_id\na1,A\na2,B\n",
+        "bookings.csv": "account_id,date,amount\na1,2023-02-01,100\na2,2023-02-01,200\n"
+                        "a1,2024-02-01,110\na2,2024-02-01,220\na1,2025-02-01,121\na2,2025-02-01,242\n",
+        "adjustments.csv": "seller_id,rate,reason\ns1,0.20,stretch\n",
+    })
+    _, summary, _ = simulated(plan, runs=200)
+    bt = summary["backtest"]
+    assert isinstance(bt, dict)
+    accuracy = bt["accuracy"]
+    assert accuracy["available"] is True
+    # Last year's plan: Ann's quota 1.2 × 110 for the months she was there, Bob's 220; both books
+    # booked 1.1 × their targets. The simulation said: Bob at quota, Ann not; so it was, Ann's
+    # 121 being her book's whole year, of which she had the months after July.
+    assert accuracy["predicted"] == {"mean": 0.5, "p10": 0.5, "p90": 0.5}
+    assert accuracy["actual"] == 0.5
+    assert accuracy["actual_whole_book"] == 1.0
+    assert accuracy["carriers"] == 2
