@@ -246,11 +246,25 @@ def generate(
 
 @app.command("import")
 def import_cmd(
-    format: Annotated[str, typer.Argument(help="Source format: maven_crm | superstore.")],
+    format: Annotated[str, typer.Argument(help="Source format: maven_crm | salesforce | superstore.")],
     source: Annotated[Path, typer.Argument(help="The source folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write.")],
+    model: Annotated[str | None, typer.Option(
+        help="salesforce: the Territory2Model to read (Id, DeveloperName or Name).")] = None,
+    ote_field: Annotated[str | None, typer.Option(help="salesforce: the User field with the OTE.")] = None,
+    hire_date_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the hire date.")] = None,
+    seniority_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the seniority level.")] = None,
+    roles: Annotated[str | None, typer.Option(
+        help="salesforce: RoleInTerritory2 values that take a seat, comma-separated (default: all).")
+    ] = None,
+    fiscal_year_start: Annotated[str | None, typer.Option(
+        help="Plan year start, YYYY-MM-DD (default: the year after the last booking).")] = None,
 ) -> None:
     """Turn another format into a plan folder, reporting every derivation made."""
+    import inspect
+
     from quotaplan.importers import IMPORTERS
 
     def run() -> None:
@@ -259,8 +273,21 @@ def import_cmd(
             raise UsageError(f"unknown format {format!r}; use one of {', '.join(sorted(IMPORTERS))}")
         if not source.exists():
             raise UsageError(f"source {str(source)!r} does not exist")
+        options: dict[str, object] = {k: v for k, v in {
+            "model": model, "ote_field": ote_field, "hire_date_field": hire_date_field,
+            "seniority_field": seniority_field, "roles": roles}.items() if v is not None}
+        if fiscal_year_start is not None:
+            try:
+                options["fiscal_year_start"] = date.fromisoformat(fiscal_year_start)
+            except ValueError:
+                raise UsageError(f"--fiscal-year-start {fiscal_year_start!r} is not a date; "
+                                 "write YYYY-MM-DD") from None
+        accepted = inspect.signature(importer).parameters
+        for name in options:
+            if name not in accepted:
+                raise UsageError(f"--{name.replace('_', '-')} does not apply to {format}")
         with step(f"Importing {source}"):
-            result = importer(source, out_dir)
+            result = importer(source, out_dir, **options)
         table = Table(title=escape(f"Imported {format} into {result.out}"), show_lines=False)
         table.add_column("what")
         table.add_column("how")
@@ -269,6 +296,8 @@ def import_cmd(
             table.add_row(escape(d.what), escape(d.how), "" if d.count is None else f"{d.count:,}")
         out.print(table)
         out.print(", ".join(f"{k}: {v:,}" for k, v in result.counts.items()))
+        if result.problems:
+            print_problems(result.problems, err)
 
     guarded(run)
 

@@ -1,0 +1,379 @@
+"""A Salesforce export (Data Loader or Bulk API CSV files) → a plan folder.
+
+``quotaplan import salesforce EXPORT_FOLDER --out PLAN`` reads ``Territory2.csv``,
+``UserTerritory2Association.csv``, ``ObjectTerritory2Association.csv``, ``User.csv``,
+``Account.csv``, ``Opportunity.csv`` and, when present, ``Territory2Model.csv`` and
+``ForecastingQuota.csv``. The organisation (model, tree, sellers) is read by
+:mod:`.salesforce_org`; here: accounts and their territory, bookings from won opportunities, the
+plan year and top-down number (as the other importers derive them) and assigned quotas. Every
+problem in the files is collected (file, line, column) and raised together as
+:class:`~quotaplan.errors.PlanInvalid`; warnings travel in the report.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from quotaplan.errors import PlanInvalid, UsageError
+from quotaplan.generate import add_months
+from quotaplan.importers import (
+    Derivation,
+    ImportReport,
+    plan_year,
+    proposed_topdown,
+    write_plan,
+)
+from quotaplan.importers import salesforce_org as org
+from quotaplan.interop.sfcsv import booleans, cents, dates, ids, listed, present, read_export
+from quotaplan.money import cents_to_decimal
+from quotaplan.problems import Problem, has_errors, sort_key
+
+MANUAL = "territory2manual"
+UNASSIGNED = "unassigned"
+DIRECT_SUFFIX = "-accounts"
+
+
+def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None = None,
+                      model: str | None = None, ote_field: str | None = None,
+                      hire_date_field: str | None = None,
+                      seniority_field: str | None = None,
+                      roles: str | None = None) -> ImportReport:
+    """Import the Salesforce export folder ``source`` into the plan folder ``out``.
+
+    ``ote_field``, ``hire_date_field`` and ``seniority_field`` name User fields (e.g.
+    ``OTE__c``) holding each seller's OTE (an amount), hire date and seniority level. ``roles``
+    (comma-separated ``RoleInTerritory2`` values) keeps only the associations with those roles:
+    overlay users (sales engineers, …) then do not take a seat.
+    """
+    if not source.is_dir():
+        raise UsageError(f"{source} is not a folder; pass the folder holding the Salesforce "
+                         "export (Territory2.csv, User.csv, Account.csv, Opportunity.csv, …)")
+    problems: list[Problem] = []
+    derivations: list[Derivation] = []
+
+    def read(name: str, required: tuple[str, ...], optional: tuple[str, ...], what: str,
+             must_exist: bool = True) -> pl.DataFrame | None:
+        return read_export(source, name, required, optional, problems, what=what,
+                           must_exist=must_exist)
+
+    models = read("Territory2Model.csv", ("Id",), ("Name", "DeveloperName", "State"),
+                  "the Territory2Model records", must_exist=False)
+    terr = read("Territory2.csv", ("Id", "ParentTerritory2Id", "Territory2ModelId"),
+                ("Name", "DeveloperName"), "the Territory2 records")
+    uta = read("UserTerritory2Association.csv", ("UserId", "Territory2Id", "IsActive"),
+               ("RoleInTerritory2",), "the UserTerritory2Association records")
+    ota = read("ObjectTerritory2Association.csv", ("ObjectId", "Territory2Id"),
+               ("AssociationCause",), "the ObjectTerritory2Association records of accounts")
+    fields = {"ote": ote_field, "hire_date": hire_date_field, "seniority": seniority_field}
+    named = tuple(f for f in fields.values() if f)
+    users = read("User.csv", ("Id", "IsActive", *named), ("Name", "ManagerId"), "the User records")
+    accounts = read("Account.csv", ("Id",), ("Name", "Industry", "AnnualRevenue",
+                                             "NumberOfEmployees", "Type", "Rating"),
+                    "the Account records")
+    opps = read("Opportunity.csv", ("Id", "AccountId", "Amount", "CloseDate", "IsWon", "IsClosed"),
+                ("CurrencyIsoCode",), "the Opportunity records")
+    quotas = read("ForecastingQuota.csv", ("QuotaOwnerId", "QuotaAmount", "StartDate"),
+                  ("ForecastingTypeId", "Territory2Id", "ProductFamily"),
+                  "the ForecastingQuota records", must_exist=False)
+
+    if models is not None:
+        models = _keyed(models, problems)
+    if terr is not None:
+        terr = _keyed(terr.with_columns(ids(terr, "ParentTerritory2Id", problems, required=False),
+                                        ids(terr, "Territory2ModelId", problems, required=True)),
+                      problems)
+    if users is not None:
+        users = _keyed(_user_fields(users, fields, problems), problems)
+    if accounts is not None:
+        accounts = _keyed(accounts, problems)
+    if opps is not None:
+        opps = _keyed(opps, problems)
+    if uta is not None:
+        uta = uta.with_columns(ids(uta, "UserId", problems, required=True),
+                               ids(uta, "Territory2Id", problems, required=True),
+                               booleans(uta, "IsActive", problems))
+    if ota is not None:
+        ota = ota.with_columns(ids(ota, "ObjectId", problems, required=True),
+                               ids(ota, "Territory2Id", problems, required=True))
+    bookings = _bookings(opps, problems, derivations) if opps is not None else None
+    if quotas is not None:
+        quotas = quotas.with_columns(
+            ids(quotas, "QuotaOwnerId", problems, required=True),
+            pl.Series("amount", cents(quotas, "QuotaAmount", problems, negative=False)),
+            dates(quotas, "StartDate", problems, required=True))
+    if (has_errors(problems) or terr is None or uta is None or ota is None or users is None
+            or accounts is None or opps is None or bookings is None):
+        raise PlanInvalid(sorted(problems, key=sort_key))
+
+    chosen = org.choose_model(terr, models, model, derivations)
+    territories = org.tree(terr, chosen, problems, derivations)
+    uta = _references(uta, terr, chosen, "UserId", users, "User.csv", problems, derivations,
+                      "user associations")
+    ota = _references(ota, terr, chosen, "ObjectId", accounts, "Account.csv", problems,
+                      derivations, "account associations")
+    if bookings.height == 0:
+        problems.append(Problem(str(opps.get_column("_file")[0]) if opps.height else "Opportunity.csv",
+                                None, "IsWon", "no opportunity is won; a plan needs booking history "
+                                "(export the won opportunities of the last years)"))
+    if has_errors(problems):
+        raise PlanInvalid(sorted(problems, key=sort_key))
+
+    start, derived = plan_year(bookings.get_column("date").max(), fiscal_year_start)  # type: ignore[arg-type]
+    derivations.append(derived)
+    plan_accounts, territories = _accounts(accounts, ota, territories, problems, derivations)
+    bookings = _known_accounts(bookings, plan_accounts, problems, derivations)
+    sellers = org.sellers(territories, users, _with_roles(uta, roles, derivations), start,
+                          problems, derivations)
+    number, derived = proposed_topdown(bookings, start)
+    derivations.append(derived)
+    currency = _currency(opps, problems, derivations)
+    tables = {
+        "territories.csv": territories.drop("line", "_file"),
+        "sellers.csv": sellers,
+        "accounts.csv": plan_accounts,
+        "bookings.csv": bookings.rename({"amount": "amount_cents"}),
+    }
+    if quotas is not None:
+        tables["assigned_quotas.csv"] = _assigned(quotas, sellers, territories, start, problems,
+                                                  derivations)
+    if has_errors(problems):
+        raise PlanInvalid(sorted(problems, key=sort_key))
+    title = chosen.name.replace('"', "'").replace("\\", "/")
+    counts = write_plan(out, f"{title} (imported from Salesforce)", start,
+                        number, tables, currency=currency)
+    return ImportReport(out=out, derivations=tuple(derivations), counts=counts,
+                        problems=tuple(sorted(problems, key=sort_key)))
+
+
+def _keyed(frame: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
+    """Normalise the ``Id`` column; an empty, bad or repeated Id is a problem."""
+    frame = frame.with_columns(ids(frame, "Id", problems, required=True))
+    listed(frame, pl.col("Id").is_not_null() & ~pl.col("Id").is_first_distinct(), "Id",
+           lambda v: f"Id {v} is listed twice (15- and 18-character ids are the same id); "
+           "export each record once", problems, "duplicate-id")
+    return frame
+
+
+def _with_roles(uta: pl.DataFrame, roles: str | None,
+                derivations: list[Derivation]) -> pl.DataFrame:
+    if roles is None:
+        return uta
+    wanted = sorted({r.strip().lower() for r in roles.split(",") if r.strip()})
+    if "RoleInTerritory2" not in uta.columns:
+        raise UsageError("--roles needs the RoleInTerritory2 column in "
+                         "UserTerritory2Association.csv; export it, or drop --roles")
+    kept = uta.filter(pl.col("RoleInTerritory2").str.to_lowercase().is_in(wanted))
+    derivations.append(Derivation("territory roles", f"only associations whose RoleInTerritory2 is "
+                                  f"one of {', '.join(wanted)} (--roles); "
+                                  f"{uta.height - kept.height} others are not read", kept.height))
+    return kept
+
+
+def _user_fields(users: pl.DataFrame, fields: dict[str, str | None],
+                 problems: list[Problem]) -> pl.DataFrame:
+    """IsActive, and the OTE, hire date and seniority from the fields the options name."""
+    ote, hire, level = fields["ote"], fields["hire_date"], fields["seniority"]
+    none_text, none_date = pl.lit(None, pl.String), pl.lit(None, pl.Date)
+    return users.with_columns(
+        booleans(users, "IsActive", problems),
+        (pl.Series("ote_cents", cents(users, ote, problems, what="an OTE amount", negative=False))
+         if ote else pl.lit(None, pl.Int64).alias("ote_cents")),
+        (dates(users, hire, problems, required=False).alias("hire_date") if hire
+         else none_date.alias("hire_date")),
+        (pl.when(present(level)).then(pl.col(level)).alias("seniority") if level
+         else none_text.alias("seniority")),
+    )
+
+
+def _references(assoc: pl.DataFrame, terr: pl.DataFrame, model: org.Model, key: str,
+                targets: pl.DataFrame, target_file: str, problems: list[Problem],
+                derivations: list[Derivation], what: str) -> pl.DataFrame:
+    """The associations of ``model``; an unknown territory is an error, an unknown user too, an
+    unknown account a warning (the row is dropped)."""
+    known = terr.get_column("Id").implode()
+    listed(assoc, pl.col("Territory2Id").is_not_null() & ~pl.col("Territory2Id").is_in(known),
+           "Territory2Id", lambda v: f"territory {v!r} is not in Territory2.csv; export every "
+           "territory, or remove the association", problems, "unknown-territory")
+    mine = terr.filter(pl.col("Territory2ModelId") == model.id).get_column("Id").implode()
+    here = assoc.filter(pl.col("Territory2Id").is_in(mine))
+    derivations.append(Derivation(what, f"the model's only; {assoc.height - here.height} rows of "
+                                  "other models are not read", here.height))
+    ours = targets.get_column("Id").implode()
+    unknown = pl.col(key).is_not_null() & ~pl.col(key).is_in(ours)
+    if key == "UserId":
+        listed(here, unknown, key, lambda v: f"user {v!r} is not in {target_file}; export every "
+               "user named in an association", problems, "unknown-user")
+        return here
+    listed(here, unknown, key, lambda v: f"record {v!r} is not an account of {target_file}; "
+           "the association is left out", problems, "unknown-account", "warning")
+    return here.filter(~unknown)
+
+
+def _accounts(accounts: pl.DataFrame, ota: pl.DataFrame, territories: pl.DataFrame,
+              problems: list[Problem], derivations: list[Derivation]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Accounts with their territory: a manual association first, else the first by territory id.
+    Accounts on a territory with territories beneath it go to a leaf added beneath it; accounts
+    without any association to an 'unassigned' leaf under the root (both uncovered)."""
+    cause = (pl.col("AssociationCause").str.to_lowercase() if "AssociationCause" in ota.columns
+             else pl.lit(""))
+    ranked = ota.with_columns(manual=cause == MANUAL).sort(
+        ["ObjectId", "manual", "Territory2Id", "line"], descending=[False, True, False, False])
+    several = ranked.filter(pl.col("ObjectId").is_duplicated()).group_by(
+        "ObjectId", maintain_order=True).agg(pl.col("Territory2Id"), pl.col("manual").first(),
+                                             pl.col("line").first())
+    chosen = ranked.unique("ObjectId", keep="first", maintain_order=True)
+    for row in several.head(20).iter_rows(named=True):
+        problems.append(Problem(
+            str(ota.get_column("_file")[0]), row["line"], "ObjectId",
+            f"account {row['ObjectId']} is in {len(row['Territory2Id'])} territories "
+            f"({', '.join(row['Territory2Id'])}); it goes to {row['Territory2Id'][0]} ("
+            + ("its manual association" if row["manual"] else "the first by territory id, none "
+               "is manual") + ")", "warning", "several-territories"))
+    if several.height > 20:
+        problems.append(Problem(str(ota.get_column("_file")[0]), None, "ObjectId",
+                                f"… and {several.height - 20} more accounts in several territories",
+                                "warning", "several-territories"))
+    derivations.append(Derivation("accounts in several territories", "each goes to its manual "
+                                  "(Territory2Manual) association, else the first by territory id",
+                                  several.height))
+    inner = territories.get_column("parent_id").drop_nulls().unique().implode()
+    root = territories.filter(pl.col("parent_id").is_null()).get_column("territory_id")[0]
+    placed = accounts.join(chosen.select(pl.col("ObjectId").alias("Id"), "Territory2Id"),
+                           on="Id", how="left").with_columns(
+        territory_id=pl.when(pl.col("Territory2Id").is_null()).then(pl.lit(UNASSIGNED))
+        .when(pl.col("Territory2Id").is_in(inner)).then(pl.col("Territory2Id") + DIRECT_SUFFIX)
+        .otherwise(pl.col("Territory2Id")))
+    direct = placed.filter(pl.col("territory_id").str.ends_with(DIRECT_SUFFIX)).get_column(
+        "Territory2Id").unique().sort()
+    names = dict(zip(territories.get_column("territory_id").to_list(),
+                     territories.get_column("name").to_list(), strict=True))
+    added = [(f"{t}{DIRECT_SUFFIX}", f"{names[t]} (accounts held at this level)", t)
+             for t in direct.to_list()]
+    if placed.filter(pl.col("territory_id") == UNASSIGNED).height:
+        added.append((UNASSIGNED, "Accounts in no territory of the model", root))
+    if added:
+        territories = pl.concat([territories, pl.DataFrame(
+            {"territory_id": [a[0] for a in added], "name": [a[1] for a in added],
+             "parent_id": [a[2] for a in added], "level": ["Added by import"] * len(added),
+             "line": [None] * len(added), "_file": [None] * len(added)}, schema=territories.schema)])
+    derivations.append(Derivation("accounts above the leaves", "accounts of a territory with "
+                                  "territories beneath it sit on a leaf added beneath it "
+                                  "('<id>-accounts', uncovered)", placed.filter(
+                                      pl.col("territory_id").str.ends_with(DIRECT_SUFFIX)).height))
+    derivations.append(Derivation("accounts in no territory", "on an 'unassigned' leaf under the "
+                                  "root (uncovered)",
+                                  placed.filter(pl.col("territory_id") == UNASSIGNED).height))
+    revenue = cents(placed, "AnnualRevenue", problems, negative=False) \
+        if "AnnualRevenue" in placed.columns else pl.Series([None] * placed.height, dtype=pl.Int64)
+    staff = cents(placed, "NumberOfEmployees", problems, what="a number of employees",
+                  negative=False) if "NumberOfEmployees" in placed.columns \
+        else pl.Series([None] * placed.height, dtype=pl.Int64)
+    placed = placed.with_columns(pl.Series("_revenue", revenue), pl.Series("_staff", staff))
+    text = {c: (pl.when(present(c)).then(pl.col(c)) if c in placed.columns else pl.lit(None, pl.String))
+            for c in ("Name", "Industry", "Type", "Rating")}
+    result = placed.select(
+        account_id="Id", name=text["Name"], territory_id="territory_id",
+        industry=text["Industry"], grade=text["Rating"], annual_revenue_cents="_revenue",
+        employees=(pl.col("_staff") // 100), type=text["Type"]).sort("account_id")
+    derivations.append(Derivation("accounts", "one per Account row: Id, Name, Industry, "
+                                  "AnnualRevenue → annual_revenue, NumberOfEmployees → employees, "
+                                  "Rating → grade, Type → type; segment is left empty",
+                                  result.height))
+    return result, territories
+
+
+def _bookings(opps: pl.DataFrame, problems: list[Problem],
+              derivations: list[Derivation]) -> pl.DataFrame:
+    """Won opportunities → bookings (account_id, date, amount in cents, opportunity_id)."""
+    frame = opps.with_columns(
+        ids(opps, "AccountId", problems, required=False),
+        booleans(opps, "IsWon", problems), booleans(opps, "IsClosed", problems),
+        dates(opps, "CloseDate", problems, required=True),
+        pl.Series("amount", cents(opps, "Amount", problems)))
+    won = frame.filter(pl.col("IsWon"))
+    lost = frame.filter(pl.col("IsClosed") & ~pl.col("IsWon")).height
+    open_ = frame.filter(~pl.col("IsClosed")).height
+    no_amount = won.filter(pl.col("amount").is_null()).height
+    no_account = won.filter(pl.col("AccountId").is_null()).height
+    bookings = won.filter(pl.col("amount").is_not_null() & pl.col("AccountId").is_not_null())
+    derivations.append(Derivation(
+        "bookings", f"won opportunities (IsWon) on their CloseDate for their Amount; {lost} lost "
+        f"and {open_} open opportunities are not bookings; {no_amount} won without an Amount and "
+        f"{no_account} won without an AccountId are left out", bookings.height))
+    return bookings.select(account_id="AccountId", date="CloseDate", amount="amount",
+                           opportunity_id="Id", line="line", _file="_file")
+
+
+def _known_accounts(bookings: pl.DataFrame, accounts: pl.DataFrame, problems: list[Problem],
+                    derivations: list[Derivation]) -> pl.DataFrame:
+    """Bookings of accounts that Account.csv does not hold are left out, with a warning."""
+    unknown = ~pl.col("account_id").is_in(accounts.get_column("account_id").implode())
+    missing = bookings.filter(unknown)
+    if missing.height:
+        total = cents_to_decimal(int(missing.get_column("amount").sum()))
+        problems.append(Problem(
+            str(missing.get_column("_file")[0]), int(missing.get_column("line")[0]), "AccountId",
+            f"{missing.height} won opportunities ({total} in all, the first on this line) are on "
+            "accounts that Account.csv does not hold; they are left out — export those accounts "
+            "to count them", "warning", "unknown-account"))
+    derivations.append(Derivation("bookings of accounts not exported", "left out", missing.height))
+    return bookings.filter(~unknown).drop("line", "_file").sort("date", "opportunity_id")
+
+
+def _currency(opps: pl.DataFrame, problems: list[Problem], derivations: list[Derivation]) -> str:
+    if "CurrencyIsoCode" not in opps.columns:
+        derivations.append(Derivation("currency", "Opportunity.csv has no CurrencyIsoCode: USD is "
+                                      "assumed; change [plan] currency if not"))
+        return "USD"
+    codes = (opps.filter(present("CurrencyIsoCode")).group_by("CurrencyIsoCode").len()
+             .sort(["len", "CurrencyIsoCode"], descending=[True, False]))
+    if codes.height == 0:
+        return "USD"
+    code = str(codes.get_column("CurrencyIsoCode")[0]).upper()
+    if codes.height > 1:
+        others = opps.filter(present("CurrencyIsoCode")
+                             & (pl.col("CurrencyIsoCode").str.to_uppercase() != code))
+        problems.append(Problem(
+            str(opps.get_column("_file")[0]), int(others.get_column("line")[0]), "CurrencyIsoCode",
+            f"opportunities in {codes.height} currencies; amounts are taken as they are, in "
+            f"{code}, the most common — export amounts converted to one currency "
+            "(convertCurrency(Amount)) for exact figures", "warning", "currencies"))
+    derivations.append(Derivation("currency", f"{code}, the opportunities' CurrencyIsoCode"))
+    return code
+
+
+def _assigned(quotas: pl.DataFrame, sellers: pl.DataFrame, territories: pl.DataFrame,
+              start: date, problems: list[Problem], derivations: list[Derivation]) -> pl.DataFrame:
+    """ForecastingQuota rows of the plan year → one annual quota per carrier."""
+    if "ForecastingTypeId" in quotas.columns:
+        typed = quotas.filter(present("ForecastingTypeId"))
+        types = sorted(typed.get_column("ForecastingTypeId").unique().to_list())
+        if len(types) > 1:
+            first = typed.get_column("ForecastingTypeId")[0]
+            listed(typed.filter(pl.col("ForecastingTypeId") != first).head(1), pl.lit(True),
+                   "ForecastingTypeId", lambda v: f"the quotas are of {len(types)} forecast types "
+                   f"({', '.join(types)}); export the rows of one ForecastingTypeId",
+                   problems, "forecast-types")
+            return pl.DataFrame()
+    end = add_months(start, 12)
+    inside = quotas.filter((pl.col("StartDate") >= start) & (pl.col("StartDate") < end))
+    parents = territories.get_column("parent_id").drop_nulls().implode()
+    carriers = sellers.filter(~pl.col("territory_id").is_in(parents)).get_column("seller_id")
+    stray = ~pl.col("QuotaOwnerId").is_in(carriers.implode())
+    listed(inside, stray & pl.col("QuotaOwnerId").is_first_distinct(), "QuotaOwnerId",
+           lambda v: f"{v} carries no quota in the plan (a manager, an inactive user or a user "
+           "outside the model); their quota rows are left out", problems, "not-a-carrier", "warning")
+    summed = (inside.filter(~stray).group_by("QuotaOwnerId")
+              .agg(quota_cents=pl.col("amount").sum(), rows=pl.len())
+              .sort("QuotaOwnerId"))
+    derivations.append(Derivation(
+        "assigned quotas", f"ForecastingQuota rows starting from {start.isoformat()} to the day "
+        f"before {end.isoformat()}, summed per carrier into assigned_quotas.csv "
+        f"({quotas.height - inside.height} rows of other years are not read); set [quotas] basis "
+        "= \"assigned\" to use them", summed.height))
+    return summed.select(seller_id="QuotaOwnerId", quota_cents="quota_cents",
+                         reason=pl.lit("Salesforce ForecastingQuota: the sum of ")
+                         + pl.col("rows").cast(pl.String) + pl.lit(" row(s) of the plan year"))
