@@ -328,6 +328,51 @@ def import_cmd(
     guarded(run)
 
 
+export_app = typer.Typer(help="Write a plan or its build outputs in another tool's format.", no_args_is_help=True, rich_markup_mode=None)  # noqa: E501
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("salesforce")
+def export_salesforce(
+    source: Annotated[Path, typer.Argument(help="A plan folder (built first) or a build's output folder.")],
+    forecast_type: Annotated[str, typer.Option(help="The ForecastingType Id the quotas belong to.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The CSV file to write for Data Loader.")],
+    period: Annotated[str | None, typer.Option(
+        help="The org's forecast period: month | quarter (default: the plan's).")] = None,
+    currency: Annotated[str | None, typer.Option(
+        help="CurrencyIsoCode for every row (default: the plan's currency; empty for an output folder).")
+    ] = None,
+    product_family: Annotated[str | None, typer.Option(help="ProductFamily for every row.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """ForecastingQuota rows (carriers and managers, per period) to load with Data Loader."""
+    from quotaplan.interop import salesforce_export as sf
+    from quotaplan.outsafe import csv_written_by_quotaplan, write_file
+
+    def run() -> None:
+        options = sf.ExportOptions.parse(forecast_type, period, currency, product_family)
+        if (source / "plan.toml").is_file():
+            quotas = sf.from_build(_build(source))
+        elif (source / "quotas.csv").is_file():
+            quotas = sf.read_outputs(source)
+        else:
+            raise UsageError(f"{str(source)!r} is neither a plan folder (plan.toml) nor a build's "
+                             "output folder (quotas.csv); pass one of them")
+        rows = sf.forecasting_quotas(quotas, options)
+        write_file(out_file, "export salesforce", lambda tmp: sf.write_rows(rows, tmp),
+                   recognise=csv_written_by_quotaplan(",".join(sf.HEADER)), force=force,
+                   protect=[source])
+        owners, foreign = sf.owners(rows)
+        out.print(f"Wrote {out_file}: {rows.height:,} ForecastingQuota rows for {owners:,} users",
+                  markup=False)
+        if foreign:
+            err.print(f"note: {len(foreign):,} quota owner id(s) are not Salesforce user ids (e.g. "
+                      f"{foreign[0]!r}); Data Loader needs user Ids: assign those seats to users, or "
+                      "delete their rows, before loading", markup=False)
+
+    guarded(run)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to build the demo.")] = Path(

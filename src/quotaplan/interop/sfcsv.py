@@ -40,15 +40,17 @@ def find_file(folder: Path, name: str) -> Path | None:
 
 
 def read_export(folder: Path, name: str, required: Sequence[str], optional: Sequence[str],
-                problems: list[Problem], *, what: str, must_exist: bool = True) -> pl.DataFrame | None:
+                problems: list[Problem], *, what: str, must_exist: bool = True,
+                fix: str | None = None) -> pl.DataFrame | None:
     """The file ``name`` of ``folder`` as text columns named as asked (+ ``line``), or ``None``
     when it is absent (a problem unless optional) or cannot be read (a problem)."""
     path = find_file(folder, name)
     fields = ", ".join([*required, *optional])
+    fix = fix or f"export {what} with the fields {fields}"
     if path is None:
         if must_exist:
-            problems.append(error(name, None, None, f"the file is missing; export {what} with the "
-                                  f"fields {fields} into the folder", "missing-file"))
+            problems.append(error(name, None, None, f"the file is missing; {fix} into the folder",
+                                  "missing-file"))
         return None
     file = path.name
     try:
@@ -76,8 +78,8 @@ def read_export(folder: Path, name: str, required: Sequence[str], optional: Sequ
     by_lower = {h.lower(): h for h in header if h}
     missing = [c for c in required if c.lower() not in by_lower]
     for column in missing:
-        problems.append(error(file, 1, column, f"the column {column} is missing; export {what} "
-                              f"with the fields {fields}", "missing-column"))
+        problems.append(error(file, 1, column, f"the column {column} is missing; {fix}",
+                              "missing-column"))
     if missing:
         return None
     wanted = [c for c in [*required, *optional] if c.lower() in by_lower]
