@@ -267,7 +267,7 @@ def test_a_quarter_of_cents_splits_evenly_earliest_first() -> None:
 # --- the command line ----------------------------------------------------------------------------
 
 def test_usage_errors_exit_2(round_trip: tuple[SalesforceExport, Path, Path], tmp_path: Path) -> None:
-    _, plan, outputs = round_trip
+    outputs = round_trip[2]
     out = str(tmp_path / "q.csv")
     for args in (["--forecast-type", "Opportunity Revenue"], ["--period", "week"],
                  ["--currency", "dollars"]):
