@@ -381,3 +381,14 @@ def test_no_cell_makes_a_traceback(export: SalesforceExport, tmp_path_factory: p
     edit(folder / file, spoil)
     code, output = run("import", "salesforce", str(folder), "--out", str(base / "plan"))
     assert code in (0, 1, 2), output
+
+
+def test_a_model_without_territories_is_named(export: SalesforceExport, tmp_path: Path) -> None:
+    folder = copy_export(export, tmp_path)
+    edit(folder / "Territory2Model.csv",
+         lambda rows: rows.append(["0MA5g0000000001", "Empty", "Empty", "Planning", ""]))
+    found = errors_of(folder, model="Empty")
+    assert [(p.file, p.column) for p in found] == [("Territory2.csv", "Territory2ModelId")]
+    edit(folder / "Territory2.csv", lambda rows: rows.__delitem__(slice(1, None)))
+    found = errors_of(folder)
+    assert [(p.file, p.line) for p in found] == [("Territory2.csv", None)]

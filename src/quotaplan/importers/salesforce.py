@@ -12,6 +12,7 @@ problem in the files is collected (file, line, column) and raised together as
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -141,7 +142,7 @@ def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None
                                                   derivations)
     if has_errors(problems):
         raise PlanInvalid(sorted(problems, key=sort_key))
-    title = chosen.name.replace('"', "'").replace("\\", "/")
+    title = re.sub(r"[\x00-\x1f\x7f\"\\\\]", " ", chosen.name).strip() or chosen.id
     counts = write_plan(out, f"{title} (imported from Salesforce)", start,
                         number, tables, currency=currency)
     return ImportReport(out=out, derivations=tuple(derivations), counts=counts,
@@ -333,6 +334,11 @@ def _currency(opps: pl.DataFrame, problems: list[Problem], derivations: list[Der
     if codes.height == 0:
         return "USD"
     code = str(codes.get_column("CurrencyIsoCode")[0]).upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        problems.append(Problem(str(opps.get_column("_file")[0]), None, "CurrencyIsoCode",
+                                f"{code!r} is not an ISO currency code; USD is assumed — set "
+                                "[plan] currency", "warning", "currency"))
+        return "USD"
     if codes.height > 1:
         others = opps.filter(present("CurrencyIsoCode")
                              & (pl.col("CurrencyIsoCode").str.to_uppercase() != code))

@@ -16,7 +16,7 @@ from datetime import date
 
 import polars as pl
 
-from quotaplan.errors import UsageError
+from quotaplan.errors import PlanInvalid, UsageError
 from quotaplan.importers import Derivation
 from quotaplan.interop.sfcsv import listed
 from quotaplan.interop.sfid import to_18
@@ -37,6 +37,9 @@ def choose_model(territories: pl.DataFrame, models: pl.DataFrame | None, asked: 
     when ``--model`` names no model or several models leave the choice open."""
     in_use = (territories.group_by("Territory2ModelId").len().drop_nulls().sort("Territory2ModelId"))
     ids = in_use.get_column("Territory2ModelId").to_list()
+    if not ids:
+        raise PlanInvalid([Problem("Territory2.csv", None, None, "the file holds no territory; "
+                                   "export the Territory2 records of the territory model")])
     known: dict[str, str] = {i: i for i in ids}
     states: dict[str, str] = {}
     if models is not None:
@@ -84,6 +87,11 @@ def tree(territories: pl.DataFrame, model: Model, problems: list[Problem],
     with a root added when the model has several top territories. Parents outside the model and
     cycles are problems."""
     mine = territories.filter(pl.col("Territory2ModelId") == model.id)
+    if mine.height == 0:
+        problems.append(Problem(str(territories.get_column("_file")[0]) if territories.height
+                                else "Territory2.csv", None, "Territory2ModelId",
+                                f"no territory belongs to the model {model.id}; export its "
+                                "territories, or choose another model with --model"))
     all_ids = territories.get_column("Id").drop_nulls().implode()
     own_ids = mine.get_column("Id").drop_nulls().implode()
     parent = pl.col("ParentTerritory2Id")
