@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from quotaplan.interop.sfid import normalise_expr
+from quotaplan.interop.sfid import normalise
 from quotaplan.money import MAX_INT_DIGITS, parse_scaled, round_half_away
 from quotaplan.planfolder.csvfile import check_bytes, show_value, split_rows
 from quotaplan.problems import Problem, error
@@ -90,7 +90,9 @@ def read_export(folder: Path, name: str, required: Sequence[str], optional: Sequ
 
 
 def file_of(frame: pl.DataFrame) -> str:
-    return str(frame.get_column("_file")[0]) if frame.height else ""
+    if "_file" in frame.columns and frame.height:
+        return str(frame.get_column("_file")[0])
+    return ""
 
 
 def listed(frame: pl.DataFrame, mask: pl.Expr, column: str, message: Callable[[str], str],
@@ -121,14 +123,15 @@ def present(column: str) -> pl.Expr:
 def ids(frame: pl.DataFrame, column: str, problems: list[Problem], *, required: bool) -> pl.Series:
     """The column as 18-character ids (null where empty); bad ids and empty required cells are
     problems."""
-    valid, id18 = normalise_expr(pl.col(column))
-    listed(frame, ~valid, column, lambda v: f"{v!r} is not a Salesforce id (15 or 18 letters and "
-           "digits, the last 3 of an 18-character id matching the first 15); export the id "
-           "field again without editing it", problems, "bad-id")
+    valid, id18 = normalise(frame.get_column(column))
+    checked = frame.select("line", "_file", column).with_columns(_valid=valid, _id=id18)
+    listed(checked, ~pl.col("_valid"), column, lambda v: f"{v!r} is not a Salesforce id (15 or 18 "
+           "letters and digits, the last 3 of an 18-character id matching the first 15); export "
+           "the id field again without editing it", problems, "bad-id")
     if required:
-        listed(frame, ~present(column), column, lambda v: "the id is empty; every row needs one",
+        listed(checked, ~present(column), column, lambda v: "the id is empty; every row needs one",
                problems, "empty-id")
-    return frame.select(id18.alias(column)).get_column(column)
+    return checked.get_column("_id").alias(column)
 
 
 def booleans(frame: pl.DataFrame, column: str, problems: list[Problem]) -> pl.Series:

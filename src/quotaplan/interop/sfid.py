@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import polars as pl
 
 SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -42,23 +43,34 @@ def is_salesforce_id(value: str) -> bool:
     return to_18(value) is not None
 
 
-def normalise_expr(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+def suffixes(first: pl.Series) -> pl.Series:
+    """The case-safe suffixes of a column of 15-character ids (letters and digits only), computed
+    on their bytes at once: a capital is a byte from ``A`` to ``Z``."""
+    if first.len() == 0:
+        return pl.Series(first.name, [], dtype=pl.String)
+    raw = np.frombuffer("".join(first.to_list()).encode("ascii"), dtype=np.uint8)
+    chunks = raw.reshape(-1, 3, 5)
+    capitals = (chunks >= ord("A")) & (chunks <= ord("Z"))
+    index = (capitals * np.array([1, 2, 4, 8, 16], dtype=np.uint8)).sum(axis=2)
+    letters = np.frombuffer(SUFFIX_ALPHABET.encode("ascii"), dtype=np.uint8)[index]
+    return pl.Series(first.name, np.ascontiguousarray(letters).view("S3").ravel()).cast(pl.String)
+
+
+def normalise(column: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Vectorised :func:`to_18` over a text column: ``(valid, id18)``. Empty cells are null and
     valid; ``id18`` is null where the cell is empty or not a Salesforce id."""
-    text = expr.str.strip_chars()
-    present = text.is_not_null() & (text != "")
-    shaped = text.str.contains(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
-    first = text.str.slice(0, 15)
-    alphabet = pl.lit(SUFFIX_ALPHABET)
-    chars = []
-    for chunk in range(3):
-        bits = pl.sum_horizontal(
-            first.str.slice(chunk * 5 + i, 1).str.contains(r"^[A-Z]$").cast(pl.Int32) * (1 << i)
-            for i in range(5)
-        )
-        chars.append(alphabet.str.slice(bits, 1))
-    computed = pl.concat_str(chars)
-    good = shaped & ((text.str.len_chars() == 15) | (text.str.slice(15, 3) == computed))
-    valid = ~present | good
-    id18 = pl.when(present & good).then(first + computed)
-    return valid.fill_null(True), id18
+    text = column.str.strip_chars()
+    present = (text.is_not_null() & (text != "")).fill_null(False)
+    shaped = text.str.contains(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$").fill_null(False)
+    picked = text.filter(shaped)
+    first = picked.str.slice(0, 15)
+    computed = suffixes(first)
+    given = picked.str.slice(15, 3)
+    good = (given == "") | (given == computed)
+    values = pl.Series(column.name, [None] * text.len(), dtype=pl.String)
+    valid = ~present
+    where = np.flatnonzero(shaped.to_numpy())
+    if where.size:
+        values = values.scatter(where, pl.select(pl.when(good).then(first + computed)).to_series())
+        valid = valid.scatter(where, good)
+    return valid, values.alias(column.name)
