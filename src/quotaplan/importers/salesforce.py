@@ -273,6 +273,8 @@ def _accounts(accounts: pl.DataFrame, ota: pl.DataFrame, territories: pl.DataFra
                   negative=False) if "NumberOfEmployees" in placed.columns \
         else pl.Series([None] * placed.height, dtype=pl.Int64)
     placed = placed.with_columns(pl.Series("_revenue", revenue), pl.Series("_staff", staff))
+    listed(placed, pl.col("_staff") % 100 != 0, "NumberOfEmployees",
+           lambda v: f"{v} is not a whole number of employees", problems, "bad-number")
     text = {c: (pl.when(present(c)).then(pl.col(c)) if c in placed.columns else pl.lit(None, pl.String))
             for c in ("Name", "Industry", "Type", "Rating")}
     result = placed.select(
@@ -372,14 +374,15 @@ def _assigned(quotas: pl.DataFrame, sellers: pl.DataFrame, territories: pl.DataF
     listed(inside, stray & pl.col("QuotaOwnerId").is_first_distinct(), "QuotaOwnerId",
            lambda v: f"{v} carries no quota in the plan (a manager, an inactive user or a user "
            "outside the model); their quota rows are left out", problems, "not-a-carrier", "warning")
-    summed = (inside.filter(~stray).group_by("QuotaOwnerId")
+    no_amount = inside.filter(pl.col("amount").is_null()).height
+    summed = (inside.filter(~stray & pl.col("amount").is_not_null()).group_by("QuotaOwnerId")
               .agg(quota_cents=pl.col("amount").sum(), rows=pl.len())
               .sort("QuotaOwnerId"))
     derivations.append(Derivation(
         "assigned quotas", f"ForecastingQuota rows starting from {start.isoformat()} to the day "
         f"before {end.isoformat()}, summed per carrier into assigned_quotas.csv "
-        f"({quotas.height - inside.height} rows of other years are not read); set [quotas] basis "
-        "= \"assigned\" to use them", summed.height))
+        f"({quotas.height - inside.height} rows of other years and {no_amount} without a "
+        "QuotaAmount are not read); set [quotas] basis = \"assigned\" to use them", summed.height))
     return summed.select(seller_id="QuotaOwnerId", quota_cents="quota_cents",
                          reason=pl.lit("Salesforce ForecastingQuota: the sum of ")
                          + pl.col("rows").cast(pl.String) + pl.lit(" row(s) of the plan year"))

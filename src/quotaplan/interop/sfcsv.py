@@ -21,7 +21,7 @@ import polars as pl
 from quotaplan.interop.sfid import normalise
 from quotaplan.money import MAX_INT_DIGITS, parse_scaled, round_half_away
 from quotaplan.planfolder.csvfile import check_bytes, show_value, split_rows
-from quotaplan.problems import Problem, error
+from quotaplan.problems import Problem, Severity, error
 
 MAX_LISTED = 20
 TRUE = ("true", "1")
@@ -46,11 +46,10 @@ def read_export(folder: Path, name: str, required: Sequence[str], optional: Sequ
     when it is absent (a problem unless optional) or cannot be read (a problem)."""
     path = find_file(folder, name)
     fields = ", ".join([*required, *optional])
-    fix = fix or f"export {what} with the fields {fields}"
     if path is None:
         if must_exist:
-            problems.append(error(name, None, None, f"the file is missing; {fix} into the folder",
-                                  "missing-file"))
+            problems.append(error(name, None, None, "the file is missing; " + (
+                fix or f"export {what} with the fields {fields} into the folder"), "missing-file"))
         return None
     file = path.name
     try:
@@ -78,8 +77,8 @@ def read_export(folder: Path, name: str, required: Sequence[str], optional: Sequ
     by_lower = {h.lower(): h for h in header if h}
     missing = [c for c in required if c.lower() not in by_lower]
     for column in missing:
-        problems.append(error(file, 1, column, f"the column {column} is missing; {fix}",
-                              "missing-column"))
+        problems.append(error(file, 1, column, f"the column {column} is missing; " + (
+            fix or f"export {what} with the fields {fields}"), "missing-column"))
     if missing:
         return None
     wanted = [c for c in [*required, *optional] if c.lower() in by_lower]
@@ -96,7 +95,7 @@ def file_of(frame: pl.DataFrame) -> str:
 
 
 def listed(frame: pl.DataFrame, mask: pl.Expr, column: str, message: Callable[[str], str],
-           problems: list[Problem], code: str, severity: str = "error") -> int:
+           problems: list[Problem], code: str, severity: Severity = "error") -> int:
     """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count);
     returns how many rows matched."""
     hits = frame.filter(mask)
@@ -105,14 +104,11 @@ def listed(frame: pl.DataFrame, mask: pl.Expr, column: str, message: Callable[[s
     file = file_of(frame)
     values = hits.get_column(column).to_list() if column in hits.columns else [""] * hits.height
     for line, value in zip(hits.get_column("line").to_list()[:MAX_LISTED], values, strict=False):
-        problem = error(file, int(line), column, message(show_value(value)), code)
-        problems.append(problem if severity == "error" else
-                        Problem(file, int(line), column, problem.message, "warning", code))
+        problems.append(Problem(file, int(line), column, message(show_value(value)), severity, code))
     if hits.height > MAX_LISTED:
-        line = int(hits.get_column("line")[MAX_LISTED])
-        more = f"… and {hits.height - MAX_LISTED} more rows like this"
-        problems.append(error(file, line, column, more, code) if severity == "error" else
-                        Problem(file, line, column, more, "warning", code))
+        problems.append(Problem(file, int(hits.get_column("line")[MAX_LISTED]), column,
+                                f"… and {hits.height - MAX_LISTED} more rows like this", severity,
+                                code))
     return hits.height
 
 
