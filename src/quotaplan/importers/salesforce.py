@@ -13,6 +13,7 @@ problem in the files is collected (file, line, column) and raised together as
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -54,60 +55,12 @@ def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None
                          "export (Territory2.csv, User.csv, Account.csv, Opportunity.csv, …)")
     problems: list[Problem] = []
     derivations: list[Derivation] = []
-
-    def read(name: str, required: tuple[str, ...], optional: tuple[str, ...], what: str,
-             must_exist: bool = True) -> pl.DataFrame | None:
-        return read_export(source, name, required, optional, problems, what=what,
-                           must_exist=must_exist)
-
-    models = read("Territory2Model.csv", ("Id",), ("Name", "DeveloperName", "State"),
-                  "the Territory2Model records", must_exist=False)
-    terr = read("Territory2.csv", ("Id", "ParentTerritory2Id", "Territory2ModelId"),
-                ("Name", "DeveloperName"), "the Territory2 records")
-    uta = read("UserTerritory2Association.csv", ("UserId", "Territory2Id", "IsActive"),
-               ("RoleInTerritory2",), "the UserTerritory2Association records")
-    ota = read("ObjectTerritory2Association.csv", ("ObjectId", "Territory2Id"),
-               ("AssociationCause",), "the ObjectTerritory2Association records of accounts")
     fields = {"ote": ote_field, "hire_date": hire_date_field, "seniority": seniority_field}
-    named = tuple(f for f in fields.values() if f)
-    users = read("User.csv", ("Id", "IsActive", *named), ("Name", "ManagerId"), "the User records")
-    accounts = read("Account.csv", ("Id",), ("Name", "Industry", "AnnualRevenue",
-                                             "NumberOfEmployees", "Type", "Rating"),
-                    "the Account records")
-    opps = read("Opportunity.csv", ("Id", "AccountId", "Amount", "CloseDate", "IsWon", "IsClosed"),
-                ("CurrencyIsoCode",), "the Opportunity records")
-    quotas = read("ForecastingQuota.csv", ("QuotaOwnerId", "QuotaAmount", "StartDate"),
-                  ("ForecastingTypeId", "Territory2Id", "ProductFamily"),
-                  "the ForecastingQuota records", must_exist=False)
-
-    if models is not None:
-        models = _keyed(models, problems)
-    if terr is not None:
-        terr = _keyed(terr.with_columns(ids(terr, "ParentTerritory2Id", problems, required=False),
-                                        ids(terr, "Territory2ModelId", problems, required=True)),
-                      problems)
-    if users is not None:
-        users = _keyed(_user_fields(users, fields, problems), problems)
-    if accounts is not None:
-        accounts = _keyed(accounts, problems)
-    if opps is not None:
-        opps = _keyed(opps, problems)
-    if uta is not None:
-        uta = uta.with_columns(ids(uta, "UserId", problems, required=True),
-                               ids(uta, "Territory2Id", problems, required=True),
-                               booleans(uta, "IsActive", problems))
-    if ota is not None:
-        ota = ota.with_columns(ids(ota, "ObjectId", problems, required=True),
-                               ids(ota, "Territory2Id", problems, required=True))
-    bookings = _bookings(opps, problems, derivations) if opps is not None else None
-    if quotas is not None:
-        quotas = quotas.with_columns(
-            ids(quotas, "QuotaOwnerId", problems, required=True),
-            pl.Series("amount", cents(quotas, "QuotaAmount", problems, negative=False)),
-            dates(quotas, "StartDate", problems, required=True))
-    if (has_errors(problems) or terr is None or uta is None or ota is None or users is None
-            or accounts is None or opps is None or bookings is None):
+    files = _read_files(source, fields, problems, derivations)
+    if files is None:
         raise PlanInvalid(sorted(problems, key=sort_key))
+    terr, models, uta, ota, users = files.terr, files.models, files.uta, files.ota, files.users
+    accounts, opps, bookings, quotas = files.accounts, files.opps, files.bookings, files.quotas
 
     chosen = org.choose_model(terr, models, model, derivations)
     territories = org.tree(terr, chosen, problems, derivations)
@@ -147,6 +100,79 @@ def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None
                         number, tables, currency=currency)
     return ImportReport(out=out, derivations=tuple(derivations), counts=counts,
                         problems=tuple(sorted(problems, key=sort_key)))
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The export's files, their ids normalised and their values parsed."""
+
+    terr: pl.DataFrame
+    models: pl.DataFrame | None
+    uta: pl.DataFrame
+    ota: pl.DataFrame
+    users: pl.DataFrame
+    accounts: pl.DataFrame
+    opps: pl.DataFrame
+    bookings: pl.DataFrame
+    quotas: pl.DataFrame | None
+
+
+def _read_files(source: Path, fields: dict[str, str | None], problems: list[Problem],
+                derivations: list[Derivation]) -> _Files | None:
+    """Read and parse every file; ``None`` when any problem is an error (all are listed)."""
+    def read(name: str, required: tuple[str, ...], optional: tuple[str, ...], what: str,
+             must_exist: bool = True) -> pl.DataFrame | None:
+        return read_export(source, name, required, optional, problems, what=what,
+                           must_exist=must_exist)
+
+    models = read("Territory2Model.csv", ("Id",), ("Name", "DeveloperName", "State"),
+                  "the Territory2Model records", must_exist=False)
+    terr = read("Territory2.csv", ("Id", "ParentTerritory2Id", "Territory2ModelId"),
+                ("Name", "DeveloperName"), "the Territory2 records")
+    uta = read("UserTerritory2Association.csv", ("UserId", "Territory2Id", "IsActive"),
+               ("RoleInTerritory2",), "the UserTerritory2Association records")
+    ota = read("ObjectTerritory2Association.csv", ("ObjectId", "Territory2Id"),
+               ("AssociationCause",), "the ObjectTerritory2Association records of accounts")
+    named = tuple(f for f in fields.values() if f)
+    users = read("User.csv", ("Id", "IsActive", *named), ("Name", "ManagerId"), "the User records")
+    accounts = read("Account.csv", ("Id",), ("Name", "Industry", "AnnualRevenue",
+                                             "NumberOfEmployees", "Type", "Rating"),
+                    "the Account records")
+    opps = read("Opportunity.csv", ("Id", "AccountId", "Amount", "CloseDate", "IsWon", "IsClosed"),
+                ("CurrencyIsoCode",), "the Opportunity records")
+    quotas = read("ForecastingQuota.csv", ("QuotaOwnerId", "QuotaAmount", "StartDate"),
+                  ("ForecastingTypeId", "Territory2Id", "ProductFamily"),
+                  "the ForecastingQuota records", must_exist=False)
+
+    if models is not None:
+        models = _keyed(models, problems)
+    if terr is not None:
+        terr = _keyed(terr.with_columns(ids(terr, "ParentTerritory2Id", problems, required=False),
+                                        ids(terr, "Territory2ModelId", problems, required=True)),
+                      problems)
+    if users is not None:
+        users = _keyed(_user_fields(users, fields, problems), problems)
+    if accounts is not None:
+        accounts = _keyed(accounts, problems)
+    if opps is not None:
+        opps = _keyed(opps, problems)
+    if uta is not None:
+        uta = uta.with_columns(ids(uta, "UserId", problems, required=True),
+                               ids(uta, "Territory2Id", problems, required=True),
+                               booleans(uta, "IsActive", problems))
+    if ota is not None:
+        ota = ota.with_columns(ids(ota, "ObjectId", problems, required=True),
+                               ids(ota, "Territory2Id", problems, required=True))
+    bookings = _bookings(opps, problems, derivations) if opps is not None else None
+    if quotas is not None:
+        quotas = quotas.with_columns(
+            ids(quotas, "QuotaOwnerId", problems, required=True),
+            pl.Series("amount", cents(quotas, "QuotaAmount", problems, negative=False)),
+            dates(quotas, "StartDate", problems, required=True))
+    if (has_errors(problems) or terr is None or uta is None or ota is None or users is None
+            or accounts is None or opps is None or bookings is None):
+        return None
+    return _Files(terr, models, uta, ota, users, accounts, opps, bookings, quotas)
 
 
 def _keyed(frame: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
