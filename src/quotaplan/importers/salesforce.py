@@ -53,7 +53,8 @@ def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None
     problems: list[Problem] = []
     derivations: list[Derivation] = []
     fields = {"ote": ote_field, "hire_date": hire_date_field, "seniority": seniority_field}
-    files = _read_files(source, fields, problems, derivations)
+    read_notes: list[Derivation] = []
+    files = _read_files(source, fields, problems, read_notes)
     if files is None:
         raise PlanInvalid(sorted(problems, key=sort_key))
     terr, models, uta, ota, users = files.terr, files.models, files.uta, files.ota, files.users
@@ -74,6 +75,7 @@ def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None
 
     start, derived = plan_year(bookings.get_column("date").max(), fiscal_year_start)  # type: ignore[arg-type]
     derivations.append(derived)
+    derivations.extend(read_notes)
     plan_accounts, territories = placed_accounts(accounts, ota, territories, problems, derivations)
     bookings = known_accounts(bookings, plan_accounts, problems, derivations)
     sellers = org.sellers(territories, users, _with_roles(uta, roles, derivations), start,
@@ -223,8 +225,8 @@ def _references(assoc: pl.DataFrame, terr: pl.DataFrame, model: org.Model, key: 
            "territory, or remove the association", problems, "unknown-territory")
     mine = terr.filter(pl.col("Territory2ModelId") == model.id).get_column("Id").implode()
     here = assoc.filter(pl.col("Territory2Id").is_in(mine))
-    derivations.append(Derivation(what, f"the model's only; {assoc.height - here.height} rows of "
-                                  "other models are not read", here.height))
+    derivations.append(Derivation(what, f"those of the model; {assoc.height - here.height} rows "
+                                  "of other models are not read", here.height))
     ours = targets.get_column("Id").implode()
     unknown = pl.col(key).is_not_null() & ~pl.col(key).is_in(ours)
     if key == "UserId":

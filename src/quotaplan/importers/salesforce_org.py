@@ -171,23 +171,28 @@ def sellers(territories: pl.DataFrame, users: pl.DataFrame, assoc: pl.DataFrame,
     active = active.filter(pl.col("UserId").is_first_distinct())
     # A territory with several users: the first by user id carries its quota (or manages it).
     crowded = active.filter(~pl.col("Territory2Id").is_first_distinct())
+    active = active.with_columns(
+        _who=pl.format("user {} shares territory {}", pl.col("UserId"), pl.col("Territory2Id")))
     listed(active, pl.col("line").is_in(crowded.get_column("line").implode()), "UserId",
-           lambda v: f"user {v} shares the territory with a user of a lower id, who carries its "
-           "quota or manages it; this user is left out of the plan (--roles keeps only the roles "
-           "that take a seat)", problems, "shared-territory", "warning")
+           lambda v: f"{v} with a user of a lower id, who carries its quota or manages it; this "
+           "user is left out of the plan (--roles keeps only the roles that take a seat)",
+           problems, "shared-territory", "warning", shown="_who")
     kept = active.filter(pl.col("Territory2Id").is_first_distinct())
     inactive = rows.filter(~pl.col("active").fill_null(False)).join(
         kept.select("Territory2Id"), on="Territory2Id", how="anti")
+    inactive = inactive.with_columns(
+        _who=pl.format("user {} on territory {}", pl.col("UserId"), pl.col("Territory2Id")))
     vacant = inactive.filter(pl.col("leaf")).unique("Territory2Id", keep="first", maintain_order=True)
     listed(inactive, pl.col("line").is_in(vacant.get_column("line").implode()), "UserId",
-           lambda v: f"user {v} is inactive (or their association is), so they carry no quota; "
-           "their leaf becomes a vacant seat (status tbh) starting with the plan year",
-           problems, "inactive-user", "warning")
+           lambda v: f"{v} is inactive (or their association is), so they carry no quota; the "
+           "leaf becomes a vacant seat (status tbh) starting with the plan year",
+           problems, "inactive-user", "warning", shown="_who")
     headless = inactive.filter(~pl.col("leaf")).unique("Territory2Id", keep="first",
                                                       maintain_order=True)
     listed(inactive, pl.col("line").is_in(headless.get_column("line").implode()), "UserId",
-           lambda v: f"user {v} is inactive (or their association is); the territory has no "
-           "manager in the plan (its quota still rolls up)", problems, "inactive-manager", "warning")
+           lambda v: f"{v} is inactive (or their association is); the territory has no manager "
+           "in the plan (its quota still rolls up)", problems, "inactive-manager", "warning",
+           shown="_who")
     people = kept.join(users.drop("Name", "IsActive", "line", "_file"), left_on="UserId",
                        right_on="Id", how="left")
     role = pl.col("RoleInTerritory2") if "RoleInTerritory2" in people.columns else pl.lit(None)

@@ -95,16 +95,20 @@ def file_of(frame: pl.DataFrame) -> str:
 
 
 def listed(frame: pl.DataFrame, mask: pl.Expr, column: str, message: Callable[[str], str],
-           problems: list[Problem], code: str, severity: Severity = "error") -> int:
-    """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count);
-    returns how many rows matched."""
+           problems: list[Problem], code: str, severity: Severity = "error",
+           shown: str | None = None) -> int:
+    """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count),
+    located at ``column``; ``message`` gets the cell of ``shown`` (default ``column``). Returns
+    how many rows matched."""
     hits = frame.filter(mask)
     if hits.height == 0:
         return 0
     file = file_of(frame)
-    values = hits.get_column(column).to_list() if column in hits.columns else [""] * hits.height
+    source = shown or column
+    values = hits.get_column(source).to_list() if source in hits.columns else [""] * hits.height
     for line, value in zip(hits.get_column("line").to_list()[:MAX_LISTED], values, strict=False):
-        problems.append(Problem(file, int(line), column, message(show_value(value)), severity, code))
+        text = show_value(value) if shown is None else str(value)  # a cell is cut, a phrase not
+        problems.append(Problem(file, int(line), column, message(text), severity, code))
     if hits.height > MAX_LISTED:
         problems.append(Problem(file, int(hits.get_column("line")[MAX_LISTED]), column,
                                 f"… and {hits.height - MAX_LISTED} more rows like this", severity,
