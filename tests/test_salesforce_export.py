@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -326,3 +326,25 @@ def test_inconsistent_build_outputs_are_named(round_trip: tuple[SalesforceExport
     first = next(i + 1 for i, line in enumerate(lines) if line.startswith(seller + ","))
     assert f"quota_periods.csv:{first} (quota)" in output
     assert not (tmp_path / "q.csv").exists()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(file=st.sampled_from(["quotas.csv", "quota_periods.csv", "rollup.csv"]),
+       line=st.integers(0, 30), column=st.integers(0, 12),
+       cell=st.one_of(st.sampled_from(["", "-1", "1e5", "2027-02-30", "x", '"', "\n"]),
+                      st.text(max_size=8)))
+def test_no_cell_of_the_outputs_makes_a_traceback(
+        round_trip: tuple[SalesforceExport, Path, Path], tmp_path_factory: pytest.TempPathFactory,
+        file: str, line: int, column: int, cell: str) -> None:
+    outputs = round_trip[2]
+    copy = tmp_path_factory.mktemp("outputs")
+    for name in ("quotas.csv", "quota_periods.csv", "rollup.csv"):
+        (copy / name).write_bytes((outputs / name).read_bytes())
+    rows = (copy / file).read_text().splitlines()
+    cells = rows[min(line, len(rows) - 1)].split(",")
+    cells[min(column, len(cells) - 1)] = cell
+    rows[min(line, len(rows) - 1)] = ",".join(cells)
+    (copy / file).write_text("\n".join(rows) + "\n")
+    code, output = run("export", "salesforce", str(copy), "--forecast-type", FORECAST_TYPE,
+                       "--out", str(copy / "q.csv"))
+    assert code in (0, 1, 2), output

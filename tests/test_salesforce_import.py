@@ -353,6 +353,13 @@ def test_cli_exit_codes(export: SalesforceExport, tmp_path: Path) -> None:
     code, output = run("import", "salesforce", str(export.folder), "--out", str(tmp_path / "m"),
                        "--model", "nope")
     assert code == 2
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "todo.txt").write_bytes(b"keep me\n")
+    code, output = run("import", "salesforce", str(export.folder), "--out", str(foreign))
+    assert code == 2
+    assert [p.name for p in foreign.iterdir()] == ["todo.txt"]
+    assert (foreign / "todo.txt").read_bytes() == b"keep me\n"
     code, output = run("import", "maven_crm", str(export.folder), "--out", str(tmp_path / "x"),
                        "--model", "FY2027_Sales")
     assert code == 2

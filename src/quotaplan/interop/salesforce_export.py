@@ -114,7 +114,12 @@ def plan_period(periods: pl.DataFrame) -> tuple[Period, list[tuple[date, date]]]
         return "month", rows
     if months == {3}:
         return "quarter", rows
-    raise UsageError("the period quotas are neither months nor quarters; rebuild the outputs")
+    odd = periods.filter(pl.col("period_end") != pl.col("period_start").dt.offset_by(
+        "3mo" if 3 in months else "1mo").dt.offset_by("-1d"))
+    line = int(odd.get_column("line")[0]) if "line" in odd.columns and odd.height else None
+    raise PlanInvalid([error("quota_periods.csv", line, "period_end", "the periods are neither "
+                             "all months nor all quarters; rebuild the outputs with `quotaplan "
+                             "build`", "periods")])
 
 
 def _months(start: date, end: date) -> int:
