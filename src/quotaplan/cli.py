@@ -367,8 +367,8 @@ def export_salesforce(
                   markup=False)
         if foreign:
             err.print(f"note: {len(foreign):,} quota owner id(s) are not Salesforce user ids (e.g. "
-                      f"{foreign[0]!r}); Data Loader needs user Ids: assign those seats to users, or "
-                      "delete their rows, before loading", markup=False)
+                      f"{foreign[0]!r}); Data Loader needs user Ids: replace them (a vacant seat by the "
+                      "user who fills it) or delete their rows before loading", markup=False)
 
     guarded(run)
 
