@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -204,25 +204,37 @@ def report(
 @app.command()
 def explain(
     plan: PlanArg,
-    seller_id: Annotated[str, typer.Argument(help="The seller's id in sellers.csv.")],
+    seller_id: Annotated[str, typer.Argument(
+        help="The seller's id in sellers.csv: a quota carrier or a manager.")],
 ) -> None:
-    """One seller's quota line by line (base → adjustments → periods → final) and their book."""
-    from quotaplan.core.explain import explain_seller
-    from quotaplan.report.explain import render_explanation
+    """One seller's quota line by line (base → adjustments → periods → final) and their book; for
+    a manager, their rolled-up quota child by child."""
+    from quotaplan.core.explain import explain_node, explain_seller, managed_node
+    from quotaplan.core.targets import base_window
+    from quotaplan.report.explain import render_explanation, render_node_explanation
 
     def run() -> None:
         result = _build(plan)
+        currency = result.plan.settings.plan.currency
         ledger = result.ledgers.get(seller_id)
         if ledger is None:
-            sellers = result.plan.sellers
-            known = seller_id in sellers.get_column("seller_id").to_list()
-            hint = ("they manage a node: their quota is the roll-up in rollup.csv (manager_quota)"
-                    if known else "run `quotaplan report` to see the sellers")
-            raise UnknownSeller(seller_id, hint)
+            node = managed_node(result.hierarchy, seller_id)
+            if node is None:
+                raise UnknownSeller(seller_id, "run `quotaplan report` to see the sellers, or "
+                                    "open sellers.csv for a carrier's or a manager's id")
+            explained = explain_node(result.plan, result.rollup, result.quotas, node)
+            for item in render_node_explanation(explained, currency):
+                out.print(item)
+            return
         row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
             0, named=True)
-        explanation = explain_seller(ledger, result.account_targets, row)
-        for item in render_explanation(explanation, result.plan.settings.plan.currency):
+        start = result.plan.settings.plan.fiscal_year_start
+        first, _ = base_window(start, result.plan.settings.targets.base_window_months)
+        explanation = explain_seller(ledger, result.account_targets, row,
+                                     settings=result.plan.settings, gap=result.gap,
+                                     account_names=result.plan.accounts,
+                                     base_window=(first, start - timedelta(days=1)))
+        for item in render_explanation(explanation, currency):
             out.print(item)
 
     guarded(run)
