@@ -216,7 +216,8 @@ def sellers(territories: pl.DataFrame, users: pl.DataFrame, assoc: pl.DataFrame,
         "sellers", f"users keep their Id as seller_id: {carriers} active users on leaves carry "
         f"quota, {placed.height - carriers} on other territories manage them; {vacant.height} "
         f"leaves of inactive users become vacant seats (tbh-<territory id>, starting "
-        f"{start.isoformat()})", result.height))
+        f"{start.isoformat()}); who manages whom follows the territory tree, not "
+        "User.ManagerId", result.height))
     covered = result.get_column("territory_id").implode()
     uncovered = leaves.filter(~leaves.is_in(covered)).len()
     derivations.append(Derivation("uncovered leaves", "leaves with no user at all: their "
