@@ -228,6 +228,8 @@ def simulate(
             check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
                        option="--html")
         result = _build(plan)
+        if result.problems:
+            print_problems(result.problems, err)
         with step(f"Back-testing and simulating {runs:,} runs"):
             sim = run_simulation(result, runs=runs, seed=seed)
         for item in render_simulation(sim):
