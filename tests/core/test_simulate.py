@@ -126,7 +126,7 @@ def test_back_test_ratios_new_business_and_residuals(
     assert (a4["target"], a4["actual"], a4["pool"]) == (0, 50_00, NEW_BUSINESS)
     assert rows["a1"]["pool"] == ALL  # fewer than 30 accounts: every segment together
     assert bt.pools[ALL] == pytest.approx(np.full(bt.pools[ALL].size, 1.1))
-    assert bt.pools[NEW_BUSINESS].tolist() == [50_00]
+    assert set(bt.pools[NEW_BUSINESS].tolist()) == {50_00}
     assert bt.residuals.tolist() == [1.0]  # every book moved as its accounts: no common factor
     assert bt.carriers == 3
 

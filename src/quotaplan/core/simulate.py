@@ -118,8 +118,8 @@ class Backtest:
     from ``year_start`` to the day before ``year_end``), band (0 … BANDS − 1, null for a target
     of 0), pool (the pool its ratio joins: its segment and band, every segment's of its band,
     :data:`ALL`, or :data:`NEW_BUSINESS` for a target of 0).
-    ``pools``: pool name → equally likely values to draw (ratios, target-weighted; new business:
-    amounts in cents).
+    ``pools``: pool name → :data:`GRID` equally likely values to draw (:func:`weighted_pool`:
+    ratios weighted by target; new-business amounts in cents, each weighing 1).
     ``residuals``: one per carrier whose book had a target above 0 (see the module docstring).
     ``plan``, ``hierarchy``, ``targets``: the plan one year back, its hierarchy and its account
     targets (with carriers), which last year's simulation reuses (:func:`accuracy`).
@@ -220,7 +220,7 @@ def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
         pools[name] = weighted_pool(ratios[pick], weights[pick])
         counts[name] = int(pick.sum())
     fresh = accounts.filter(pl.col("target") == 0).get_column("actual").to_numpy().astype(np.float64)
-    pools[NEW_BUSINESS] = fresh if fresh.size else np.zeros(1)
+    pools[NEW_BUSINESS] = weighted_pool(fresh, np.ones(fresh.size)) if fresh.size else np.zeros(1)
     moments = pl.DataFrame({"pool": list(pools),
                             "_mean": [float(v.mean()) for v in pools.values()],
                             "_var": [float(v.var()) for v in pools.values()]})
@@ -278,22 +278,32 @@ def _band_label(band: int) -> str:
     return f"{ALL} · size band {band + 1} of {BANDS}"
 
 
-#: Values of a ratio pool: the pool's target-weighted distribution at this many (or, for a
-#: larger pool, as many as its ratios) equally likely points.
-GRID = 1000
+#: Values of every pool: its distribution as this many equally likely slices. A few thousand
+#: values describe it to 0.03 % of its mass, and a pool this small stays in the processor's
+#: cache while millions of draws read it (a pool of a million ratios would not).
+GRID = 4096
 
 
-def weighted_pool(ratios: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Equally likely values whose distribution is that of ``ratios`` weighted by ``weights``
-    (each ratio counts as its target): the weighted quantiles at the midpoints ``(k + ½) / n``.
-    Their mean is Σ actual ÷ Σ target of the pool, within the grid's resolution."""
-    order = np.argsort(ratios, kind="stable")
-    sorted_ratios = ratios[order]
-    cumulative = np.cumsum(weights[order])
-    points = max(GRID, len(ratios))
-    at = (np.arange(points) + 0.5) / points * cumulative[-1]
-    return np.asarray(sorted_ratios[np.searchsorted(cumulative, at, side="right").clip(0, len(ratios) - 1)],
-                      dtype=np.float64)
+def weighted_pool(values: np.ndarray, weights: np.ndarray, points: int = GRID) -> np.ndarray:
+    """``points`` equally likely values whose distribution is that of ``values`` weighted by
+    ``weights`` (a ratio counts as its target; new-business amounts weigh 1 each): value k is the
+    weighted mean of the slice from ``k / points`` to ``(k + 1) / points`` of the total weight,
+    so the pool's mean is exactly Σ wᵢ·vᵢ ÷ Σ wᵢ (Σ actual ÷ Σ target for ratios) and every
+    value lies between the smallest and largest of ``values``."""
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        return np.full(points, low)
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], weights[order].astype(np.float64)
+    ends = np.cumsum(w)
+    mass = np.concatenate([[0.0], np.cumsum(v * w)])  # ∫ value d(weight) up to each element's end
+    cuts = np.arange(points + 1) / points * ends[-1]
+    at = np.searchsorted(ends, cuts, side="left").clip(0, len(v) - 1)
+    # ∫ up to each cut: whole elements before it, and the part of the element it falls in.
+    before = np.where(at > 0, ends[at - 1], 0.0)
+    integral = mass[at] + (cuts - before) * v[at]
+    slices: np.ndarray = np.diff(integral) / (ends[-1] / points)
+    return np.clip(slices, low, high)
 
 
 def _pool_name(cells: set[tuple[str, int]] | frozenset[tuple[str, int]],
