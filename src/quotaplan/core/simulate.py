@@ -302,8 +302,8 @@ def weighted_pool(values: np.ndarray, weights: np.ndarray, points: int = GRID) -
     # ∫ up to each cut: whole elements before it, and the part of the element it falls in.
     before = np.where(at > 0, ends[at - 1], 0.0)
     integral = mass[at] + (cuts - before) * v[at]
-    slices: np.ndarray = np.diff(integral) / (ends[-1] / points)
-    return np.clip(slices, low, high)
+    slices: np.ndarray = np.clip(np.diff(integral) / (ends[-1] / points), low, high)
+    return slices
 
 
 def _pool_name(cells: set[tuple[str, int]] | frozenset[tuple[str, int]],
