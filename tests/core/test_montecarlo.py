@@ -144,3 +144,14 @@ def test_share_at_quota_and_probabilities_agree_on_any_books(
     assert np.all(out.attainment_p10 <= out.attainment_p50)
     assert np.all(out.attainment_p50 <= out.attainment_p90)
     assert np.all(out.shortfall >= 0)
+
+
+def test_a_small_book_is_judged_alone_beside_a_huge_one() -> None:
+    books, pools = lumpy_books(2, 80)
+    alone = individual_draws(books, pools)
+    # Book 1 a billion times larger: book 0's own decisions must not change.
+    scale = np.where(books.carrier == 1, books.scale * 1e9, books.scale)
+    huge = Books(books.carrier, scale, books.pool, books.ramp, books.quota)
+    beside = individual_draws(huge, pools)
+    assert np.array_equal(alone[books.carrier == 0], beside[books.carrier == 0])
+    assert np.array_equal(alone[books.carrier == 1], beside[books.carrier == 1])

@@ -135,14 +135,14 @@ def individual_draws(books: Books, pools: Pools, tolerance: float = TOLERANCE) -
     # when every draw before a position is drawn one by one.
     order = np.lexsort((-v, books.carrier))
     c = books.carrier[order]
-    c3 = np.abs(t[order] ** 3 * k3[books.pool[order]])
-    c4 = np.abs(t[order] ** 4 * k4[books.pool[order]])
-    rest3 = _suffix_sums(c3, c)
-    rest4 = _suffix_sums(c4, c)
     sd = book_sd[c]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        error = EDGEWORTH_K3 * rest3 / sd**3 + EDGEWORTH_K4 * rest4 / sd**4
-    error = np.where(sd > 0, error, 0.0)
+    # Each draw's share of its book's error, without units: books of any size then add up
+    # without one book's magnitude swamping another's in the running sums.
+    scaled = t[order] / np.where(sd > 0, sd, 1.0)
+    pool = books.pool[order]
+    share = np.where(sd > 0, EDGEWORTH_K3 * np.abs(scaled**3 * k3[pool])
+                     + EDGEWORTH_K4 * np.abs(scaled**4 * k4[pool]), 0.0)
+    error = _suffix_sums(share, c)
     chosen = np.zeros(n, dtype=bool)
     chosen[order] = error > tolerance
     return chosen
