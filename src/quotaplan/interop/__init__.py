@@ -1,0 +1,1 @@
+"""Interop with the tools planners already use: Excel workbooks (and, beside them, other formats)."""
