@@ -264,7 +264,7 @@ def generate(
 
 @app.command("import")
 def import_cmd(
-    format: Annotated[str, typer.Argument(help="Source format: maven_crm | superstore.")],
+    format: Annotated[str, typer.Argument(help="Source format: maven_crm | superstore | xlsx.")],
     source: Annotated[Path, typer.Argument(help="The source folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (new or empty).")],
     force: ForceOpt = False,
@@ -294,6 +294,70 @@ def import_cmd(
             table.add_row(escape(d.what), escape(d.how), "" if d.count is None else f"{d.count:,}")
         out.print(table)
         out.print(", ".join(f"{k}: {v:,}" for k, v in result.counts.items()))
+
+    guarded(run)
+
+
+export_app = typer.Typer(help="Write a plan or its build outputs in another tool's format.", no_args_is_help=True, rich_markup_mode=None)  # noqa: E501
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("xlsx")
+def export_xlsx(
+    source: Annotated[Path, typer.Argument(
+        help="A plan folder (built in memory) or a build's output folder.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The workbook to write (FILE.xlsx).")],
+    plan_sheets: Annotated[bool, typer.Option(
+        "--plan-sheets", help="Write the plan's own files instead (a sheet per file and a sheet "
+        "plan of settings), the layout `quotaplan import xlsx` reads.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Write an Excel workbook: Summary, Sellers, Periods, Accounts, Roll-up and Ledger sheets."""
+    from quotaplan.interop.workbook import MAX_DATA_ROWS
+    from quotaplan.outsafe import check_file, write_file, xlsx_written_by_quotaplan
+
+    def run() -> None:
+        if not source.is_dir():
+            raise UsageError(f"{str(source)!r} is not a folder; pass a plan folder or a build's "
+                             "output folder")
+        if out_file.suffix.lower() != ".xlsx":
+            raise UsageError(f"--out {str(out_file)!r} must end in .xlsx (Excel opens a workbook "
+                             "by its extension)")
+        is_plan = (source / "plan.toml").is_file()
+        if not is_plan and (plan_sheets or not (source / "quotas.csv").is_file()):
+            raise UsageError(f"{str(source)!r} holds no plan.toml" + (
+                "; --plan-sheets needs a plan folder" if plan_sheets else
+                " and no quotas.csv; pass a plan folder or the --out folder of `quotaplan build`"))
+        protect = [source] if is_plan else []
+        check_file(out_file, recognise=xlsx_written_by_quotaplan, force=force, protect=protect)
+        sheets: list[str] = []
+        if plan_sheets:
+            from quotaplan.interop.xlsx_plan import write_plan_sheets
+
+            plan, problems = _load(source)
+            if plan is None or has_errors(problems):
+                raise PlanInvalid(problems)
+            with step(f"Writing {out_file}"):
+                write_file(out_file, "export", lambda tmp: sheets.extend(
+                    write_plan_sheets(source, tmp)), recognise=xlsx_written_by_quotaplan,
+                    force=force, protect=protect)
+        else:
+            from quotaplan.interop.xlsx_export import (
+                tables_from_folder,
+                tables_from_result,
+                write_workbook,
+            )
+
+            tables = tables_from_result(_build(source)) if is_plan else tables_from_folder(source)
+            with step(f"Writing {out_file}"):
+                write_file(out_file, "export", lambda tmp: sheets.extend(
+                    write_workbook(tables, tmp)), recognise=xlsx_written_by_quotaplan,
+                    force=force, protect=protect)
+        split = [name for name in sheets if name[-1].isdigit() and " " in name]
+        out.print(f"Wrote {out_file}: sheets " + ", ".join(sheets), markup=False)
+        if split:
+            out.print(f"A table longer than a sheet ({MAX_DATA_ROWS:,} rows) continues on "
+                      + ", ".join(split), markup=False)
 
     guarded(run)
 
