@@ -363,6 +363,50 @@ def export_xlsx(
 
 
 @app.command()
+def letters(
+    plan: PlanArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the letters into.")],
+    seller: Annotated[str | None, typer.Option(
+        "--seller", help="Only this seller's letter (a quota carrier or a manager).")] = None,
+    version_label: Annotated[str | None, typer.Option(
+        help="The version the letters are of (default: draft, not yet published).")] = None,
+    effective: Annotated[str | None, typer.Option(
+        help="The date the quotas take effect, YYYY-MM-DD.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write a quota letter for every carrier and manager: <seller_id>.pdf and <seller_id>.html."""
+    from quotaplan.letters import Version, select_letters, write_letters
+    from quotaplan.outsafe import check_folder, write_folder
+
+    def run() -> None:
+        day = None
+        if effective is not None:
+            try:
+                day = date.fromisoformat(effective)
+            except ValueError:
+                raise UsageError(f"--effective {effective!r} is not a date; write YYYY-MM-DD"
+                                 ) from None
+        label = version_label.strip() if version_label is not None else None
+        if label == "":
+            raise UsageError("--version-label is empty; name the version, or leave the option "
+                             "out for a draft")
+        check_folder(out_dir, "letters", force=force, protect=[plan])
+        result = _build(plan)
+        chosen = select_letters(result, Version(label, day), seller)
+        notes: list[str] = []
+        with step(f"Writing {len(chosen):,} letter(s) to {out_dir}"):
+            write_folder(out_dir, "letters", lambda staging: notes.extend(
+                write_letters(chosen, staging)), force=force, protect=[plan])
+        for note in notes:
+            err.print(f"note: {note}", markup=False)
+        carriers = sum(1 for letter in chosen if letter.kind == "carrier")
+        out.print(f"Wrote {len(chosen):,} quota letter(s) to {out_dir} ({carriers:,} carrier(s), "
+                  f"{len(chosen) - carriers:,} manager(s)), each as PDF and HTML", markup=False)
+
+    guarded(run)
+
+
+@app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to build the demo.")] = Path(
         "quotaplan-demo"),
