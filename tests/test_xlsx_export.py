@@ -231,3 +231,16 @@ def test_a_real_data_set_reads_back_equal_to_its_outputs(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(tmp_path / "m.xlsx")
     assert assert_equals_csv(book, tmp_path / "out") > 1000
+
+
+def test_a_plan_with_errors_is_not_exported(tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(demo_plan_path(), plan)
+    accounts = (plan / "accounts.csv").read_text()
+    (plan / "accounts.csv").write_text(accounts.replace("A0001,Pioneer Energy plc,TR37",
+                                                        "A0001,Pioneer Energy plc,NOWHERE"))
+    for extra in ([], ["--plan-sheets"]):
+        result = invoke("export", "xlsx", str(plan), "--out", str(tmp_path / "x.xlsx"), *extra)
+        assert result.exit_code == 1, result.output
+        assert "accounts.csv:2" in result.output
+    assert not (tmp_path / "x.xlsx").exists()

@@ -4,6 +4,7 @@ plan → `export xlsx --plan-sheets` → `import xlsx` builds to byte-identical 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from quotaplan.cli import app
@@ -231,3 +234,44 @@ def test_free_text_that_looks_like_a_formula_comes_back_neutralised(tmp_path: Pa
     back = round_trip(plan, tmp_path)
     assert "'=cmd|x" in (back / "adjustments.csv").read_text()
     assert built(back, tmp_path / "b") == built(plan, tmp_path / "a")
+
+
+CELLS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                  st.floats(allow_nan=False, allow_infinity=False, width=64),
+                  st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=12),
+                  st.datetimes(min_value=datetime(1900, 3, 1),
+                                                     max_value=datetime(2200, 1, 1)),
+                  st.sampled_from(["[0, 0.5", "{ A = }", "2027-02-30", "=SUM(A1)", "1,5"]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.sampled_from(["plan", "territories", "sellers", "accounts", "bookings",
+                                        "adjustments", "plan 2", "Accounts", "x"]),
+                       st.lists(st.lists(CELLS, max_size=5), max_size=6), max_size=5))
+def test_no_workbook_makes_the_import_fail_as_a_bug(sheets: dict[str, list[list[Any]]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        book = workbook(Path(tmp) / "fuzz.xlsx", sheets | {"plan": [
+            ["key", "value"], ["plan.name", "F"], ["plan.fiscal_year_start", "2027-01-01"],
+            *sheets.get("plan", [])]})
+        result = runner.invoke(app, ["import", "xlsx", str(book), "--out", f"{tmp}/out"])
+        assert result.exit_code in (0, 1, 2), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.binary(max_size=300))
+def test_bytes_that_are_not_a_workbook_are_a_usage_error(data: bytes) -> None:
+    import io
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("[Content_Types].xml", data)
+            archive.writestr("xl/workbook.xml", data)
+        for name, content in (("raw.xlsx", data), ("zip.xlsx", buffer.getvalue())):
+            path = Path(tmp) / name
+            path.write_bytes(content)
+            result = runner.invoke(app, ["import", "xlsx", str(path), "--out", f"{tmp}/o"])
+            assert result.exit_code == 2, result.output
+            assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import polars as pl
+from openpyxl.utils.exceptions import InvalidFileException
 
 from quotaplan.errors import PlanInvalid, UsageError
 from quotaplan.importers import Derivation, ImportReport
@@ -148,6 +151,17 @@ def settings_value(value: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
+#: What openpyxl raises for a file that is not a readable workbook (opening it, or later, as
+#: read-only mode parses each sheet while it is read).
+READ_ERRORS = (InvalidFileException, zipfile.BadZipFile, zlib.error, ParseError, KeyError, OSError,
+               EOFError, ValueError, TypeError, IndexError, AttributeError)
+
+
+def _unreadable(path: Path, exc: BaseException) -> UsageError:
+    return UsageError(f"{str(path)!r} cannot be read as an Excel workbook (.xlsx): "
+                      f"{str(exc) or type(exc).__name__}; save it from Excel as .xlsx")
+
+
 def _open(path: Path) -> Any:
     import openpyxl
 
@@ -155,9 +169,8 @@ def _open(path: Path) -> Any:
         raise UsageError(f"{str(path)!r} is not a file; pass the workbook (.xlsx)")
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise UsageError(f"{str(path)!r} cannot be read as an Excel workbook (.xlsx): "
-                         f"{str(exc) or type(exc).__name__}; save it from Excel as .xlsx") from None
+    except READ_ERRORS as exc:
+        raise _unreadable(path, exc) from None
 
 
 def _sheet_stem(name: str) -> tuple[str, int]:
@@ -237,16 +250,27 @@ class _Reader:
             seen.add(name)
         return names
 
-    def settings(self, ws: Any) -> str | None:
+    def settings(self, sheets: list[Any]) -> str | None:
+        """The ``plan`` sheet (and its continuations) → ``plan.toml`` text."""
+        entries: list[tuple[list[str], Any]] = []
+        for ws in sheets:
+            if not self._settings_sheet(ws, entries):
+                return None
+        try:
+            return settings_document(entries)
+        except ValueError as exc:
+            self.problem(sheets[0].title, None, "key", f"{exc}; give each key once")
+            return None
+
+    def _settings_sheet(self, ws: Any, entries: list[tuple[list[str], Any]]) -> bool:
         rows = ws.iter_rows(values_only=True)
         names = self._header(ws.title, next(rows, None))
         if names is None:
-            return None
+            return False
         if "key" not in names or "value" not in names:
             self.problem(ws.title, 1, None, "the header must name the columns key and value")
-            return None
+            return False
         k, v = names.index("key"), names.index("value")
-        entries: list[tuple[list[str], Any]] = []
         for number, row in enumerate(rows, start=2):
             cells = list(row) + [None] * (len(names) - len(row))
             key, value = cells[k], cells[v]
@@ -266,11 +290,7 @@ class _Reader:
                 entries.append((parts, settings_value(value)))
             except CellError as exc:
                 self.problem(ws.title, number, "value", f"{key_text} {exc}")
-        try:
-            return settings_document(entries)
-        except ValueError as exc:
-            self.problem(ws.title, None, "key", f"{exc}; give each key once")
-            return None
+        return True
 
 
 def _kind(schema: TableSchema, name: str) -> Kind | None:
@@ -285,41 +305,56 @@ def read_workbook(path: Path) -> tuple[dict[str, pl.DataFrame | str], list[Deriv
     :class:`PlanInvalid` with every cell that cannot be converted."""
     book = _open(path)
     try:
-        reader = _Reader(path)
-        by_stem: dict[str, list[tuple[int, Any]]] = {}
-        ignored: list[str] = []
-        for ws in book.worksheets:
-            stem, part = _sheet_stem(ws.title)
-            if stem in INPUTS or stem == PLAN_SHEET:
-                by_stem.setdefault(stem, []).append((part, ws))
-            else:
-                ignored.append(ws.title)
-        files: dict[str, pl.DataFrame | str] = {}
-        if PLAN_SHEET not in by_stem:
-            reader.problem(PLAN_SHEET, None, None, "the workbook has no sheet named plan; add one "
-                           "with the columns key and value (e.g. plan.name, plan.fiscal_year_start)")
-        else:
-            text = reader.settings(by_stem[PLAN_SHEET][0][1])
-            if text is not None:
-                files[SETTINGS_FILE] = "# Imported from the workbook " + path.name + "\n" + text
-        for stem, schema in INPUTS.items():
-            sheets = [ws for _, ws in sorted(by_stem.get(stem, []), key=lambda item: item[0])]
-            if not sheets:
-                if schema.required_file:
-                    reader.problem(stem, None, None, f"the workbook has no sheet named {stem}; "
-                                   f"add it with the columns of {schema.file}")
-                continue
-            frame = reader.table(stem, schema, sheets)
-            if frame is not None:
-                files[schema.file] = frame
+        files, derivations, problems = _read(path, book)
+    except READ_ERRORS as exc:
+        raise _unreadable(path, exc) from None
     finally:
         book.close()
-    if reader.problems:
-        problems = list(reader.problems)
-        if reader.dropped:
-            problems.append(error(path.name, None, None, f"… and {reader.dropped} more cell(s) "
-                                  "with problems; fix these first", "xlsx-cell"))
+    if problems:
         raise PlanInvalid(problems)
+    return files, derivations
+
+
+def _read(path: Path, book: Any) -> tuple[dict[str, pl.DataFrame | str], list[Derivation],
+                                          list[Problem]]:
+    reader = _Reader(path)
+    by_stem: dict[str, list[tuple[int, Any]]] = {}
+    ignored: list[str] = []
+    for ws in book.worksheets:
+        stem, part = _sheet_stem(ws.title)
+        if stem in INPUTS or stem == PLAN_SHEET:
+            by_stem.setdefault(stem, []).append((part, ws))
+        else:
+            ignored.append(ws.title)
+    for stem, parts in by_stem.items():
+        numbers = [n for n, _ in parts]
+        for n in sorted({n for n in numbers if numbers.count(n) > 1}):
+            titles = ", ".join(ws.title for m, ws in parts if m == n)
+            reader.problem(stem, None, None, f"sheets {titles} are the same part of {stem}; "
+                           "rename or merge them (a continuation is named like 'bookings 2')")
+    files: dict[str, pl.DataFrame | str] = {}
+    if PLAN_SHEET not in by_stem:
+        reader.problem(PLAN_SHEET, None, None, "the workbook has no sheet named plan; add one "
+                       "with the columns key and value (e.g. plan.name, plan.fiscal_year_start)")
+    else:
+        text = reader.settings([ws for _, ws in sorted(by_stem[PLAN_SHEET], key=lambda i: i[0])])
+        if text is not None:
+            shown = "".join(ch if ch.isprintable() else "?" for ch in path.name)
+            files[SETTINGS_FILE] = f"# Imported from the workbook {shown}\n{text}"
+    for stem, schema in INPUTS.items():
+        sheets = [ws for _, ws in sorted(by_stem.get(stem, []), key=lambda item: item[0])]
+        if not sheets:
+            if schema.required_file:
+                reader.problem(stem, None, None, f"the workbook has no sheet named {stem}; "
+                               f"add it with the columns of {schema.file}")
+            continue
+        frame = reader.table(stem, schema, sheets)
+        if frame is not None:
+            files[schema.file] = frame
+    problems = list(reader.problems)
+    if reader.dropped:
+        problems.append(error(path.name, None, None, f"… and {reader.dropped} more cell(s) "
+                              "with problems; fix these first", "xlsx-cell"))
     derivations = [Derivation("sheets read", ", ".join(
         f"{stem} ({len(by_stem[stem])} sheet(s))" if len(by_stem[stem]) > 1 else stem
         for stem in by_stem), len(by_stem))]
@@ -329,7 +364,7 @@ def read_workbook(path: Path) -> tuple[dict[str, pl.DataFrame | str], list[Deriv
     derivations.append(Derivation("cells", "numbers as plain decimals, dates as YYYY-MM-DD, "
                                   "whole numbers in id columns as their digits; formulas as "
                                   "their last computed values"))
-    return files, derivations
+    return files, derivations, problems
 
 
 def import_xlsx(source: Path, out: Path) -> ImportReport:
