@@ -279,8 +279,8 @@ def test_superstore_missing_or_malformed_sources_are_usage_errors(tmp_path: Path
     assert not (tmp_path / "plan").exists()
 
 
-def test_the_registry_names_both_importers() -> None:
-    assert sorted(IMPORTERS) == ["maven_crm", "superstore"]
+def test_the_registry_names_every_importer() -> None:
+    assert sorted(IMPORTERS) == ["maven_crm", "superstore", "xlsx"]
     assert IMPORTERS["maven_crm"] is import_maven_crm
     assert IMPORTERS["superstore"] is import_superstore
 

@@ -211,14 +211,21 @@ def _ramp_text(ctx: _Context, seller_id: str, factor: Decimal | Fraction | None,
     if isinstance(start, date):
         facts.append(f"{'planned start' if vacant else 'hired'} {start.isoformat()}")
     facts.append(f"ramp profile '{profile}'" if profile else "no ramp profile")
+    end = seller.get("end_date")
+    ends = False
+    if isinstance(end, date) and end <= ctx.year_end:
+        ends = True
+        facts.append(f"end date {end.isoformat()}")
     kept = Fraction(factor) if factor is not None else Fraction(1)
     if kept == 1:
         summary = "You carry your full-year quota in every period: no ramp reduces it."
     else:
         by_period = ", ".join(f"{p.label} {float(p.ramp or 0) * 100:.0f} %" for p in periods)
-        summary = (f"While you ramp up, the ramp keeps {float(kept) * 100:.2f} % of your "
-                   f"full-year quota over the year ({by_period}).")
-    lines = [f"Your start: {', '.join(facts)}. {summary}"]
+        why = "your ramp and your end date" if ends else "your ramp"
+        summary = (f"Over the year, {why} keep {float(kept) * 100:.2f} % of your full-year "
+                   f"quota ({by_period}).")
+    said = ", ".join(facts)
+    lines = [f"{said[:1].upper()}{said[1:]}. {summary}"]
     if vacant:
         lines.append("This seat is vacant (to be hired): the quota is for whoever fills it from "
                      "the planned start.")
