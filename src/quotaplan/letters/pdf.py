@@ -22,7 +22,7 @@ from quotaplan.letters import text as say
 from quotaplan.letters.model import Letter
 
 FONT = "Fira"
-FONT_FILES = {"": "FiraSans-Regular.ttf", "B": "FiraSans-SemiBold.ttf", "I": "FiraSans-Italic.ttf"}
+FONT_FILES = {"": "FiraSans-Regular.ttf", "B": "FiraSans-SemiBold.ttf"}
 NAVY = (31, 56, 100)
 GREY = (96, 96, 96)
 LIGHT = (242, 245, 250)
