@@ -19,8 +19,8 @@ from quotaplan.settings import settings_table
 WIDTH = 100
 
 
-COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "export xlsx", "letters",
-            "demo", "settings")
+COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "export",
+            "export salesforce", "export xlsx", "letters", "demo", "settings")
 
 
 def _help(args: list[str]) -> str:
