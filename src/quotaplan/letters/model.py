@@ -220,16 +220,26 @@ def _ramp_text(ctx: _Context, seller_id: str, factor: Decimal | Fraction | None,
     if kept == 1:
         summary = "You carry your full-year quota in every period: no ramp reduces it."
     else:
-        by_period = ", ".join(f"{p.label} {float(p.ramp or 0) * 100:.0f} %" for p in periods)
-        why = "your ramp and your end date" if ends else "your ramp"
-        summary = (f"Over the year, {why} keep {float(kept) * 100:.2f} % of your full-year "
-                   f"quota ({by_period}).")
+        why = "your ramp and your end date keep" if ends else "your ramp keeps"
+        summary = (f"Over the year, {why} {float(kept) * 100:.2f} % of your full-year quota "
+                   f"({_ramp_by_period(periods)}).")
     said = ", ".join(facts)
     lines = [f"{said[:1].upper()}{said[1:]}. {summary}"]
     if vacant:
         lines.append("This seat is vacant (to be hired): the quota is for whoever fills it from "
                      "the planned start.")
     return lines
+
+
+def _ramp_by_period(periods: tuple[PeriodRow, ...]) -> str:
+    """``Q1 25 %, Q2 92 %; 100 % from Q3`` (the periods at 100 % at the end told once)."""
+    full = len(periods)
+    while full > 0 and periods[full - 1].ramp == 1:
+        full -= 1
+    shown = [f"{p.label} {float(p.ramp or 0) * 100:.0f} %" for p in periods[:full]]
+    if full < len(periods) and full > 0:
+        return ", ".join(shown) + f"; 100 % from {periods[full].label}"
+    return ", ".join(shown)
 
 
 def _account_names(result: BuildResult, ids: list[str]) -> dict[str, str]:

@@ -103,7 +103,7 @@ class _Pdf(FPDF):
 
     def paragraph(self, text: str, size: float = 9.5, style: str = "") -> None:
         self.set_font(FONT, style, size)
-        self.multi_cell(0, 4.8, safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 4.8, safe(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def grid(self, widths: tuple[float, ...], align: tuple[str, ...], head: Iterable[str],
              rows: Iterable[tuple[list[str], bool]], size: float = 8.5,
