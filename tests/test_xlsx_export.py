@@ -113,6 +113,7 @@ def test_summary_holds_the_headline_figures(demo_book: tuple[Path, Path]) -> Non
     summary = json.loads((outputs / "summary.json").read_text())
     rows = {r["key"]: r["value"] for r in sheet_rows(openpyxl.load_workbook(path)["Summary"])}
     assert rows["plan.name"] == "Demo FY2027 Global"
+    assert rows["plan.fiscal_year_start"] == datetime(2027, 1, 1)
     for key in ("topdown", "street_quota", "strategic_gap", "quota_gap", "productive_capacity"):
         assert str(Decimal(rows[key]).quantize(Decimal("0.01"))) == summary[key]
     assert rows["sellers_by_risk.high"] == summary["sellers_by_risk"]["high"]

@@ -17,6 +17,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,10 @@ def summary_rows(tables: OutputTables) -> list[tuple[str, str, Kind, Any]]:
     labels = {"name": "Plan", "fiscal_year_start": "Fiscal year start", "currency": "Currency",
               "period": "Quota period"}
     for key, value in tables.plan.items():
-        rows.append((labels.get(key, key), f"plan.{key}", "text", value))
+        if key == "fiscal_year_start":
+            rows.append((labels[key], f"plan.{key}", "date", date.fromisoformat(value)))
+        else:
+            rows.append((labels.get(key, key), f"plan.{key}", "text", value))
     for key, value in tables.summary.items():
         label = key.replace("_", " ").capitalize()
         if isinstance(value, Mapping):
@@ -288,6 +292,8 @@ def _write_summary(book: Workbook, formats: Formats, tables: OutputTables) -> No
                 ws.write_number(r, 1, value / 100, formats.by_kind["amount"])
             elif kind == "text":
                 ws.write_string(r, 1, neutralise_text(str(value)))
+            elif kind == "date":
+                ws.write_datetime(r, 1, value, formats.by_kind["date"])
             else:
                 ws.write_number(r, 1, value, formats.by_kind[kind])
         ws.write_string(r, 2, key)
