@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +188,19 @@ def test_a_folder_quotaplan_did_not_write_is_left_intact(tmp_path: Path) -> None
 def test_ids_that_cannot_name_a_file_are_renamed_without_collisions() -> None:
     assert file_stems(["S01", "a/b", "a_b", "..", "A_B", "x\x00y"]) == {
         "S01": "S01", "a/b": "a_b", "a_b": "a_b-2", "..": "_..", "A_B": "A_B-3", "x\x00y": "x_y"}
+
+
+@pytest.mark.realdata
+def test_letters_of_a_real_data_set_hold_their_quotas(tmp_path: Path) -> None:
+    from conftest import shared_data
+    from quotaplan.importers import import_maven_crm
+
+    import_maven_crm(shared_data("maven_crm"), tmp_path / "maven")
+    assert invoke("build", str(tmp_path / "maven"), "--out", str(tmp_path / "out")).exit_code == 0
+    result = invoke("letters", str(tmp_path / "maven"), "--out", str(tmp_path / "letters"))
+    assert result.exit_code == 0, result.output
+    quotas = pl.read_csv(tmp_path / "out" / "quotas.csv", infer_schema=False)
+    assert quotas.height > 10
+    for sid, final in quotas.select("seller_id", "final_quota").iter_rows():
+        cents = int(Decimal(final) * 100)
+        assert f"USD {format_cents_grouped(cents)}" in pdf_text(tmp_path / "letters" / f"{sid}.pdf")
