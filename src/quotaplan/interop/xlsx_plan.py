@@ -42,17 +42,23 @@ from quotaplan.settings import FILE as SETTINGS_FILE
 #: Free-text columns: never ids or values the plan computes with (segment, grade, seniority).
 FREE_TEXT = frozenset({"name", "role", "level", "reason", "author", "product"})
 PLAN_SHEET = "plan"
+#: A number as a number cell reads back: no leading zeros, no trailing zeros after the point.
+CANONICAL_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$"
 
 
 def column_kind(schema: TableSchema, name: str, values: pl.Series) -> Kind:
-    """The kind a plan file's column is written with; a column the schema does not name is a
-    number column when every value in it is a plain decimal, else text kept as it is."""
+    """The kind a plan file's column is written with. A column the schema does not name (an
+    account column used as a weight or a bucket) is a number column only when every value is a
+    number written as its import reads it back (``1500``, ``0.25``: no leading zero, no trailing
+    zero after the point, at most 15 digits), so that its text comes back exactly; otherwise it
+    is text kept as it is (``007``, ``1.50``)."""
     try:
         kind = schema.column(name).kind
     except KeyError:
         present = values.drop_nulls()
-        plain = present.len() > 0 and present.str.contains(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$").all()
-        return "decimal_text" if plain else "id"
+        canonical = present.str.contains(CANONICAL_NUMBER) & (present != "-0") & (
+            present.str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars() <= 15)
+        return "decimal_text" if present.len() > 0 and canonical.all() else "id"
     if kind in ("amount", "number"):
         return "decimal_text"
     if kind == "rate":
