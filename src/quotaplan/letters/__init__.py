@@ -13,7 +13,7 @@ from quotaplan.build import BuildResult
 from quotaplan.errors import QuotaplanError, UnknownSeller
 from quotaplan.letters.model import Letter, Version, build_letters, letter_sellers
 from quotaplan.letters.page import render_page
-from quotaplan.letters.pdf import missing_glyphs, render_pdf
+from quotaplan.letters.pdf import letter_fonts, missing_glyphs, render_pdf
 
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f:*?\"<>|]")
 
@@ -59,17 +59,18 @@ def write_letters(letters: list[Letter], folder: Path) -> list[str]:
     not show."""
     notes = []
     stems = file_stems([letter.seller_id for letter in letters])
-    for letter in letters:
-        stem = stems[letter.seller_id]
-        if stem != letter.seller_id:
-            notes.append(f"the letters of seller {letter.seller_id!r} are {stem}.pdf and "
-                         f"{stem}.html (the id cannot name a file as it is)")
-        (folder / f"{stem}.pdf").write_bytes(render_pdf(letter))
-        (folder / f"{stem}.html").write_text(render_page(letter), encoding="utf-8")
-        missing = missing_glyphs(letter)
-        if missing:
-            notes.append(f"{letter.seller_id}.pdf shows '?' for {''.join(sorted(missing))} (the "
-                         "letter's font has no glyph for them); the HTML letter shows them")
+    with letter_fonts() as fonts:
+        for letter in letters:
+            stem = stems[letter.seller_id]
+            if stem != letter.seller_id:
+                notes.append(f"the letters of seller {letter.seller_id!r} are {stem}.pdf and "
+                             f"{stem}.html (the id cannot name a file as it is)")
+            (folder / f"{stem}.pdf").write_bytes(render_pdf(letter, fonts))
+            (folder / f"{stem}.html").write_text(render_page(letter), encoding="utf-8")
+            missing = missing_glyphs(letter)
+            if missing:
+                notes.append(f"{stem}.pdf shows '?' for {''.join(sorted(missing))} (the "
+                             "letter's font has no glyph for them); the HTML letter shows them")
     return notes
 
 

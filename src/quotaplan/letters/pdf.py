@@ -9,7 +9,9 @@ letter beside the PDF shows every character). The PDF's Creator is ``quotaplan``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +29,25 @@ NAVY = (31, 56, 100)
 GREY = (96, 96, 96)
 LIGHT = (242, 245, 250)
 RULE = (200, 208, 222)
+
+
+#: OpenType layout tables: fpdf2 uses them only when text shaping is on (it is not here), and
+#: subsetting them for every PDF costs about half of a letter's time.
+LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "kern")
+
+
+@contextmanager
+def letter_fonts() -> Iterator[Path]:
+    """A temporary folder with the letters' faces without their layout tables, for
+    :func:`render_pdf` to embed while many letters are written; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="quotaplan-fonts-") as tmp:
+        for name in FONT_FILES.values():
+            with TTFont(FONT_ROOT / "files" / name) as font:
+                for tag in LAYOUT_TABLES:
+                    if tag in font:
+                        del font[tag]
+                font.save(Path(tmp) / name)
+        yield Path(tmp)
 
 
 @cache
@@ -53,11 +74,11 @@ def safe(text: str) -> str:
 
 
 class _Pdf(FPDF):
-    def __init__(self, letter: Letter) -> None:
+    def __init__(self, letter: Letter, fonts: Path) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.letter = letter
         for style, file in FONT_FILES.items():
-            self.add_font(FONT, style, str(FONT_ROOT / "files" / file))
+            self.add_font(FONT, style, str(fonts / file))
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(auto=True, margin=18)
         self.set_creator("quotaplan")
@@ -261,9 +282,10 @@ def _acknowledgement(pdf: _Pdf, letter: Letter) -> None:
     pdf.set_xy(pdf.l_margin, top + 34)
 
 
-def render_pdf(letter: Letter) -> bytes:
-    """The letter as PDF bytes."""
-    pdf = _Pdf(letter)
+def render_pdf(letter: Letter, fonts: Path | None = None) -> bytes:
+    """The letter as PDF bytes; ``fonts``: a folder from :func:`letter_fonts` (default: the font
+    package's own files)."""
+    pdf = _Pdf(letter, fonts or FONT_ROOT / "files")
     pdf.add_page()
     _details(pdf, letter)
     _quota_box(pdf, letter)
@@ -275,8 +297,4 @@ def render_pdf(letter: Letter) -> bytes:
     return bytes(pdf.output())
 
 
-def write_pdf(letter: Letter, path: Path) -> None:
-    path.write_bytes(render_pdf(letter))
-
-
-__all__ = ["missing_glyphs", "render_pdf", "write_pdf"]
+__all__ = ["letter_fonts", "missing_glyphs", "render_pdf"]
