@@ -13,6 +13,8 @@ from typing import Any
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
@@ -245,3 +247,31 @@ def test_a_plan_with_errors_is_not_exported(tmp_path: Path) -> None:
         assert result.exit_code == 1, result.output
         assert "accounts.csv:2" in result.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["quotas.csv", "gap.csv", "quota_periods.csv", "account_targets.csv",
+                        "rollup.csv", "summary.json"]),
+       st.one_of(st.binary(max_size=200),
+                 st.text(st.sampled_from('0123456789.-,"=\n ab'), max_size=60).map(str.encode),
+                 st.sampled_from([b"", b'{"topdown": "NaN", "x": {"a": [1, {}]}, "y": 1e400}',
+                                  b"[]", b"seller_id,final_quota\n1,99999999999999999999.99\n",
+                                  b"seller_id,coverage\n1," + b"9" * 400 + b"\n"])),
+       st.booleans())
+def test_no_output_folder_makes_the_export_fail_as_a_bug(
+        demo_outputs: Path, file: str, data: bytes, append: bool) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "out"
+        shutil.copytree(demo_outputs, folder)
+        target = folder / file
+        target.write_bytes(target.read_bytes() + data if append else data)
+        result = runner.invoke(app, ["export", "xlsx", str(folder), "--out", f"{tmp}/x.xlsx"])
+        assert result.exit_code in (0, 2), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+
+
+@pytest.fixture(scope="module")
+def demo_outputs(demo_book: tuple[Path, Path]) -> Path:
+    return demo_book[1]

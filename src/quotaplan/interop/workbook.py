@@ -70,6 +70,11 @@ def neutralise_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def safe_text(value: object) -> str:
+    """A value as cell text: neutralised (:func:`neutralise_text`) and cut to Excel's length."""
+    return _clip(neutralise_text(str(value)))
+
+
 def _clip(text: str) -> str:
     if len(text) <= MAX_TEXT:
         return text
@@ -131,7 +136,8 @@ class SheetColumn:
 Writer = Callable[[Worksheet, int, int, Any], object]
 
 
-def _writers(formats: Formats) -> dict[Kind, Writer]:
+def cell_writers(formats: Formats) -> dict[Kind, Writer]:
+    """For each kind, the function that writes a value of it: ``write(ws, row, col, value)``."""
     f = formats.by_kind
 
     def amount(ws: Worksheet, r: int, c: int, cents: int) -> object:
@@ -142,7 +148,7 @@ def _writers(formats: Formats) -> dict[Kind, Writer]:
         return ws.write_number(r, c, cents / 100, f["amount"])
 
     def text(ws: Worksheet, r: int, c: int, value: object) -> object:
-        return ws.write_string(r, c, _clip(neutralise_text(str(value))))
+        return ws.write_string(r, c, safe_text(value))
 
     def decimal(fmt: Format | None) -> Writer:
         def write(ws: Worksheet, r: int, c: int, value: str) -> object:
@@ -235,8 +241,8 @@ def write_table(book: Workbook, formats: Formats, title: str, frame: pl.DataFram
     filtered header row and sized columns; ``risk_column`` is coloured by its value. Returns the
     names of the sheets written."""
     columns = columns_of(frame, kinds)
-    writers = _writers(formats)
-    cell_writers = [writers[c.kind] for c in columns]
+    writers = cell_writers(formats)
+    by_column = [writers[c.kind] for c in columns]
     names: list[str] = []
     chunks = max(1, -(-frame.height // max_rows))
     for index in range(chunks):
@@ -249,7 +255,7 @@ def write_table(book: Workbook, formats: Formats, title: str, frame: pl.DataFram
         for r, row in enumerate(part.iter_rows(), start=1):
             for c, value in enumerate(row):
                 if value is not None:
-                    cell_writers[c](ws, r, c, value)
+                    by_column[c](ws, r, c, value)
         names.append(name)
     return names
 
@@ -292,5 +298,5 @@ def kinds_from_dtypes(frame: pl.DataFrame, counts: frozenset[str],
     return kinds
 
 
-__all__ = ["CREATOR", "MAX_DATA_ROWS", "Formats", "Kind", "amount_format", "kinds_from_dtypes",
-           "neutralise_text", "open_workbook", "write_table"]
+__all__ = ["CREATOR", "MAX_DATA_ROWS", "Formats", "Kind", "amount_format", "cell_writers",
+           "kinds_from_dtypes", "neutralise_text", "open_workbook", "safe_text", "write_table"]

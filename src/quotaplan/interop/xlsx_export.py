@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ from quotaplan.errors import UsageError
 from quotaplan.interop.workbook import (
     Formats,
     Kind,
+    cell_writers,
     kinds_from_dtypes,
-    neutralise_text,
     open_workbook,
+    safe_text,
     write_table,
 )
 from quotaplan.money import round_half_away
@@ -47,9 +49,10 @@ TEXT_COLUMNS = frozenset({"method", "risk", "abc_class", "override_reason", "sta
                           "name", "reason", "label", "step"})
 OUTPUT_FILES = ("quotas.csv", "gap.csv", "quota_periods.csv", "account_targets.csv", "rollup.csv")
 
-_AMOUNT = r"^-?[0-9]+\.[0-9]{2}$"
-_INTEGER = r"^-?[0-9]+$"
-_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
+# Bounded so that every match fits its type: cents and counts in Int64, ratios in a finite double.
+_AMOUNT = r"^-?[0-9]{1,16}\.[0-9]{2}$"
+_INTEGER = r"^-?[0-9]{1,18}$"
+_DECIMAL = r"^-?[0-9]{1,30}(\.[0-9]+)?$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -149,6 +152,10 @@ def tables_from_folder(folder: Path) -> OutputTables:
         except (OSError, pl.exceptions.PolarsError) as exc:
             raise UsageError(f"{path} cannot be read as CSV ({str(exc).splitlines()[0]}); build "
                              "the plan again") from None
+        missing = [c for c in OUTPUTS[file] if c not in raw.columns]
+        if missing:
+            raise UsageError(f"{path} lacks the column(s) {', '.join(missing)}; it is not what "
+                             "`quotaplan build` writes: build the plan again")
         tables[file], kinds[file] = _typed(raw)
     summary_path = folder / "summary.json"
     try:
@@ -181,7 +188,8 @@ def _typed(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Kind]]:
             elif values.str.contains(_DECIMAL).all():
                 kind = "percent" if name in PERCENT_COLUMNS else "ratio"
                 exprs.append(col.cast(pl.Float64).alias(name))
-            elif values.str.contains(_DATE).all():
+            elif (values.str.contains(_DATE).all()
+                  and values.str.to_date("%Y-%m-%d", strict=False).null_count() == 0):
                 kind = "date"
                 exprs.append(col.str.to_date("%Y-%m-%d", strict=False).alias(name))
             elif values.is_in(["true", "false"]).all():
@@ -194,14 +202,11 @@ def _typed(raw: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Kind]]:
 
 
 def _summary_cents(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """summary.json's amounts (strings with two decimals) → cents."""
+    """summary.json's amounts (strings with two decimals) → cents; anything else as it is."""
     out: dict[str, Any] = {}
     for key, value in summary.items():
-        if key in SUMMARY_AMOUNTS and isinstance(value, str):
-            try:
-                out[key] = int(Decimal(value).scaleb(2).to_integral_exact())
-            except InvalidOperation:
-                out[key] = value
+        if key in SUMMARY_AMOUNTS and isinstance(value, str) and re.match(_AMOUNT, value):
+            out[key] = int(value.replace(".", ""))
         else:
             out[key] = value
     return out
@@ -245,9 +250,27 @@ def rollup_table(tables: OutputTables) -> tuple[pl.DataFrame, dict[str, Kind]]:
     return rollup, kinds
 
 
+def _summary_cell(key: str, value: Any) -> tuple[Kind, Any]:
+    """A summary figure's kind and value: amounts (cents), counts, ratios, text (lists joined,
+    yes/no for booleans); ``None`` stays empty."""
+    if value is None:
+        return "text", None
+    if isinstance(value, bool):
+        return "text", "yes" if value else "no"
+    if isinstance(value, int):
+        if abs(value) >= 2**53:
+            return "text", str(value)
+        return ("amount" if key in SUMMARY_AMOUNTS else "count"), value
+    if isinstance(value, float) and math.isfinite(value):
+        return ("percent" if key in PERCENT_COLUMNS else "ratio"), value
+    if isinstance(value, list):
+        return "text", ", ".join(str(v) for v in value) or None
+    return "text", str(value)
+
+
 def summary_rows(tables: OutputTables) -> list[tuple[str, str, Kind, Any]]:
-    """The Summary sheet: one row per figure (``figure``, ``value`` and the summary.json ``key``);
-    the value's kind decides its cell."""
+    """The Summary sheet: one row per figure (label, the summary.json ``key``, the kind that
+    decides its cell, the value)."""
     rows: list[tuple[str, str, Kind, Any]] = []
     labels = {"name": "Plan", "fiscal_year_start": "Fiscal year start", "currency": "Currency",
               "period": "Quota period"}
@@ -260,19 +283,9 @@ def summary_rows(tables: OutputTables) -> list[tuple[str, str, Kind, Any]]:
         label = key.replace("_", " ").capitalize()
         if isinstance(value, Mapping):
             for sub, inner in value.items():
-                rows.append((f"{label}: {sub}", f"{key}.{sub}", "count", inner))
-        elif isinstance(value, list):
-            rows.append((label, key, "text", ", ".join(str(v) for v in value) or None))
-        elif key in SUMMARY_AMOUNTS and isinstance(value, int):
-            rows.append((label, key, "amount", value))
-        elif isinstance(value, bool):
-            rows.append((label, key, "text", "yes" if value else "no"))
-        elif isinstance(value, int):
-            rows.append((label, key, "count", value))
-        elif isinstance(value, float):
-            rows.append((label, key, "percent" if key in PERCENT_COLUMNS else "ratio", value))
+                rows.append((f"{label}: {sub}", f"{key}.{sub}", *_summary_cell(str(sub), inner)))
         else:
-            rows.append((label, key, "text", None if value is None else str(value)))
+            rows.append((label, key, *_summary_cell(key, value)))
     return rows
 
 
@@ -285,18 +298,12 @@ def _write_summary(book: Workbook, formats: Formats, tables: OutputTables) -> No
     ws.freeze_panes(1, 0)
     for c, name in enumerate(("figure", "value", "key")):
         ws.write_string(0, c, name, formats.header)
+    writers = cell_writers(formats)
     for r, (figure, key, kind, value) in enumerate(rows, start=1):
-        ws.write_string(r, 0, figure)
+        ws.write_string(r, 0, safe_text(figure))
         if value is not None:
-            if kind == "amount":
-                ws.write_number(r, 1, value / 100, formats.by_kind["amount"])
-            elif kind == "text":
-                ws.write_string(r, 1, neutralise_text(str(value)))
-            elif kind == "date":
-                ws.write_datetime(r, 1, value, formats.by_kind["date"])
-            else:
-                ws.write_number(r, 1, value, formats.by_kind[kind])
-        ws.write_string(r, 2, key)
+            writers[kind](ws, r, 1, value)
+        ws.write_string(r, 2, safe_text(key))
     if tables.ledger is None:
         ws.write_string(len(rows) + 2, 0, "Written from a build's output folder: amounts in the "
                         "plan currency.", formats.note)
