@@ -12,9 +12,8 @@ from conftest import write_plan
 from quotaplan.build import build
 from quotaplan.planfolder import checks
 from quotaplan.planfolder.checks import MAX_DEPTH, REGISTRY, Tables, run_checks
-from quotaplan.planfolder.csvfile import MAX_LISTED
 from quotaplan.planfolder.read import read_plan_files
-from quotaplan.problems import Problem
+from quotaplan.problems import MAX_LISTED, Problem
 from quotaplan.settings import parse_settings
 
 Problems = Callable[[dict[str, str]], list[Problem]]
@@ -587,7 +586,8 @@ def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash() -> None:
     assert loaded is None
     found = only(problems, "unreadable")
     assert [(p.file, p.line, p.message) for p in found] == [
-        ("accounts.csv", None, "cannot read the file: Permission denied")]
+        ("accounts.csv", None, "the file cannot be read (Permission denied); check that it is a "
+         "plain file you may read")]
 
 
 def test_a_folder_read_by_paths_is_the_plan_read_from_bytes(tmp_path: Path) -> None:

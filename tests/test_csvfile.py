@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 from quotaplan.planfolder import csvfile
 from quotaplan.planfolder.csvfile import (
     MAX_LINE_BYTES,
-    MAX_LISTED,
     _split_quoted_fast,
     _split_slow,
     read_table,
     split_rows,
 )
-from quotaplan.problems import Problem
+from quotaplan.problems import MAX_LISTED, Problem
 from quotaplan.schemas import ACCOUNTS, ADJUSTMENTS, BOOKINGS, SELLERS, TableSchema
 
 

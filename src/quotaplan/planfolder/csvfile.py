@@ -41,7 +41,7 @@ from quotaplan.planfolder.quickread import (
     read_clean,
     repeated,
 )
-from quotaplan.problems import Problem, error
+from quotaplan.problems import Problem, error, listed, more
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 MAX_LINE_BYTES = 1024 * 1024
@@ -49,8 +49,6 @@ MAX_LINE_BYTES = 1024 * 1024
 UTF8_PIECE = 16 * 1024 * 1024
 #: Decimal places Polars parses exactly (38-digit decimals, at most 15 digits before the point).
 EXACT_DECIMALS = 18
-#: At most this many problems of one kind in one column are listed; the rest are counted.
-MAX_LISTED = 20
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -150,15 +148,16 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
 
 
 def _ragged(file: str, lines: list[int], counts: list[int], width: int, total: int) -> list[Problem]:
+    shown = listed(total)
     problems = [
         error(file, ln, None, f"this row has {n} cells but the header has {width}; "
               "check for a missing or extra comma", "ragged")
-        for ln, n in zip(lines[:MAX_LISTED], counts[:MAX_LISTED], strict=True)
+        for ln, n in zip(lines[:shown], counts[:shown], strict=True)
     ]
-    if total > MAX_LISTED:
-        problems.append(error(file, lines[MAX_LISTED], None,
-                              f"… and {total - MAX_LISTED} more rows with the wrong number of cells",
-                              "ragged"))
+    if total > shown:
+        problems.append(more(file, lines[shown], None,
+                             f"… and {total - shown} more rows with the wrong number of cells",
+                             "error", "ragged", total - shown))
     return problems
 
 
@@ -374,23 +373,26 @@ def _listed(
     message: str | Callable[[str], str],
     code: str,
 ) -> list[Problem]:
-    """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count).
+    """One problem per row where ``mask`` holds (the first :data:`~quotaplan.problems.MAX_LISTED` unless every
+    problem is listed, then one record for the rest).
 
     ``message`` may hold ``{value}`` (the cell as written, shortened), or be a function of the cell.
     """
     hits = frame.filter(mask)
     if hits.height == 0:
         return []
-    shown = hits.head(MAX_LISTED)
+    count = listed(hits.height)
+    shown = hits.head(count)
     values = shown.get_column(column).to_list() if column in shown.columns else [None] * shown.height
     problems = [
         error(file, int(ln), column,
               message(str(v)) if callable(message) else message.format(value=show_value(v)), code)
         for ln, v in zip(shown.get_column("line").to_list(), values, strict=True)
     ]
-    if hits.height > MAX_LISTED:
-        problems.append(error(file, int(hits.get_column("line")[MAX_LISTED]), column,
-                              f"… and {hits.height - MAX_LISTED} more rows like this", code))
+    if hits.height > count:
+        rest = hits.height - count
+        problems.append(more(file, int(hits.get_column("line")[count]), column,
+                             f"… and {rest} more rows like this", "error", code, rest))
     return problems
 
 
