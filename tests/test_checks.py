@@ -248,7 +248,7 @@ factor = 1.2
 """
     found = only(problems_of(plan(plan_toml=toml)), "unknown-reference")
     assert [where(p) for p in found] == [
-        ("plan.toml", None, "strategic_focus[2].match.accounts", "error")]
+        ("plan.toml", 21, "strategic_focus[2].match.accounts", "error")]
     assert "'NOPE'" in found[0].message
 
 
@@ -343,7 +343,7 @@ def test_splitting_methods_need_a_root_number(problems_of: Problems, method: str
     toml = PLAN.replace('method = "weighted"', f'method = "{method}"').replace(
         "topdown = 1_000_000", "")
     found = only(problems_of(plan(plan_toml=toml)), "topdown")
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.topdown", "error")]
+    assert [where(p) for p in found] == [("plan.toml", 5, "targets.topdown", "error")]
 
 
 def test_growth_needs_no_number(problems_of: Problems) -> None:
@@ -386,7 +386,7 @@ def test_deeper_numbers_count_against_the_number_above(problems_of: Problems) ->
     # WORLD 1,000 holds EAST 700 and WEST 400: 1,100 > 1,000.
     toml = PLAN.replace("topdown = 1_000_000", "topdown = 1_000")
     found = problems_of(plan(plan_toml=toml, topdown_csv="territory_id,amount\nEAST,700\nWEST,400"))
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.topdown", "warning")]
+    assert [where(p) for p in found] == [("plan.toml", 8, "targets.topdown", "warning")]
     assert "1,100.00" in found[0].message
 
 
@@ -403,7 +403,7 @@ def test_weight_must_be_a_known_numeric_column(problems_of: Problems) -> None:
                          ("segment", "is not a numeric column")]:
         toml = PLAN.replace('weight = "annual_revenue"', f'weight = "{weight}"')
         found = only(problems_of(plan(plan_toml=toml)), "weight")
-        assert [where(p) for p in found] == [("plan.toml", None, "targets.weight", "error")]
+        assert [where(p) for p in found] == [("plan.toml", 7, "targets.weight", "error")]
         assert text in found[0].message
 
 
@@ -450,7 +450,7 @@ def test_an_eligible_account_without_a_bucket(problems_of: Problems) -> None:
 def test_bucket_by_a_column_accounts_do_not_have(problems_of: Problems) -> None:
     toml = BUCKETED.replace('bucket_by = "grade"', 'bucket_by = "tier"')
     found = only(problems_of(plan(plan_toml=toml)), "bucket")
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.bucket_by", "error")]
+    assert [where(p) for p in found] == [("plan.toml", 7, "targets.bucket_by", "error")]
 
 
 def test_bucket_by_an_extra_column(problems_of: Problems) -> None:
@@ -516,7 +516,7 @@ def test_anchors_are_the_nearest_numbered_ancestor() -> None:
 def test_a_schema_weight_column_without_values(problems_of: Problems) -> None:
     toml = PLAN.replace('weight = "annual_revenue"', 'weight = "employees"')
     found = only(problems_of(plan(plan_toml=toml)), "weight")
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.weight", "error")]
+    assert [where(p) for p in found] == [("plan.toml", 7, "targets.weight", "error")]
     assert "no values" in found[0].message
     # Only the accounts that share the number need a weight: the rest may leave it empty.
     accounts = ACCOUNTS.replace("annual_revenue", "employees").replace("A,500,,", "A,,700000,")

@@ -25,6 +25,7 @@ from quotaplan.problems import Problem, error, has_errors, sort_key
 from quotaplan.schemas import INPUTS, TableSchema
 from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.settings import Settings, settings_from_bytes
+from quotaplan.settings_problems import locate
 
 T = TypeVar("T")
 
@@ -116,6 +117,7 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
     its own."""
     problems: list[Problem] = []
     settings: Settings | None = None
+    settings_bytes: bytes | None = None
     if SETTINGS_FILE not in files:
         problems.append(error(SETTINGS_FILE, None, None, "plan.toml is missing; every plan folder "
                               "needs one with at least [plan] name and fiscal_year_start",
@@ -148,6 +150,8 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
         else:
             tables[table] = empty_table(schema)
     problems += checks.run_checks(settings, tables)
+    if settings_bytes is not None:  # the checks name plan.toml keys: put them on their lines
+        problems = locate(problems, settings_bytes.decode("utf-8-sig", errors="replace"))
     problems = sorted(problems, key=sort_key)
     if settings is None or has_errors(problems) or any(t is None for t in tables.values()):
         return None, problems
