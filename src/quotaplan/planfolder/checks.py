@@ -23,6 +23,7 @@ import polars as pl
 
 from quotaplan.money import DECIMAL_PATTERN, format_cents_grouped, to_cents
 from quotaplan.planfolder.csvfile import show_value
+from quotaplan.planfolder.hints import number_hint
 from quotaplan.problems import Problem, Severity, error, listed, more, warning
 from quotaplan.schemas import INPUTS
 from quotaplan.settings import FILE as SETTINGS_FILE
@@ -742,10 +743,13 @@ def target_weight(t: Tables) -> list[Problem]:
                                   | (digits > MAX_WEIGHT_DIGITS)))
     negative = frame.filter(present & text.str.contains(DECIMAL_PATTERN)
                             & text.str.starts_with("-") & text.str.contains("[1-9]"))
-    return _each(ACCOUNTS, bad, name,
-                 lambda r: f"{_q(r['_w'])} is not a plain number, but [targets] weight uses "
-                 f"{name}; write digits with an optional '.' (at most {MAX_WEIGHT_DIGITS} before "
-                 "it), without separators or exponents", "weight") + _each(
+    def say(r: dict[str, Any]) -> str:
+        hint = number_hint(str(r["_w"]))
+        return (f"{_q(r['_w'])} is not a plain number, but [targets] weight uses {name}; " + (
+            hint or f"write digits with an optional '.' (at most {MAX_WEIGHT_DIGITS} before it), "
+            "without separators or exponents"))
+
+    return _each(ACCOUNTS, bad, name, say, "weight") + _each(
         ACCOUNTS, negative, name,
         lambda r: f"{_q(r['_w'])} is negative, but [targets] weight uses {name}; weights are 0 or "
         "more", "weight")

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from quotaplan.money import DECIMAL_PATTERN
+from quotaplan.planfolder.hints import FIRST_DATE, LAST_DATE
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 #: A file's bytes: in memory, or mapped from disk (only what both offer is used on it).
@@ -152,7 +153,8 @@ def quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
     if col.kind == "date":
         # Without Polars' cache of parsed texts: keeping it costs twice the parse itself.
         parsed = raw.str.to_date("%Y-%m-%d", strict=False, cache=False)
-        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)))
+        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)
+                                           | ~parsed.is_between(FIRST_DATE, LAST_DATE)))
     if col.kind == "rate":
         return (pl.when(missing).then(None).otherwise(raw),
                 need | (~missing & ~raw.str.contains(DECIMAL_PATTERN)))
