@@ -613,3 +613,20 @@ def test_an_empty_file_given_by_path_is_reported_like_its_bytes(tmp_path: Path) 
     _, by_bytes = read_plan_files({n: (folder / n).read_bytes() for n in names})
     assert by_path == by_bytes
     assert [(p.file, p.code) for p in by_path] == [("overrides.csv", "empty")]
+
+
+def test_amounts_that_add_up_beyond_15_digits_are_an_error_on_the_line_that_passes(
+    problems_of: Problems,
+) -> None:
+    big = "999999999999999.99"
+    rows = "".join(f"A1,2025-03-01,{'-' if i % 2 else ''}{big}\n" for i in range(3))
+    found = only(problems_of(plan(bookings_csv="account_id,date,amount\n" + rows)),
+                 "out-of-range")
+    assert [where(p) for p in found] == [("bookings.csv", 3, "amount", "error")]
+    assert "amounts add up to more than 15 digits" in found[0].message
+
+
+def test_amounts_that_add_up_to_15_digits_are_fine(problems_of: Problems) -> None:
+    rows = "A1,2025-03-01,999999999999998.99\nA2,2025-03-01,-1\n"
+    found = problems_of(plan(bookings_csv="account_id,date,amount\n" + rows))
+    assert only(found, "out-of-range") == []

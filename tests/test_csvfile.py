@@ -449,3 +449,13 @@ def test_an_amount_of_more_than_15_digits_is_an_error_not_a_crash() -> None:
     _table, problems = read_table("bookings.csv", text.encode(), BOOKINGS)
     assert [(p.line, p.code) for p in problems] == [(2, "number"), (3, "number")]
     assert "takes at most 15 digits before the decimal point" in problems[0].message
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_a_rate_of_more_than_3_digits_is_an_error(quick: bool) -> None:
+    text = "seller_id,rate,reason\ns1,0.05,ok\ns2,999.5,ok\ns3,1000,typo\n"
+    read = read_table if quick else read_table_exact
+    _table, problems = read("adjustments.csv", text.encode(), ADJUSTMENTS)
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (4, "rate", "'1000' is too large for a rate: a rate is a fraction (0.10 = +10 %) with at "
+         "most 3 digits before the point")]

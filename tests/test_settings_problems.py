@@ -81,6 +81,8 @@ def test_a_datetime_is_asked_for_as_a_date_on_its_line() -> None:
     ("[[strategic_focus]]\nmatch = { segment = \"x\" }\nfactor = 0", "strategic_focus[1].factor",
      "must be above 0"),
     ("[capacity]\nexpected_attainment = 0", "capacity.expected_attainment", "must be above 0"),
+    ("[quotas]\nhedge = { 1 = 1 }", "quotas.hedge", "rate 1 at depth 1 is out of range (-1, 1)"),
+    ("[capacity]\npipeline_coverage = 21", "capacity.pipeline_coverage", "must be 20 or less"),
     ("[targets]\ntopdown = 12345678901234567", "targets.topdown",
      "12345678901234567 has more than 15 digits before the decimal point"),
     ("[targets]\ntopdown = 1e300", "targets.topdown", "has more than 15 digits"),

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -166,12 +167,15 @@ class QuotasSection(_Section):
 
     @field_validator("over_assignment", "hedge")
     @classmethod
-    def _depth_rates(cls, value: dict[int, Decimal]) -> dict[int, Decimal]:
+    def _depth_rates(cls, value: dict[int, Decimal], info: ValidationInfo) -> dict[int, Decimal]:
+        # A hedge takes a share off the manager's sum: (1 − hedge) multiplies a quota, so a
+        # hedge of 1 or more would make it 0 or negative.
+        top = Decimal(1) if info.field_name == "hedge" else Decimal(10)
         for depth, rate in value.items():
             if depth < 0:
                 raise ValueError("depths are 0 (root) or more")
-            if not Decimal(-1) < rate < Decimal(10):
-                raise ValueError(f"rate {rate} at depth {depth} is out of range (-1, 10)")
+            if not Decimal(-1) < rate < top:
+                raise ValueError(f"rate {rate} at depth {depth} is out of range (-1, {top})")
         return value
 
 
@@ -287,7 +291,7 @@ class CapacitySection(_Section):
     )
     attrition: Number = Field(Decimal("0.25"), ge=0, le=1, description="Annual seller attrition rate.")
     pipeline_coverage: Number = Field(
-        Decimal("3.0"), ge=0, le=1000, description="Pipeline needed per unit of gap."
+        Decimal("3.0"), ge=0, le=20, description="Pipeline needed per unit of gap."
     )
 
 

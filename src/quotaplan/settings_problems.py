@@ -237,4 +237,7 @@ def sentence(err: dict[str, Any]) -> tuple[str, str]:
         given = loc[loc.index(KEY_MARK) - 1]
     if given is None or (isinstance(given, dict) and kind != "model_type"):
         return key, f"{key}: {inside}{said}"
-    return key, f"{key}: {inside}{said} (got {show_input(given)})"
+    shown = show_input(given)
+    if shown in said or str(given) in said:  # the sentence already quotes the value
+        return key, f"{key}: {inside}{said}"
+    return key, f"{key}: {inside}{said} (got {shown})"

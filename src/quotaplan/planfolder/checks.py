@@ -21,7 +21,13 @@ from typing import Any
 
 import polars as pl
 
-from quotaplan.money import DECIMAL_PATTERN, format_cents_grouped, to_cents
+from quotaplan.money import (
+    DECIMAL_PATTERN,
+    MAX_CENTS,
+    MAX_INT_DIGITS,
+    format_cents_grouped,
+    to_cents,
+)
 from quotaplan.planfolder.csvfile import show_value
 from quotaplan.planfolder.hints import number_hint
 from quotaplan.problems import Problem, Severity, error, listed, more, warning
@@ -793,6 +799,34 @@ def buckets(t: Tables) -> list[Problem]:
 
 
 # --- other files ---------------------------------------------------------------------------------
+
+
+@check("amount-totals")
+def amount_totals(t: Tables) -> list[Problem]:
+    """Every amount column adds up within 15 digits before the point (sums are kept exact).
+
+    Each cell already has at most 15; a column of many such cells would add up beyond what a
+    sum holds exactly. Reported on the line where the running total of sizes passes the limit.
+    """
+    problems: list[Problem] = []
+    for table, schema in INPUTS.items():
+        frame = getattr(t, table)
+        names = [c.name for c in schema.columns if c.kind == "amount" and c.name in
+                 (frame.columns if frame is not None else ())]
+        if frame is None or not names or frame.height == 0:
+            continue
+        sizes = [pl.col(n).cast(pl.Int128).abs() for n in names]
+        totals = frame.select(s.sum() for s in sizes).row(0)
+        for name, total, size in zip(names, totals, sizes, strict=True):
+            if total <= MAX_CENTS:
+                continue
+            running = frame.select("line", size.cum_sum().alias("_run"))
+            line = running.filter(pl.col("_run") > MAX_CENTS).get_column("line")[0]
+            problems.append(error(schema.file, _line(line), name, f"the {name} amounts add up to "
+                                  f"more than {MAX_INT_DIGITS} digits before the decimal point "
+                                  "(from this line on), beyond what quotaplan keeps exact; check "
+                                  "for a misplaced decimal point", "out-of-range"))
+    return problems
 
 
 @check("adjustment-amount-or-rate")

@@ -39,7 +39,9 @@ from quotaplan.planfolder.hints import (
 from quotaplan.planfolder.quickread import (
     BOM,
     MAX_NUMBER_DIGITS,
+    MAX_RATE_DIGITS,
     QUOTED_FAST_BYTES,
+    RATE_PATTERN,
     Bytes,
     count_byte,
     dtype,
@@ -509,7 +511,11 @@ def _convert_column(
         bad = ~empty & ~text.str.contains(DECIMAL_PATTERN)
         issues.append(_Issue(bad, name, _say_number("is not a number", "write a plain decimal "
                                                     "such as 0.05 or -0.02"), "number"))
-        return pl.when(bad | empty).then(None).otherwise(text), issues
+        large = ~empty & ~bad & ~text.str.contains(RATE_PATTERN)
+        issues.append(_Issue(large, name, f"{{value!r}} is too large for a {name}: a rate is a "
+                             f"fraction (0.10 = +10 %) with at most {MAX_RATE_DIGITS} digits "
+                             "before the point", "number"))
+        return pl.when(bad | large | empty).then(None).otherwise(text), issues
     scale = 2 if col.kind == "amount" else NUMBER_SCALE
     most = MAX_INT_DIGITS if col.kind == "amount" else MAX_NUMBER_DIGITS
     ok = text.str.contains(rf"^-?[0-9]{{1,{most}}}(\.[0-9]+)?$")
