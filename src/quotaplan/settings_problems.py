@@ -238,6 +238,6 @@ def sentence(err: dict[str, Any]) -> tuple[str, str]:
     if given is None or (isinstance(given, dict) and kind != "model_type"):
         return key, f"{key}: {inside}{said}"
     shown = show_input(given)
-    if shown in said or str(given) in said:  # the sentence already quotes the value
+    if kind == "value_error" and (shown in said or str(given) in said):  # quoted already
         return key, f"{key}: {inside}{said}"
     return key, f"{key}: {inside}{said} (got {shown})"

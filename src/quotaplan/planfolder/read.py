@@ -52,7 +52,7 @@ def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
     files, problems = plan_files_in(folder)
     plan, found = read_plan_files(files)
     # A plan file that is there but could not be taken is reported as such, not also as missing.
-    told = {p.column for p in problems}
+    told = {p.file.lower() for p in problems}
     found = [p for p in found if not (p.code == "missing-file" and p.file in told)]
     problems += found
     return (plan if not has_errors(problems) else None), sorted(problems, key=sort_key)
@@ -60,8 +60,7 @@ def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
 
 def plan_files_in(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
     """The plan files of ``folder`` by name, and a problem for each one that is there but cannot
-    be read as a file: a folder, a broken link, a pipe, a name that differs only in case. Such a
-    problem's ``column`` holds the plan file's exact name (so it is not also called missing)."""
+    be read as a file: a folder, a broken link, a pipe, a name that differs only in case."""
     try:
         entries = sorted(os.listdir(folder))
     except OSError as exc:
@@ -75,9 +74,8 @@ def plan_files_in(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
         if name is None:
             continue
         if entry != name:
-            also = (f" ({name} is here too: keep one)" if name in entries
-                    else "")
-            problems.append(error(entry, None, name, f"plan file names are exact: this file is not "
+            also = f" ({name} is here too: keep one)" if name in entries else ""
+            problems.append(error(entry, None, None, f"plan file names are exact: this file is not "
                                   f"read as {name}{also}; rename it to {name}", "file-name"))
             continue
         path = folder / name
@@ -85,7 +83,7 @@ def plan_files_in(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
         if why is None:
             files[name] = path
         else:
-            problems.append(error(name, None, name, why, "unreadable"))
+            problems.append(error(name, None, None, why, "unreadable"))
     return files, problems
 
 
