@@ -33,7 +33,7 @@ from quotaplan.planfolder.read import PLAN_FILES
 from quotaplan.settings import SECTIONS, StrategicFocusRule
 
 #: Examples per fuzz test; set QUOTAPLAN_FUZZ_EXAMPLES for a longer hunt.
-FUZZ = settings(max_examples=int(os.environ.get("QUOTAPLAN_FUZZ_EXAMPLES", "25")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("QUOTAPLAN_FUZZ_EXAMPLES", "40")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 CSV_FILES = [name for name in PLAN_FILES if name.endswith(".csv")]
 #: Cells that have broken readers before, or look like what spreadsheets write.
