@@ -815,10 +815,14 @@ def amount_totals(t: Tables) -> list[Problem]:
                  (frame.columns if frame is not None else ())]
         if frame is None or not names or frame.height == 0:
             continue
-        sizes = [pl.col(n).cast(pl.Int128).abs() for n in names]
-        totals = frame.select(s.sum() for s in sizes).row(0)
-        for name, total, size in zip(names, totals, sizes, strict=True):
-            if total <= MAX_CENTS:
+        # The largest size times the rows bounds the total: the exact sum (in Int128, which
+        # costs memory on ten million rows) is needed only when that bound is too large.
+        bounds = frame.select(pl.max_horizontal(pl.col(n).max().abs(), pl.col(n).min().abs())
+                              for n in names).row(0)
+        for name, bound in zip(names, bounds, strict=True):
+            size = pl.col(name).cast(pl.Int128).abs()
+            if (bound or 0) * frame.height <= MAX_CENTS or frame.select(size.sum()).item() <= (
+                    MAX_CENTS):
                 continue
             running = frame.select("line", size.cum_sum().alias("_run"))
             line = running.filter(pl.col("_run") > MAX_CENTS).get_column("line")[0]
