@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -47,6 +47,9 @@ T = TypeVar("T")
 PlanArg = Annotated[Path, typer.Argument(help="The plan folder (plan.toml and the CSV files).")]
 AllOption = Annotated[bool, typer.Option(
     "--all", help="Print every problem (by default 20 of a kind, then how many more).")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Replace an output that an earlier run of the same command wrote (never a plan's "
+    "input, never a folder or file quotaplan did not write).")]
 
 
 def exit_code(exc: BaseException) -> int:
@@ -139,19 +142,27 @@ def validate(plan: PlanArg, every: AllOption = False) -> None:
 @app.command("build")
 def build_cmd(
     plan: PlanArg,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (replaced on success).")],
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Output folder: new, empty, or an earlier build's output (replaced on success).")],
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
     every: AllOption = False,
+    force: ForceOpt = False,
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
     from quotaplan.outputs import write_outputs
+    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
 
     def run() -> None:
+        # Refuse a bad --out or --html before the work, not after it.
+        check_folder(out_dir, "build", force=force, protect=[plan])
+        if html is not None:
+            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
+                       option="--html")
         result = _build(plan)
         with step(f"Writing {out_dir}"):
-            write_outputs(result, out_dir)
+            write_outputs(result, out_dir, force=force, protect=[plan])
         if html is not None:
-            _write_html(result, html)
+            _write_html(result, html, force=force, protect=[plan])
         if result.problems:
             print_problems(result.problems, err)
         out.print(f"Wrote {out_dir}: " + ", ".join(
@@ -162,14 +173,13 @@ def build_cmd(
         guarded(run)
 
 
-def _write_html(result: BuildResult, path: Path) -> None:
+def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path]) -> None:
+    from quotaplan.outsafe import html_written_by_quotaplan, write_file
     from quotaplan.report.html import render_html
 
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_html(result), encoding="utf-8")
-    tmp.replace(path)
+    page = render_html(result)
+    write_file(path, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"),
+               recognise=html_written_by_quotaplan, force=force, protect=protect, option="--html")
 
 
 @app.command()
@@ -178,16 +188,21 @@ def report(
     html: Annotated[Path | None, typer.Option(help="Write one self-contained HTML report here.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
     every: AllOption = False,
+    force: ForceOpt = False,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
+    from quotaplan.outsafe import check_file, html_written_by_quotaplan
     from quotaplan.report.terminal import render_terminal
 
     def run() -> None:
+        if html is not None:
+            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
+                       option="--html")
         result = _build(plan)
         for item in render_terminal(result, top=top):
             out.print(item)
         if html is not None:
-            _write_html(result, html)
+            _write_html(result, html, force=force, protect=[plan])
             out.print(f"HTML report: {html}", markup=False)
 
     with listing_every_problem(every):
@@ -197,25 +212,37 @@ def report(
 @app.command()
 def explain(
     plan: PlanArg,
-    seller_id: Annotated[str, typer.Argument(help="The seller's id in sellers.csv.")],
+    seller_id: Annotated[str, typer.Argument(
+        help="The seller's id in sellers.csv: a quota carrier or a manager.")],
 ) -> None:
-    """One seller's quota line by line (base → adjustments → periods → final) and their book."""
-    from quotaplan.core.explain import explain_seller
-    from quotaplan.report.explain import render_explanation
+    """One seller's quota line by line (base → adjustments → periods → final) and their book; for
+    a manager, their rolled-up quota child by child."""
+    from quotaplan.core.explain import explain_node, explain_seller, managed_node
+    from quotaplan.core.targets import base_window
+    from quotaplan.report.explain import render_explanation, render_node_explanation
 
     def run() -> None:
         result = _build(plan)
+        currency = result.plan.settings.plan.currency
         ledger = result.ledgers.get(seller_id)
         if ledger is None:
-            sellers = result.plan.sellers
-            known = seller_id in sellers.get_column("seller_id").to_list()
-            hint = ("they manage a node: their quota is the roll-up in rollup.csv (manager_quota)"
-                    if known else "run `quotaplan report` to see the sellers")
-            raise UnknownSeller(seller_id, hint)
+            node = managed_node(result.hierarchy, seller_id)
+            if node is None:
+                raise UnknownSeller(seller_id, "run `quotaplan report` to see the sellers, or "
+                                    "open sellers.csv for a carrier's or a manager's id")
+            explained = explain_node(result.plan, result.rollup, result.quotas, node)
+            for item in render_node_explanation(explained, currency):
+                out.print(item)
+            return
         row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
             0, named=True)
-        explanation = explain_seller(ledger, result.account_targets, row)
-        for item in render_explanation(explanation, result.plan.settings.plan.currency):
+        start = result.plan.settings.plan.fiscal_year_start
+        first, _ = base_window(start, result.plan.settings.targets.base_window_months)
+        explanation = explain_seller(ledger, result.account_targets, row,
+                                     settings=result.plan.settings, gap=result.gap,
+                                     account_names=result.plan.accounts,
+                                     base_window=(first, start - timedelta(days=1)))
+        for item in render_explanation(explanation, currency):
             out.print(item)
 
     guarded(run)
@@ -229,11 +256,14 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same plan.")] = 7,
     bookings_per_account: Annotated[float, typer.Option(min=0, help="Booking rows per account.")] = 10.0,
     fiscal_year_start: Annotated[str, typer.Option(help="Plan year start, YYYY-MM-DD.")] = "2027-01-01",
+    force: ForceOpt = False,
 ) -> None:
     """Write a realistic synthetic plan (seeded): hierarchy, sellers, accounts, 3 years of bookings."""
     from quotaplan.generate import GenerateOptions, generate_plan, write_generated
+    from quotaplan.outsafe import check_folder
 
     def run() -> None:
+        check_folder(out_dir, "generate", force=force)
         try:
             start = date.fromisoformat(fiscal_year_start)
         except ValueError:
@@ -245,7 +275,7 @@ def generate(
         with step("Generating"):
             files = generate_plan(options)
         with step(f"Writing {out_dir}"):
-            write_generated(files, out_dir)
+            write_generated(files, out_dir, command="generate", force=force)
         out.print(f"Wrote a plan of {accounts:,} accounts and {sellers:,} sellers to {out_dir}",
                   markup=False)
 
@@ -254,12 +284,28 @@ def generate(
 
 @app.command("import")
 def import_cmd(
-    format: Annotated[str, typer.Argument(help="Source format: maven_crm | superstore.")],
+    format: Annotated[str, typer.Argument(help="Source format: maven_crm | salesforce | superstore.")],
     source: Annotated[Path, typer.Argument(help="The source folder or file.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (new or empty).")],
+    force: ForceOpt = False,
+    model: Annotated[str | None, typer.Option(
+        help="salesforce: the Territory2Model to read (Id, DeveloperName or Name).")] = None,
+    ote_field: Annotated[str | None, typer.Option(help="salesforce: the User field with the OTE.")] = None,
+    hire_date_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the hire date.")] = None,
+    seniority_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the seniority level.")] = None,
+    roles: Annotated[str | None, typer.Option(
+        help="salesforce: RoleInTerritory2 values that take a seat, comma-separated (default: all).")
+    ] = None,
+    fiscal_year_start: Annotated[str | None, typer.Option(
+        help="Plan year start, YYYY-MM-DD (default: the year after the last booking).")] = None,
 ) -> None:
     """Turn another format into a plan folder, reporting every derivation made."""
-    from quotaplan.importers import IMPORTERS
+    import inspect
+
+    from quotaplan.importers import IMPORTERS, ImportReport
+    from quotaplan.outsafe import check_folder, write_folder
 
     def run() -> None:
         importer = IMPORTERS.get(format)
@@ -267,9 +313,28 @@ def import_cmd(
             raise UsageError(f"unknown format {format!r}; use one of {', '.join(sorted(IMPORTERS))}")
         if not source.exists():
             raise UsageError(f"source {str(source)!r} does not exist")
+        options: dict[str, object] = {k: v for k, v in {
+            "model": model, "ote_field": ote_field, "hire_date_field": hire_date_field,
+            "seniority_field": seniority_field, "roles": roles}.items() if v is not None}
+        if fiscal_year_start is not None:
+            try:
+                options["fiscal_year_start"] = date.fromisoformat(fiscal_year_start)
+            except ValueError:
+                raise UsageError(f"--fiscal-year-start {fiscal_year_start!r} is not a date; "
+                                 "write YYYY-MM-DD") from None
+        accepted = inspect.signature(importer).parameters
+        for name in options:
+            if name not in accepted:
+                raise UsageError(f"--{name.replace('_', '-')} does not apply to {format}")
+        check_folder(out_dir, "import", force=force, protect=[source])
+        reports: list[ImportReport] = []
         with step(f"Importing {source}"):
-            result = importer(source, out_dir)
-        table = Table(title=escape(f"Imported {format} into {result.out}"), show_lines=False)
+            # The importer writes into a fresh staging folder, swapped into place once complete.
+            write_folder(out_dir, "import",
+                         lambda staging: reports.append(importer(source, staging, **options)),
+                         force=force, protect=[source])
+        result = reports[0]
+        table = Table(title=escape(f"Imported {format} into {out_dir}"), show_lines=False)
         table.add_column("what")
         table.add_column("how")
         table.add_column("count", justify="right")
@@ -277,6 +342,53 @@ def import_cmd(
             table.add_row(escape(d.what), escape(d.how), "" if d.count is None else f"{d.count:,}")
         out.print(table)
         out.print(", ".join(f"{k}: {v:,}" for k, v in result.counts.items()))
+        if result.problems:
+            print_problems(result.problems, err)
+
+    guarded(run)
+
+
+export_app = typer.Typer(help="Write a plan or its build outputs in another tool's format.", no_args_is_help=True, rich_markup_mode=None)  # noqa: E501
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("salesforce")
+def export_salesforce(
+    source: Annotated[Path, typer.Argument(help="A plan folder (built first) or a build's output folder.")],
+    forecast_type: Annotated[str, typer.Option(help="The ForecastingType Id the quotas belong to.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The CSV file to write for Data Loader.")],
+    period: Annotated[str | None, typer.Option(
+        help="The org's forecast period: month | quarter (default: the plan's).")] = None,
+    currency: Annotated[str | None, typer.Option(
+        help="CurrencyIsoCode for every row (default: the plan's currency; empty for an output folder).")
+    ] = None,
+    product_family: Annotated[str | None, typer.Option(help="ProductFamily for every row.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """ForecastingQuota rows (carriers and managers, per period) to load with Data Loader."""
+    from quotaplan.interop import salesforce_export as sf
+    from quotaplan.outsafe import csv_written_by_quotaplan, write_file
+
+    def run() -> None:
+        options = sf.ExportOptions.parse(forecast_type, period, currency, product_family)
+        if (source / "plan.toml").is_file():
+            quotas = sf.from_build(_build(source))
+        elif (source / "quotas.csv").is_file():
+            quotas = sf.read_outputs(source)
+        else:
+            raise UsageError(f"{str(source)!r} is neither a plan folder (plan.toml) nor a build's "
+                             "output folder (quotas.csv); pass one of them")
+        rows = sf.forecasting_quotas(quotas, options)
+        write_file(out_file, "export salesforce", lambda tmp: sf.write_rows(rows, tmp),
+                   recognise=csv_written_by_quotaplan(",".join(sf.HEADER)), force=force,
+                   protect=[source])
+        owners, foreign = sf.owners(rows)
+        out.print(f"Wrote {out_file}: {rows.height:,} ForecastingQuota rows for {owners:,} users",
+                  markup=False)
+        if foreign:
+            err.print(f"note: {len(foreign):,} quota owner id(s) are not Salesforce user ids (e.g. "
+                      f"{foreign[0]!r}); Data Loader needs user Ids: replace them (a vacant seat by the "
+                      "user who fills it) or delete their rows before loading", markup=False)
 
     guarded(run)
 
@@ -289,15 +401,22 @@ def demo(
     """Build the embedded demo plan end to end and show what a planner should look at first."""
     from quotaplan.demo import demo_plan_path
     from quotaplan.outputs import write_outputs
+    from quotaplan.outsafe import check_folder, write_folder
+    from quotaplan.report.html import render_html
     from quotaplan.report.terminal import render_terminal
 
     def run() -> None:
         source = demo_plan_path()
+        check_folder(out_dir, "demo")
         result = _build(source)
         outputs = out_dir / "outputs"
-        with step(f"Writing {outputs}"):
-            write_outputs(result, outputs)
-        _write_html(result, out_dir / "report.html")
+
+        def write(staging: Path) -> None:
+            write_outputs(result, staging / "outputs")
+            (staging / "report.html").write_text(render_html(result), encoding="utf-8")
+
+        with step(f"Writing {out_dir}"):
+            write_folder(out_dir, "demo", write)
         for item in render_terminal(result, top=8):
             out.print(item)
         out.print()
