@@ -67,7 +67,7 @@ from quotaplan.core.ledger import (
 from quotaplan.core.ramp import RampCache, add_months, first_ramp_month, month_year, seller_ramp
 from quotaplan.money import MAX_CENTS, MAX_INT_DIGITS, format_cents_grouped, split_frame
 from quotaplan.plan import Plan
-from quotaplan.problems import Problem, error, has_errors, listed, warning
+from quotaplan.problems import Problem, error, listed, warning
 from quotaplan.problems import more as more_like_this
 from quotaplan.settings import Settings, StrategicFocusRule
 
@@ -188,16 +188,16 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         problems.append(error("sellers.csv", line, "seniority", f"seniority level {level!r} of "
                               f"seller {seller} is not in [seniority] factors; add it there or "
                               "correct the level", "unknown-seniority"))
-    problems += _out_of_range(too_large)
-    if not has_errors(problems) and not _roll_ups_in_range(figured, settings):
-        problems.append(error(
+    out_of_range = _out_of_range(too_large)
+    if not out_of_range and not _roll_ups_in_range(figured, settings):
+        out_of_range.append(error(
             "plan.toml", None, "quotas.hedge", "the carriers' quotas rolled up through the "
             f"hierarchy grow to more than {MAX_INT_DIGITS} digits before the decimal point, beyond "
             "what quotaplan keeps exact; check the amounts, [quotas] over_assignment and hedge",
             "out-of-range"))
-    if has_errors(problems):  # no table is built from figures out of range
+    if out_of_range:  # no table is built from figures out of range
         return QuotasResult(pl.DataFrame(schema=QUOTAS_SCHEMA), pl.DataFrame(schema=PERIODS_SCHEMA),
-                            LazyLedgers({}, rules), problems, {})
+                            LazyLedgers({}, rules), problems + out_of_range, {})
     columns = quota_columns(carriers, figured, frame.get_column("ote").to_list())
     for name in ("depth", "anchor_id", "status", "starts_after_year"):
         columns[name] = frame.get_column(name).to_list()
