@@ -258,8 +258,8 @@ def test_the_count_is_of_problems_not_of_printed_lines(
 ) -> None:
     code, output = run("validate", str(_many_bad_bookings(plan_dir, 2000)))
     assert code == 1
-    assert "2000 error(s), 0 warning(s); 1980 of them not printed one by one (--all prints " \
-        "every one)" in output
+    assert "2000 error(s), 0 warning(s); 1980 of them counted but not printed (`quotaplan " \
+        "validate --all` prints every one)" in output
     assert output.count("is not a plain number") == 20
 
 

@@ -88,7 +88,8 @@ def print_problems(problems: Sequence[Problem], console: Console) -> None:
                       soft_wrap=True)
     errors, warnings, unlisted = counts(problems)
     console.print(f"{errors} error(s), {warnings} warning(s)" + (
-        f"; {unlisted} of them not printed one by one (--all prints every one)" if unlisted
+        f"; {unlisted} of them counted but not printed (`quotaplan validate --all` prints every "
+        "one)" if unlisted
         else ""))
 
 
