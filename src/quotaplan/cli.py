@@ -25,7 +25,7 @@ from quotaplan.build import BuildResult, build
 from quotaplan.errors import PlanInvalid, QuotaplanError, UnknownSeller, UsageError
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
-from quotaplan.problems import Problem, has_errors
+from quotaplan.problems import Problem, counts, has_errors, listing_every_problem
 
 app = typer.Typer(
     name="quotaplan",
@@ -45,6 +45,8 @@ EXIT_OK, EXIT_PLAN, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 T = TypeVar("T")
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan folder (plan.toml and the CSV files).")]
+AllOption = Annotated[bool, typer.Option(
+    "--all", help="Print every problem (by default 20 of a kind, then how many more).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Replace an output that an earlier run of the same command wrote (never a plan's "
     "input, never a folder or file quotaplan did not write).")]
@@ -84,9 +86,11 @@ def print_problems(problems: Sequence[Problem], console: Console) -> None:
         console.print(f"{escape(p.location())}: [{colour}]{p.severity}[/]: {escape(p.message)}",
                       markup=True,
                       soft_wrap=True)
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    console.print(f"{errors} error(s), {warnings} warning(s)")
+    errors, warnings, unlisted = counts(problems)
+    console.print(f"{errors} error(s), {warnings} warning(s)" + (
+        f"; {unlisted} of them counted but not printed (`quotaplan validate --all` prints every "
+        "one)" if unlisted
+        else ""))
 
 
 def _load(folder: Path) -> tuple[Plan | None, list[Problem]]:
@@ -115,7 +119,7 @@ def guarded(fn: Callable[[], T]) -> T:
 
 
 @app.command()
-def validate(plan: PlanArg) -> None:
+def validate(plan: PlanArg, every: AllOption = False) -> None:
     """Check a plan folder and list every problem (file, line, column). Exit 0 valid, 1 errors."""
     def run() -> None:
         loaded, problems = read_plan(plan)
@@ -132,7 +136,8 @@ def validate(plan: PlanArg) -> None:
         out.print(f"{plan}: the plan is valid" + (" (with warnings)" if problems else ""),
                   markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 @app.command("build")
@@ -141,6 +146,7 @@ def build_cmd(
     out_dir: Annotated[Path, typer.Option(
         "--out", help="Output folder: new, empty, or an earlier build's output (replaced on success).")],
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+    every: AllOption = False,
     force: ForceOpt = False,
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
@@ -164,7 +170,8 @@ def build_cmd(
             ["account_targets.csv", "quotas.csv", "quota_periods.csv", "gap.csv", "rollup.csv",
              "summary.json"]), markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path]) -> None:
@@ -181,6 +188,7 @@ def report(
     plan: PlanArg,
     html: Annotated[Path | None, typer.Option(help="Write one self-contained HTML report here.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
+    every: AllOption = False,
     force: ForceOpt = False,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
@@ -198,7 +206,8 @@ def report(
             _write_html(result, html, force=force, protect=[plan])
             out.print(f"HTML report: {html}", markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 @app.command()
