@@ -25,7 +25,7 @@ from quotaplan.build import BuildResult, build
 from quotaplan.errors import PlanInvalid, QuotaplanError, UnknownSeller, UsageError
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
-from quotaplan.problems import Problem, has_errors
+from quotaplan.problems import Problem, counts, has_errors, listing_every_problem
 
 if TYPE_CHECKING:
     from quotaplan.core.simulate import SimulationResult
@@ -48,6 +48,8 @@ EXIT_OK, EXIT_PLAN, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 T = TypeVar("T")
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan folder (plan.toml and the CSV files).")]
+AllOption = Annotated[bool, typer.Option(
+    "--all", help="Print every problem (by default 20 of a kind, then how many more).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Replace an output that an earlier run of the same command wrote (never a plan's "
     "input, never a folder or file quotaplan did not write).")]
@@ -87,9 +89,11 @@ def print_problems(problems: Sequence[Problem], console: Console) -> None:
         console.print(f"{escape(p.location())}: [{colour}]{p.severity}[/]: {escape(p.message)}",
                       markup=True,
                       soft_wrap=True)
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    console.print(f"{errors} error(s), {warnings} warning(s)")
+    errors, warnings, unlisted = counts(problems)
+    console.print(f"{errors} error(s), {warnings} warning(s)" + (
+        f"; {unlisted} of them counted but not printed (`quotaplan validate --all` prints every "
+        "one)" if unlisted
+        else ""))
 
 
 def _load(folder: Path) -> tuple[Plan | None, list[Problem]]:
@@ -118,7 +122,7 @@ def guarded(fn: Callable[[], T]) -> T:
 
 
 @app.command()
-def validate(plan: PlanArg) -> None:
+def validate(plan: PlanArg, every: AllOption = False) -> None:
     """Check a plan folder and list every problem (file, line, column). Exit 0 valid, 1 errors."""
     def run() -> None:
         loaded, problems = read_plan(plan)
@@ -135,7 +139,8 @@ def validate(plan: PlanArg) -> None:
         out.print(f"{plan}: the plan is valid" + (" (with warnings)" if problems else ""),
                   markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 @app.command("build")
@@ -144,6 +149,7 @@ def build_cmd(
     out_dir: Annotated[Path, typer.Option(
         "--out", help="Output folder: new, empty, or an earlier build's output (replaced on success).")],
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+    every: AllOption = False,
     force: ForceOpt = False,
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
@@ -167,7 +173,8 @@ def build_cmd(
             ["account_targets.csv", "quotas.csv", "quota_periods.csv", "gap.csv", "rollup.csv",
              "summary.json"]), markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path],
@@ -185,6 +192,7 @@ def report(
     plan: PlanArg,
     html: Annotated[Path | None, typer.Option(help="Write one self-contained HTML report here.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
+    every: AllOption = False,
     force: ForceOpt = False,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
@@ -202,7 +210,8 @@ def report(
             _write_html(result, html, force=force, protect=[plan])
             out.print(f"HTML report: {html}", markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 @app.command()
@@ -214,6 +223,7 @@ def simulate(
         "--out", help="Write simulation.csv and simulation.json into this folder.")] = None,
     html: Annotated[Path | None, typer.Option(
         help="Write the HTML report with the simulation's section here.")] = None,
+    every: AllOption = False,
     force: ForceOpt = False,
 ) -> None:
     """Will these quotas be hit? Back-test last year, then simulate every seller's attainment."""
@@ -241,7 +251,8 @@ def simulate(
             _write_html(result, html, force=force, protect=[plan], simulation=sim)
             out.print(f"HTML report: {html}", markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 @app.command()
@@ -319,7 +330,8 @@ def generate(
 
 @app.command("import")
 def import_cmd(
-    format: Annotated[str, typer.Argument(help="Source format: maven_crm | salesforce | superstore.")],
+    format: Annotated[str, typer.Argument(
+        help="Source format: maven_crm | salesforce | superstore | xlsx.")],
     source: Annotated[Path, typer.Argument(help="The source folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (new or empty).")],
     force: ForceOpt = False,
@@ -424,6 +436,110 @@ def export_salesforce(
             err.print(f"note: {len(foreign):,} quota owner id(s) are not Salesforce user ids (e.g. "
                       f"{foreign[0]!r}); Data Loader needs user Ids: replace them (a vacant seat by the "
                       "user who fills it) or delete their rows before loading", markup=False)
+
+    guarded(run)
+
+
+@export_app.command("xlsx")
+def export_xlsx(
+    source: Annotated[Path, typer.Argument(
+        help="A plan folder (built in memory) or a build's output folder.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The workbook to write (FILE.xlsx).")],
+    plan_sheets: Annotated[bool, typer.Option(
+        "--plan-sheets", help="Write the plan's own files instead (a sheet per file and a sheet "
+        "plan of settings), the layout `quotaplan import xlsx` reads.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Write an Excel workbook: Summary, Sellers, Periods, Accounts, Roll-up and Ledger sheets."""
+    from quotaplan.interop.workbook import MAX_DATA_ROWS
+    from quotaplan.outsafe import check_file, write_file, xlsx_written_by_quotaplan
+
+    def run() -> None:
+        if not source.is_dir():
+            raise UsageError(f"{str(source)!r} is not a folder; pass a plan folder or a build's "
+                             "output folder")
+        if out_file.suffix.lower() != ".xlsx":
+            raise UsageError(f"--out {str(out_file)!r} must end in .xlsx (Excel opens a workbook "
+                             "by its extension)")
+        is_plan = (source / "plan.toml").is_file()
+        if not is_plan and (plan_sheets or not (source / "quotas.csv").is_file()):
+            raise UsageError(f"{str(source)!r} holds no plan.toml" + (
+                "; --plan-sheets needs a plan folder" if plan_sheets else
+                " and no quotas.csv; pass a plan folder or the --out folder of `quotaplan build`"))
+        protect = [source] if is_plan else []
+        check_file(out_file, recognise=xlsx_written_by_quotaplan, force=force, protect=protect)
+        sheets: list[str] = []
+        if plan_sheets:
+            from quotaplan.interop.xlsx_plan import write_plan_sheets
+
+            plan, problems = _load(source)
+            if plan is None or has_errors(problems):
+                raise PlanInvalid(problems)
+            with step(f"Writing {out_file}"):
+                write_file(out_file, "export", lambda tmp: sheets.extend(
+                    write_plan_sheets(source, tmp)), recognise=xlsx_written_by_quotaplan,
+                    force=force, protect=protect)
+        else:
+            from quotaplan.interop.xlsx_export import (
+                tables_from_folder,
+                tables_from_result,
+                write_workbook,
+            )
+
+            tables = tables_from_result(_build(source)) if is_plan else tables_from_folder(source)
+            with step(f"Writing {out_file}"):
+                write_file(out_file, "export", lambda tmp: sheets.extend(
+                    write_workbook(tables, tmp)), recognise=xlsx_written_by_quotaplan,
+                    force=force, protect=protect)
+        split = [name for name in sheets if name[-1].isdigit() and " " in name]
+        out.print(f"Wrote {out_file}: sheets " + ", ".join(sheets), markup=False)
+        if split:
+            out.print(f"A table longer than a sheet ({MAX_DATA_ROWS:,} rows) continues on "
+                      + ", ".join(split), markup=False)
+
+    guarded(run)
+
+
+@app.command()
+def letters(
+    plan: PlanArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the letters into.")],
+    seller: Annotated[str | None, typer.Option(
+        "--seller", help="Only this seller's letter (a quota carrier or a manager).")] = None,
+    version_label: Annotated[str | None, typer.Option(
+        help="The version the letters are of (default: draft, not yet published).")] = None,
+    effective: Annotated[str | None, typer.Option(
+        help="The date the quotas take effect, YYYY-MM-DD.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write a quota letter for every carrier and manager: <seller_id>.pdf and <seller_id>.html."""
+    from quotaplan.letters import Version, select_letters, write_letters
+    from quotaplan.outsafe import check_folder, write_folder
+
+    def run() -> None:
+        day = None
+        if effective is not None:
+            try:
+                day = date.fromisoformat(effective)
+            except ValueError:
+                raise UsageError(f"--effective {effective!r} is not a date; write YYYY-MM-DD"
+                                 ) from None
+        label = version_label.strip() if version_label is not None else None
+        if label == "":
+            raise UsageError("--version-label is empty; name the version, or leave the option "
+                             "out for a draft")
+        check_folder(out_dir, "letters", force=force, protect=[plan])
+        result = _build(plan)
+        chosen = select_letters(result, Version(label, day), seller)
+        notes: list[str] = []
+        with step(f"Writing {len(chosen):,} letter(s) to {out_dir}"):
+            write_folder(out_dir, "letters", lambda staging: notes.extend(
+                write_letters(chosen, staging)), force=force, protect=[plan])
+        for note in notes:
+            err.print(f"note: {note}", markup=False)
+        carriers = sum(1 for letter in chosen if letter.kind == "carrier")
+        out.print(f"Wrote {len(chosen):,} quota letter(s) to {out_dir} ({carriers:,} carrier(s), "
+                  f"{len(chosen) - carriers:,} manager(s)), each as PDF and HTML", markup=False)
 
     guarded(run)
 

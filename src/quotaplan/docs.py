@@ -20,7 +20,7 @@ WIDTH = 100
 
 
 COMMANDS = ("validate", "build", "report", "simulate", "explain", "generate", "import", "export",
-            "export salesforce", "demo", "settings")
+            "export salesforce", "export xlsx", "letters", "demo", "settings")
 
 
 def _help(args: list[str]) -> str:

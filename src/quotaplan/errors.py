@@ -31,7 +31,7 @@ class PlanInvalid(QuotaplanError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        count = sum(1 for p in self.problems if p.severity == "error")
+        count = sum(p.count for p in self.problems if p.severity == "error")
         super().__init__(f"the plan has {count} error(s); run `quotaplan validate` to see them")
 
 
