@@ -19,7 +19,6 @@ on it (HTTP 403).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,7 +38,8 @@ ACTIONS = frozenset({
     "list_users",      # see the users and their roles
     "create_token",    # create an API token for a user
 })
-_PLANNER = frozenset(ACTIONS - {"grant_admin", "load", "manage_users", "list_users", "create_token"})
+_STORE_WIDE = frozenset({"grant_admin", "load", "manage_users", "list_users", "create_token"})
+_PLANNER = frozenset(ACTIONS - _STORE_WIDE)
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,9 @@ def decide(actor: Actor, action: str, resource: Resource) -> Decision:
         if readable:
             return _allow(f"{_describe(_first(actor, resource))} may read it")
         return Decision(False, f"{actor.name} has no role that may read this", "not_found")
-    for grant in _all_grants_for(actor, action, resource):
+    if action in _STORE_WIDE:
+        return _store_wide(actor, action, resource, denial)
+    for grant in _plan_grants(actor, resource.plan):
         if _acts(grant, action, resource):
             return _allow(f"{_describe(grant)} may {action.replace('_', ' ')}")
     return Decision(False, _why_not(actor, action, resource), denial)
@@ -175,21 +177,24 @@ def _first(actor: Actor, resource: Resource) -> Grant:
     return next(g for g in _plan_grants(actor, resource.plan) if _reads(g, resource))
 
 
-def _all_grants_for(actor: Actor, action: str, resource: Resource) -> Iterable[Grant]:
-    """The grants that may carry ``action``: those on the plan, or any planner's for store-wide ones."""
+def _store_wide(actor: Actor, action: str, resource: Resource,
+                denial: Literal["not_found", "forbidden"]) -> Decision:
+    """Actions on the store rather than on one plan's figures."""
+    verb = action.replace("_", " ")
+    if action == "create_token":
+        if resource.user is not None and resource.user == actor.name:
+            return _allow("a user may create their own token")
+        return Decision(False, "only the user themself or an admin may create their token", denial)
     if action in ("load", "list_users"):
-        return [g for g in actor.grants if g.role == "planner"]
-    if action == "create_token" and resource.user == actor.name:
-        return [Grant("planner")]  # a user may always create their own token
-    return _plan_grants(actor, resource.plan)
+        planner = next((g for g in actor.grants if g.role == "planner"), None)
+        if planner is not None:
+            return _allow(f"{_describe(planner)} may {verb}")
+        return Decision(False, f"only an admin or a planner may {verb}", denial)
+    return Decision(False, f"only an admin may {verb}", denial)
 
 
 def _why_not(actor: Actor, action: str, resource: Resource) -> str:
     verb = action.replace("_", " ")
-    if action in ("grant_admin", "manage_users"):
-        return f"only an admin may {verb}"
-    if action == "create_token":
-        return "only the user themself or an admin may create their token"
     grants = _plan_grants(actor, resource.plan)
     if not grants:
         return f"{actor.name} has no role on plan {resource.plan} that may {verb}"
