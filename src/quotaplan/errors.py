@@ -75,7 +75,8 @@ class Conflict(QuotaplanError):
     ``events`` are ``(seq, at, actor, kind, subject)`` of the colliding events, oldest first.
     """
 
-    def __init__(self, scenario: str, based_on: int, events: Sequence[tuple[int, str, str, str, str]]) -> None:
+    def __init__(self, scenario: str, based_on: int,
+                 events: Sequence[tuple[int, str, str, str, str]]) -> None:
         self.scenario = scenario
         self.based_on = based_on
         self.events = list(events)

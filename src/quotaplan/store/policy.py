@@ -127,6 +127,13 @@ def _describe(grant: Grant) -> str:
     return f"{grant.role}{where}{who} on plan {grant.plan}"
 
 
+def sees_plan(actor: Actor, plan: str) -> bool:
+    """Whether the plan's name may be shown to the actor (in a list of plans): any role on it will do."""
+    if not actor.active:
+        return False
+    return actor.bootstrap or any(g.role == "admin" or g.plan == plan for g in actor.grants)
+
+
 def can_read(actor: Actor, resource: Resource) -> bool:
     return decide(actor, "read", resource).allowed
 

@@ -53,8 +53,7 @@ def find_scenario(conn: Connection, plan: str, name: str, *, lock: bool = False)
     query = select(t.scenarios).where(t.scenarios.c.plan_id == stored.id, t.scenarios.c.name == name)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
-        raise NotFound("scenario", name, f"plan {plan!r} has no such scenario; "
-                       f"`quotaplan scenario list {plan}` lists them")
+        raise NotFound("scenario", name, f"plan {plan!r} has no such scenario")
     return _scenario(row, plan)
 
 
