@@ -19,7 +19,8 @@ from quotaplan.settings import settings_table
 WIDTH = 100
 
 
-COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "demo", "settings")
+COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "demo", "settings",
+            "db upgrade", "plans", "user add", "user list", "user disable", "user grant", "token create")
 
 
 def _help(args: list[str]) -> str:
@@ -33,7 +34,7 @@ def cli_reference() -> str:
     parts = ["```\n$ quotaplan --help\n" + _help([]) + "\n```"]
     for name in COMMANDS:
         parts.append(f"### `quotaplan {name}`\n\n```\n$ quotaplan {name} --help\n"
-                     + _help([name]) + "\n```")
+                     + _help(name.split()) + "\n```")
     return "\n\n".join(parts)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -197,3 +198,23 @@ def test_plans_lists_only_the_plans_the_actor_has_a_role_on(team: str) -> None:
     assert "FY28" not in output
     code, output = run("plans", "--db", team, "--as", "cy")
     assert (code, output.strip()) == (0, "No plans in this store that you have a role on.")
+
+
+def test_every_store_command_is_in_the_readme_reference() -> None:
+    import typer
+
+    from quotaplan.docs import COMMANDS
+
+    def leaves(group: Any, prefix: str = "") -> list[str]:
+        found = []
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):  # a group of commands (db, user, token)
+                found += leaves(command, f"{prefix}{name} ")
+            else:
+                found.append(prefix + name)
+        return found
+
+    commands = leaves(typer.main.get_command(app))
+    assert {"db upgrade", "user add", "user list", "user disable", "user grant", "token create",
+            "plans"} <= set(commands)
+    assert sorted(set(commands) - set(COMMANDS)) == []
