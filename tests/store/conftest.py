@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pgserver import PostgresServer, postgres_bin
+from throwaway_postgres import PostgresServer, postgres_bin
 
 from quotaplan.store.db import Store, open_store, upgrade
 

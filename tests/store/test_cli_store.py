@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -218,3 +220,30 @@ def test_every_store_command_is_in_the_readme_reference() -> None:
     assert {"db upgrade", "user add", "user list", "user disable", "user grant", "token create",
             "plans"} <= set(commands)
     assert sorted(set(commands) - set(COMMANDS)) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=250), plan=st.text(max_size=250), node=st.text(max_size=30),
+       email=st.text(max_size=40))
+def test_no_name_or_option_text_makes_a_store_command_fail_as_a_bug(
+        team: str, password_file: Path, name: str, plan: str, node: str, email: str) -> None:
+    if any(s.startswith("-") for s in (name, plan, node, email)):
+        return  # an option-looking argument is the command line's business, tested elsewhere
+    for args in (["user", "add", name, "--password-file", str(password_file), "--email", email],
+                 ["user", "grant", name, "manager", "--plan", plan, "--node", node],
+                 ["user", "disable", name], ["token", "create", name], ["plans"]):
+        result = runner.invoke(app, [*args, "--db", team, "--as", "ana"])
+        assert result.exit_code in (0, 1, 2), (args, result.output, result.exception)
+        assert "internal error" not in result.output
+
+
+def test_exit_codes_of_the_store_errors() -> None:
+    from quotaplan.cli import exit_code
+    from quotaplan.errors import Conflict, Forbidden, NotFound, StoreError, UsageError
+
+    assert exit_code(NotFound("plan", "FY27")) == 1
+    assert exit_code(Forbidden("ben", "grant", "viewer")) == 1
+    assert exit_code(Conflict("baseline", 3, [(4, "2026-03-02 10:15:00 UTC", "ben", "adjustment.add",
+                                               "seller S1")])) == 1
+    assert exit_code(StoreError("run `quotaplan db upgrade`")) == 1
+    assert exit_code(UsageError("--db")) == 2

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pgserver import PostgresServer
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
+from throwaway_postgres import PostgresServer
 
 from quotaplan.errors import StoreError, UsageError
 from quotaplan.store import journal, plans
@@ -156,3 +156,49 @@ def test_every_migration_file_is_shipped_as_package_data() -> None:
     assert "store/migrations/versions/0001_first_schema.py" in migration_files
     unshipped = [f for f in migration_files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
     assert unshipped == []
+
+
+def test_the_migrations_build_exactly_the_tables_schema_py_describes(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert differences == []
+
+
+def test_the_first_revision_can_be_undone_and_redone(db_url: str) -> None:
+    from alembic import command
+
+    from quotaplan.store.db import _alembic_config
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn, conn.begin():
+        config = _alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    assert upgrade(db_url) == (None, head_revision())
+
+
+def test_a_database_with_tables_of_another_program_is_refused_untouched(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE users (login VARCHAR(20))"))
+        conn.execute(text("INSERT INTO users VALUES ('their data')"))
+    with pytest.raises(StoreError, match=r"already has tables that quotaplan did not create \(users\)"):
+        upgrade(db_url)
+    with pytest.raises(StoreError, match="was not created by quotaplan, or never upgraded"):
+        open_store(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT login FROM users")).all() == [("their data",)]
+        assert set(inspect(conn).get_table_names()) == {"users"}
+    engine.dispose()
+
+
+def test_a_sqlite_file_in_a_folder_that_does_not_exist_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="could not be used: unable to open database file"):
+        upgrade(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder' / 'q.db'}")

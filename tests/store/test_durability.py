@@ -161,3 +161,44 @@ def test_two_writers_on_different_sellers_both_append_nothing_lost(fy27: Store) 
     assert [e.seq for e in events] == list(range(1, 12))
     assert sorted(e.payload["seller_id"] for e in events[1:]) == sorted(
         [f"A{i}" for i in range(5)] + [f"B{i}" for i in range(5)])
+
+
+def _add_user_at_once(url: str, name: str) -> list[str]:
+    """Two writers add user ``name`` at the same moment; what each was told."""
+    from quotaplan.errors import StoreError, UsageError
+    from quotaplan.store import users
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def add() -> None:
+        own = open_store(url)
+        try:
+            barrier.wait()
+            with own.write() as conn:
+                users.add_user(conn, name, "long enough password", actor="ops")
+            outcomes.append("added")
+        except (UsageError, StoreError) as exc:  # saw the other's row, or lost the race to it
+            outcomes.append(str(exc))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def test_two_writers_adding_the_same_user_at_once_one_succeeds_the_other_is_told(store: Store) -> None:
+    from quotaplan.store import users
+
+    for round_ in range(4):
+        outcomes = _add_user_at_once(store.url, f"dee{round_}")
+        assert outcomes.count("added") == 1, outcomes
+        assert len(outcomes) == 2, outcomes
+        refused = next(o for o in outcomes if o != "added")
+        assert "exists already" in refused or "run the command again" in refused
+    with store.read() as conn:
+        assert sorted(u.name for u, _ in users.list_users(conn)) == [f"dee{i}" for i in range(4)]

@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from quotaplan.errors import StoreError, UsageError
@@ -116,6 +116,15 @@ def _refuse_newer(revision: str | None, url: str) -> None:
             f"{head_revision()!r}. Install the newer quotaplan to use it (nothing was changed).")
 
 
+def _refuse_foreign_tables(conn: Connection, url: str) -> None:
+    from quotaplan.store.schema import metadata
+
+    clash = sorted(set(inspect(conn).get_table_names()) & set(metadata.tables))
+    if clash:
+        raise StoreError(f"the database {safe_url(url)} already has tables that quotaplan did not create "
+                         f"({', '.join(clash)}); give quotaplan a database of its own (nothing was changed)")
+
+
 def safe_url(url: str) -> str:
     """The URL as it may be printed: the password hidden."""
     try:
@@ -151,12 +160,21 @@ class Store:
 
 @contextmanager
 def _unavailable(url: str) -> Iterator[None]:
-    """A database that cannot be reached (or stays locked) is the user's to fix, not a bug."""
+    """A database that cannot be reached (or stays locked) is the user's to fix, not a bug; a write
+    that lost a race on a unique name (two `user add ana` at once) changed nothing and may be rerun."""
     try:
         yield
     except OperationalError as exc:
         raise StoreError(f"the database {safe_url(url)} could not be used: "
                          f"{str(exc.orig).strip() or type(exc.orig).__name__}") from None
+    except IntegrityError as exc:
+        unique = (getattr(exc.orig, "sqlstate", None) == "23505"
+                  or "UNIQUE constraint failed" in str(exc.orig))
+        if not unique:
+            raise
+        raise StoreError("another change to the store was made at the same moment and this one was "
+                         f"refused, changing nothing ({str(exc.orig).strip().splitlines()[0]}); "
+                         "run the command again") from None
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -171,6 +189,8 @@ def upgrade(url: str) -> tuple[str | None, str]:
             with conn.begin():
                 before = current_revision(conn)
                 _refuse_newer(before, url)
+                if before is None:
+                    _refuse_foreign_tables(conn, url)
                 config = _alembic_config()
                 config.attributes["connection"] = conn
                 from alembic import command

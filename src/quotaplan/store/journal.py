@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from quotaplan.errors import Conflict, UsageError
 from quotaplan.store import schema as t
 from quotaplan.store.clock import utc, utc_now
+from quotaplan.store.names import MAX_NAME, check_name, check_payload, check_text
 from quotaplan.store.scenarios import Scenario, find_scenario, head, lineage
 
 #: Kinds that change a figure: each needs a reason.
@@ -105,7 +106,13 @@ def append(conn: Connection, plan: str, scenario_name: str, kind: str, payload: 
     """
     if kind in FIGURE_KINDS and not (reason and reason.strip()):
         raise UsageError(f"a reason is required for every change to a figure ({kind}): pass --reason TEXT")
+    check_payload(payload)
+    check_name("the actor", actor)
+    if reason is not None:
+        check_text("--reason", reason)
     subjects = subjects_of(kind, payload)
+    if any(len(s.ref) > MAX_NAME for s in subjects):
+        raise UsageError(f"an id in this {kind} is longer than {MAX_NAME} characters")
     scenario = find_scenario(conn, plan, scenario_name, lock=True)
     current = head(conn, scenario)
     base = current if based_on is None else based_on

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from quotaplan.errors import NotFound, StoreError, UsageError
 from quotaplan.store import schema as t
 from quotaplan.store.clock import utc, utc_now
+from quotaplan.store.names import check_name
 
 BASELINE = "baseline"
 CODEC = "zlib"
@@ -41,6 +42,7 @@ def _row(row: object) -> StoredPlan:
 
 def find_plan(conn: Connection, name: str) -> StoredPlan:
     """The plan called ``name``; NotFound when there is none."""
+    check_name("the plan name", name)
     row = conn.execute(select(t.plans).where(t.plans.c.name == name)).first()
     if row is None:
         raise NotFound("plan", name, "`quotaplan plans` lists the plans of this store")
@@ -54,7 +56,7 @@ def list_plans(conn: Connection) -> list[StoredPlan]:
 def add_plan(conn: Connection, name: str, files: Mapping[str, bytes], *, actor: str,
              at: datetime | None = None) -> StoredPlan:
     """Store a plan folder's files under ``name`` and start its ``baseline`` scenario (a draft)."""
-    if not name.strip():
+    if not check_name("--name", name).strip():
         raise UsageError("a plan needs a name: pass --name NAME")
     if conn.execute(select(t.plans.c.id).where(t.plans.c.name == name)).first() is not None:
         raise UsageError(f"a plan named {name!r} is already in the store; choose another --name")

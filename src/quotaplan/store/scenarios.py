@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from quotaplan.errors import NotFound, UsageError
 from quotaplan.store import schema as t
 from quotaplan.store.clock import utc_now
+from quotaplan.store.names import check_name
 from quotaplan.store.plans import find_plan
 
 STATUSES = ("draft", "in_review", "approved", "published")
@@ -50,6 +51,7 @@ def find_scenario(conn: Connection, plan: str, name: str, *, lock: bool = False)
     """Scenario ``name`` of plan ``plan``; NotFound naming what is missing. ``lock`` holds its row
     until the transaction ends (PostgreSQL; SQLite's write transactions are already exclusive)."""
     stored = find_plan(conn, plan)
+    check_name("the scenario name", name)
     query = select(t.scenarios).where(t.scenarios.c.plan_id == stored.id, t.scenarios.c.name == name)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
@@ -88,7 +90,7 @@ def fork(conn: Connection, plan: str, source: str, new: str, *, actor: str,
          at: datetime | None = None) -> Scenario:
     """Start scenario ``new`` from ``source``'s current state (its head seq), as a draft."""
     parent = find_scenario(conn, plan, source, lock=True)
-    if not new.strip():
+    if not check_name("the scenario name", new).strip():
         raise UsageError("a scenario needs a name")
     exists = conn.execute(select(t.scenarios.c.id).where(t.scenarios.c.plan_id == parent.plan_id,
                                                          t.scenarios.c.name == new)).first()

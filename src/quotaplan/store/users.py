@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from quotaplan.errors import NotFound, UsageError
 from quotaplan.store import schema as t
 from quotaplan.store.clock import utc, utc_now
+from quotaplan.store.names import MAX_EMAIL, check_name, check_text
 from quotaplan.store.plans import find_plan
 from quotaplan.store.policy import ROLES, Actor, Grant
 
@@ -49,6 +50,7 @@ def user_count(conn: Connection) -> int:
 
 
 def find_user(conn: Connection, name: str) -> User:
+    check_name("the user name", name)
     row = conn.execute(select(t.users).where(t.users.c.name == name)).first()
     if row is None:
         raise NotFound("user", name, "`quotaplan user list` lists the users")
@@ -58,8 +60,12 @@ def find_user(conn: Connection, name: str) -> User:
 def add_user(conn: Connection, name: str, password: str, *, email: str | None = None,
              actor: str) -> tuple[User, bool]:
     """Add an active user; returns (user, is_admin): the store's first user is made its admin."""
+    check_name("the user name", name)
+    if email is not None:
+        check_name("--email", email, MAX_EMAIL)
     if not name.strip() or name != name.strip():
         raise UsageError(f"user name {name!r}: give a name without leading or trailing spaces")
+    check_text("the password", password)
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"the password for {name} is shorter than {MIN_PASSWORD} characters")
     if conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first() is not None:
@@ -100,6 +106,9 @@ def check_grant(role: str, plan: str | None, node: str | None, seller: str | Non
     """A role's options must make sense together (usage errors otherwise)."""
     if role not in ROLES:
         raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    for option, value in (("--plan", plan), ("--node", node), ("--seller", seller)):
+        if value is not None:
+            check_name(option, value)
     if role == "admin":
         if plan is not None or node is not None or seller is not None:
             raise UsageError("admin is granted on the whole store: leave out --plan, --node and --seller")
@@ -139,6 +148,11 @@ def actor_for(conn: Connection, name: str) -> Actor:
 
 def verify_password(conn: Connection, name: str, password: str) -> User | None:
     """The user when ``password`` is theirs and they are active; None otherwise (never says which)."""
+    try:
+        check_name("the user name", name)
+        check_text("the password", password)
+    except UsageError:
+        return None
     row = conn.execute(select(t.users).where(t.users.c.name == name)).first()
     if row is None:
         _hasher.hash(password)  # the same work as a real check: timing does not reveal who exists
