@@ -165,3 +165,14 @@ def test_a_fork_conflicts_with_its_own_events_not_its_parents_later_ones(fy27: S
 def test_forking_to_an_existing_name_is_refused(fy27: Store) -> None:
     with pytest.raises(UsageError, match="already has a scenario 'baseline'"), fy27.write() as conn:
         scenarios.fork(conn, "FY27", "baseline", "baseline", actor="ana")
+
+
+def test_a_negative_based_on_is_a_usage_error(fy27: Store) -> None:
+    with pytest.raises(UsageError, match="a seq is 0"):
+        adjust(fy27, "S1", "0.1", based_on=-1)
+
+
+def test_amounts_in_a_payload_are_decimal_strings_never_floats(fy27: Store) -> None:
+    with pytest.raises(ValueError, match=r"payload\.rate is a float"), fy27.write() as conn:
+        journal.append(conn, "FY27", "baseline", "adjustment.add", {"seller_id": "S1", "rate": 0.1},
+                       actor="ana", reason="r")

@@ -116,6 +116,8 @@ def append(conn: Connection, plan: str, scenario_name: str, kind: str, payload: 
     scenario = find_scenario(conn, plan, scenario_name, lock=True)
     current = head(conn, scenario)
     base = current if based_on is None else based_on
+    if base < 0:
+        raise UsageError(f"--based-on {base}: a seq is 0 (the loaded plan) or more")
     if base > current:
         raise UsageError(f"--based-on {base} is after the head of scenario {scenario_name!r} ({current})")
     if base < current:
