@@ -155,7 +155,9 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
         return None, problems
     ready = {k: v for k, v in tables.items() if v is not None}
     ready["topdown"] = checks.merged_topdown(settings, ready["territories"], ready["topdown"])
-    return Plan(settings=settings, **ready), problems
+    return Plan(settings, ready["territories"], ready["sellers"], ready["accounts"],
+                ready["bookings"], ready["topdown"], ready["overrides"], ready["adjustments"],
+                ready["assigned_quotas"]), problems
 
 
 def _read_one(
