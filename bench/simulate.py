@@ -14,13 +14,15 @@ bookings), the Monte Carlo of ``--runs`` runs over every carrier, the back-test'
 year's simulation, :data:`quotaplan.core.simulate.ACCURACY_RUNS` runs) and writing
 simulation.csv / simulation.json to ``WORK/sim-out``. It prints each step's wall time, the
 simulation's total (back-test + Monte Carlo + accuracy) against SPEC's 30 s, the draws made one
-by one per run, and the process's peak resident memory (``resource.getrusage``). Timings mean
-something only on an otherwise idle machine.
+by one per run, each step's CPU time (all threads; on a busy machine the wall time is longer than
+the work), the process's peak resident memory (``resource.getrusage``) and the load average.
+Wall times mean something only on an otherwise idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -71,11 +73,13 @@ def main(argv: list[str] | None = None) -> int:
 
     steps: dict[str, float] = {}
     began = time.perf_counter()
+    cpu = [time.process_time()]
 
     def lap(name: str, since: float) -> float:
         now = time.perf_counter()
         steps[name] = now - since
-        print(f"{name:<34} {steps[name]:7.2f} s", flush=True)
+        used, cpu[0] = time.process_time() - cpu[0], time.process_time()
+        print(f"{name:<40} {steps[name]:7.2f} s wall {used:7.2f} s CPU", flush=True)
         return now
 
     mark = time.perf_counter()
@@ -109,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
           f"({'within' if simulation <= LIMIT_S else 'OVER'} SPEC's {LIMIT_S:.0f} s); "
           f"with reading, building and writing: {total:.1f} s; "
           f"process wall {time.perf_counter() - began:.1f} s")
-    print(f"peak resident memory: {peak:,.0f} MiB")
+    print(f"peak resident memory: {peak:,.0f} MiB; load average over the last minute "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times need an idle machine)")
     return 0
 
 
