@@ -23,6 +23,7 @@ import polars as pl
 
 from quotaplan.core.ramp import period_months, plan_periods
 from quotaplan.money import round_half_away
+from quotaplan.plan import FOLDER_SOURCES
 from quotaplan.settings import Settings
 
 ONE = Fraction(1)
@@ -82,13 +83,17 @@ class QuotaLedger:
 
 @dataclass(frozen=True)
 class ManualLine:
-    """One ``adjustments.csv`` line: exactly one of ``rate`` (0.10 = +10 %) or ``amount`` (cents)."""
+    """One adjustment line: exactly one of ``rate`` (0.10 = +10 %) or ``amount`` (cents).
+
+    ``source``: where the line came from (the plan's adjustments source), shown with its ``line``;
+    a line made without one (a what-if edit) is located as in a plan folder."""
 
     line: int | None
     rate: Decimal | None
     amount: int | None
     reason: str
     author: str | None = None
+    source: str = FOLDER_SOURCES["adjustments"]
 
 
 @dataclass(frozen=True)
@@ -292,7 +297,7 @@ def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
 
 
 def _manual_reason(item: ManualLine) -> str:
-    where = f"adjustments.csv line {item.line}" if item.line is not None else "adjustment"
+    where = f"{item.source} line {item.line}" if item.line is not None else "adjustment"
     who = f", by {item.author}" if item.author else ""
     return f"{item.reason} ({where}{who})"
 
@@ -317,9 +322,12 @@ def ledger_row(ledger: QuotaLedger, inputs: CarrierInputs) -> dict[str, Any]:
     }
 
 
-def manual_lines(adjustments: pl.DataFrame) -> dict[str, tuple[ManualLine, ...]]:
-    """adjustments.csv by seller id, in file order (by line; lines without a number last): one
-    :class:`ManualLine` per rate and per amount, the text rate parsed to ``Decimal``."""
+def manual_lines(
+    adjustments: pl.DataFrame, source: str = FOLDER_SOURCES["adjustments"]
+) -> dict[str, tuple[ManualLine, ...]]:
+    """The adjustments by seller id, in file order (by line; lines without a number last): one
+    :class:`ManualLine` per rate and per amount, the text rate parsed to ``Decimal``. ``source``:
+    where the table came from (:meth:`~quotaplan.plan.Plan.source`)."""
     out: dict[str, list[ManualLine]] = {}
     columns = ["seller_id", "line", "amount", "rate", "reason", "author"]
     present = [c for c in columns if c in adjustments.columns]
@@ -331,10 +339,10 @@ def manual_lines(adjustments: pl.DataFrame) -> dict[str, tuple[ManualLine, ...]]
         author = row.get("author")
         if rate is not None:
             out.setdefault(str(row["seller_id"]), []).append(
-                ManualLine(line, rate, None, reason, author))
+                ManualLine(line, rate, None, reason, author, source))
         if amount is not None:
             out.setdefault(str(row["seller_id"]), []).append(
-                ManualLine(line, None, int(amount), reason, author))
+                ManualLine(line, None, int(amount), reason, author, source))
     return {k: tuple(v) for k, v in out.items()}
 
 

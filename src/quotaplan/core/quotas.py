@@ -135,9 +135,9 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
                 "anchor_id", "anchor_depth", "seniority", "line", "ramp_profile", "hire_date",
                 "end_date", "status", "ote", "starts_after_year")
     )
-    problems += _late_starts(frame, settings)
+    problems += _late_starts(frame, settings, plan.source("sellers"))
     rules = quota_rules(settings)
-    manual = manual_lines(plan.adjustments)
+    manual = manual_lines(plan.adjustments, plan.source("adjustments"))
     no_match = ("no account in the book matches a strategic focus rule: factor 1"
                 if settings.strategic_focus else "no [[strategic_focus]] rules in the plan")
     ramps = RampCache()
@@ -153,7 +153,7 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         factor, strategic_reason = strategic.get(row["territory_id"], (ONE, no_match))
         if row["book_target"] == 0:
             factor, strategic_reason = ONE, "empty book (target 0): factor 1"
-        months, ramp_reason = seller_ramp(row, settings, ramps, problems)
+        months, ramp_reason = seller_ramp(row, settings, ramps, problems, plan.source("sellers"))
         where = (row["anchor_id"], row["anchor_depth"], row["depth"])
         if where not in paddings:
             paddings[where] = (_padding(row, settings), _padding_reason(row, settings))
@@ -178,20 +178,20 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         if not _in_range(figures):
             too_large.append((seller, row["line"]))
         if figures.negative:
-            problems.append(warning("adjustments.csv", None, "amount", f"seller {seller}'s "
+            problems.append(warning(plan.source("adjustments"), None, "amount", f"seller {seller}'s "
                                     "full-year quota is below 0 after manual amounts; check their "
                                     "adjustments", "negative-quota"))
         inputs_by_seller[seller] = inputs
         carriers.append(inputs)
         figured.append(figures)
     for seller, line, level in unknown_levels:
-        problems.append(error("sellers.csv", line, "seniority", f"seniority level {level!r} of "
+        problems.append(error(plan.source("sellers"), line, "seniority", f"seniority level {level!r} of "
                               f"seller {seller} is not in [seniority] factors; add it there or "
                               "correct the level", "unknown-seniority"))
-    out_of_range = _out_of_range(too_large)
+    out_of_range = _out_of_range(too_large, plan)
     if not out_of_range and not _roll_ups_in_range(figured, settings):
         out_of_range.append(error(
-            "plan.toml", None, "quotas.hedge", "the carriers' quotas rolled up through the "
+            plan.source("settings"), None, "quotas.hedge", "the carriers' quotas rolled up through the "
             f"hierarchy grow to more than {MAX_INT_DIGITS} digits before the decimal point, beyond "
             "what quotaplan keeps exact; check the amounts, [quotas] over_assignment and hedge",
             "out-of-range"))
@@ -214,17 +214,19 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
                         inputs_by_seller)
 
 
-def _out_of_range(sellers: Sequence[tuple[str, int | None]]) -> list[Problem]:
+def _out_of_range(sellers: Sequence[tuple[str, int | None]], plan: Plan) -> list[Problem]:
     """An error per carrier (seller id, line) whose quota is out of range, then a count."""
     shown = listed(len(sellers))
-    found = [error("sellers.csv", line, "seller_id", f"seller {seller}'s quota grows to more than "
+    source = plan.source("sellers")
+    found = [error(source, line, "seller_id", f"seller {seller}'s quota grows to more than "
                    f"{MAX_INT_DIGITS} digits before the decimal point, beyond what quotaplan keeps "
                    "exact; check [quotas] over_assignment, the [seniority] and [[strategic_focus]] "
-                   "factors, adjustments.csv and the amounts behind the book", "out-of-range")
+                   "factors, "
+                   f"{plan.source('adjustments')} and the amounts behind the book", "out-of-range")
              for seller, line in sellers[:shown]]
     if len(sellers) > shown:
         rest = len(sellers) - shown
-        found.append(more_like_this("sellers.csv", sellers[shown][1], "seller_id",
+        found.append(more_like_this(source, sellers[shown][1], "seller_id",
                                     f"… and {rest} more sellers like this", "error",
                                     "out-of-range", rest))
     return found
@@ -405,11 +407,12 @@ def _bases(
         frame = carriers.join(assigned, on="seller_id", how="left")
         missing = frame.filter(pl.col("base").is_null()).get_column("seller_id").to_list()
         if missing:
-            problems.append(error("assigned_quotas.csv", None, "seller_id", f"{len(missing)} "
+            problems.append(error(plan.source("assigned_quotas"), None, "seller_id", f"{len(missing)} "
                                   f"carrier(s) have no assigned quota ({_names(missing)}); basis "
                                   "'assigned' needs a line for every carrier", "missing-assigned"))
         reason = pl.concat_str(
-            pl.lit("assigned quota (assigned_quotas.csv line "), pl.col("line").cast(pl.String),
+            pl.lit(f"assigned quota ({plan.source('assigned_quotas')} line "),
+            pl.col("line").cast(pl.String),
             pl.lit(")"),
             pl.when(pl.col("reason").is_not_null()).then(pl.concat_str(pl.lit(": "),
                                                                          pl.col("reason")))
@@ -450,11 +453,12 @@ def _split_bases(
     carriers = hierarchy.carriers.select("seller_id", "territory_id", "anchor_id")
     unanchored = carriers.filter(pl.col("anchor_id").is_null()).get_column("seller_id").to_list()
     if unanchored:
-        problems.append(error("plan.toml", None, "quotas.basis", f"basis {basis!r} splits top-down "
-                              f"numbers, but {len(unanchored)} carrier(s) have no numbered "
+        problems.append(error(plan.source("settings"), None, "quotas.basis",
+                              f"basis {basis!r} splits top-down numbers, but {len(unanchored)} carrier(s) "
+                              "have no numbered "
                               f"territory above them ({_names(unanchored)}); give the root a "
                               "number ([targets] topdown) or number their territories in "
-                              "topdown.csv", "no-number"))
+                              f"{plan.source('topdown')}", "no-number"))
     seats = (
         carriers.filter(pl.col("anchor_id").is_not_null())
         .unique("territory_id")
@@ -512,7 +516,7 @@ def _warn_negative(plan: Plan, anchors: pl.DataFrame, problems: list[Problem]) -
     ).iter_rows():
         line = lines.get(territory)
         problems.append(warning(
-            "topdown.csv" if line is not None else "plan.toml", line,
+            plan.source("topdown") if line is not None else plan.source("settings"), line,
             "amount" if line is not None else "targets.topdown",
             f"the numbers of the territories beneath {territory} exceed its own by "
             f"{format_cents_grouped(-remainder)}; its carriers outside them get a base of 0",
@@ -523,9 +527,10 @@ def _warn_negative(plan: Plan, anchors: pl.DataFrame, problems: list[Problem]) -
 LATE_STARTS_LISTED = 20
 
 
-def _late_starts(frame: pl.DataFrame, settings: Settings) -> list[Problem]:
+def _late_starts(frame: pl.DataFrame, settings: Settings, source: str) -> list[Problem]:
     """A warning per carrier who starts after the plan year (SPEC "Bad input"): they carry 0 and
-    their book is reported as uncovered. ``frame``: one row per carrier with starts_after_year."""
+    their book is reported as uncovered. ``frame``: one row per carrier with starts_after_year;
+    ``source``: where the sellers came from."""
     late = frame.filter(pl.col("starts_after_year")).sort("line", "seller_id")
     if late.height == 0:
         return []
@@ -538,14 +543,14 @@ def _late_starts(frame: pl.DataFrame, settings: Settings) -> list[Problem]:
         who = (f"vacant seat {row['seller_id']} (planned start" if row["status"] == "tbh"
                else f"seller {row['seller_id']} (hired")
         found.append(warning(
-            "sellers.csv", row["line"], "hire_date",
+            source, row["line"], "hire_date",
             f"{who} {hire.isoformat()}, cut-off {cutoff}: first ramp month {month_year(first)}) "
             f"starts after the plan year, which ends {year_end.isoformat()}: they carry 0 this "
             f"year and the accounts of territory {row['territory_id']} are reported as uncovered; "
             "correct the date if it is wrong", "starts-after-year"))
     if late.height > LATE_STARTS_LISTED:
         found.append(warning(
-            "sellers.csv", late.get_column("line")[LATE_STARTS_LISTED], "hire_date",
+            source, late.get_column("line")[LATE_STARTS_LISTED], "hire_date",
             f"… and {late.height - LATE_STARTS_LISTED} more sellers who start after the plan year",
             "starts-after-year"))
     return found

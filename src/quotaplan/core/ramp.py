@@ -240,25 +240,27 @@ class RampCache:
 
 
 def seller_ramp(
-    row: Mapping[str, Any], settings: Settings, cache: RampCache, problems: list[Problem]
+    row: Mapping[str, Any], settings: Settings, cache: RampCache, problems: list[Problem],
+    source: str,
 ) -> tuple[tuple[Fraction, ...], str]:
     """A seller's 12 monthly ramp factors (:func:`monthly_factors`) and why, in words.
 
-    ``row``: the seller's sellers.csv fields (seller_id, line, hire_date, end_date, status,
-    ramp_profile). An unknown profile is an error and a vacant seat without a planned start a
-    warning, added to ``problems``. ``cache`` is shared by the sellers of one plan: equal inputs
-    give the same (identical) tuple of factors.
+    ``row``: the seller's fields (seller_id, line, hire_date, end_date, status, ramp_profile);
+    ``source``: where the sellers came from, for the problems' location. An unknown profile is an
+    error and a vacant seat without a planned start a warning, added to ``problems``.
+    ``cache`` is shared by the sellers of one plan: equal inputs give the same (identical) tuple
+    of factors.
     """
     ramp = settings.ramp
     name = row["ramp_profile"] or ramp.default_profile
     if name is not None and name not in ramp.profiles:
-        problems.append(error("sellers.csv", row["line"], "ramp_profile", f"ramp profile {name!r} "
+        problems.append(error(source, row["line"], "ramp_profile", f"ramp profile {name!r} "
                               f"of seller {row['seller_id']} is not in [ramp] profiles; add it "
                               "there or correct the name", "unknown-profile"))
         name = None
     hire, end, status = row["hire_date"], row["end_date"], row["status"]
     if status == "tbh" and hire is None:
-        problems.append(warning("sellers.csv", row["line"], "hire_date", f"vacant seat "
+        problems.append(warning(source, row["line"], "hire_date", f"vacant seat "
                                 f"{row['seller_id']} has no planned start (hire_date); it carries "
                                 "quota for the whole year", "tbh-no-start"))
     key = (hire, end, name, status == "tbh")

@@ -25,11 +25,7 @@ from quotaplan.core.feasibility import growth_ask_expr, risk_expr
 from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.money import round_half_away
 from quotaplan.plan import Plan
-from quotaplan.schemas import OUTPUT_EXTRAS, OUTPUTS
-
-ROLLUP_COLUMNS = OUTPUTS["rollup.csv"]
-#: Columns rollup_table adds after the contract ones.
-ROLLUP_EXTRA = OUTPUT_EXTRAS["rollup.csv"]
+from quotaplan.schemas import ROLLUP_COLUMNS, ROLLUP_EXTRA
 
 _SUMMED = (
     "calculated_target_sum", "account_target_sum", "quota_sum", "carriers", "ramped_carriers",

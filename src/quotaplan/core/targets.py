@@ -57,8 +57,6 @@ from quotaplan.settings import TargetsSection
 TREND_MONTHS = 12
 #: Int128 intermediate values are kept below this, so ``2·x + d`` cannot overflow.
 INT128_LIMIT = 2**125
-SETTINGS_FILE = "plan.toml"
-ACCOUNTS_FILE = "accounts.csv"
 
 I128 = pl.Int128
 
@@ -97,7 +95,7 @@ def compute_targets(plan: Plan, hierarchy: Hierarchy) -> TargetsResult:
     ts = plan.settings.targets
     start = plan.settings.plan.fiscal_year_start
     problems: list[Problem] = []
-    # Only the columns used: an extra column of accounts.csv cannot collide with a working one.
+    # Only the columns used: an extra column of the accounts cannot collide with a working one.
     wanted = ["line", "account_id", "territory_id", "segment", "industry", "grade",
               "bottom_up_target", ts.weight, ts.bucket_by or ""]
     used = [c for c in dict.fromkeys(wanted) if c in plan.accounts.columns]
@@ -122,11 +120,11 @@ def compute_targets(plan: Plan, hierarchy: Hierarchy) -> TargetsResult:
         ts.method == "bucketed" and ts.within_bucket == "weighted"
     )
     if ts.method in ("growth", "blend") or (uses_weight and ts.weight == "prior_bookings"):
-        problems += _negative_bases(acc, start, ts.base_window_months)
+        problems += _negative_bases(acc, start, ts.base_window_months, plan.source("accounts"))
     growth_part: pl.Expr = pl.lit(0, dtype=pl.Int64)
     if ts.method in ("growth", "blend"):
         alpha = Fraction(1) if ts.method == "growth" else Fraction(ts.blend_alpha)
-        acc = _growth_part(acc, ts, alpha, problems)
+        acc = _growth_part(acc, ts, alpha, problems, plan)
         growth_part = pl.col("_g")
     topdown_part: pl.Expr = pl.lit(0, dtype=pl.Int64)
     if ts.method != "growth":
@@ -261,11 +259,12 @@ def _history_by_text(bookings: pl.DataFrame, ids: pl.Series,
     return frame.get_columns()
 
 
-def _negative_bases(acc: pl.DataFrame, start: date, months: int) -> list[Problem]:
+def _negative_bases(acc: pl.DataFrame, start: date, months: int, source: str) -> list[Problem]:
     first, end = base_window(start, months)
     last = end - timedelta(days=1)
     hits = acc.filter(~pl.col("bottom_up") & (pl.col("_base") < 0))
     return _listed(
+        source,
         hits,
         None,
         lambda row: (
@@ -286,7 +285,7 @@ def _one_plus(rate: Decimal) -> Fraction:
 
 
 def _growth_part(
-    acc: pl.DataFrame, ts: TargetsSection, alpha: Fraction, problems: list[Problem]
+    acc: pl.DataFrame, ts: TargetsSection, alpha: Fraction, problems: list[Problem], plan: Plan
 ) -> pl.DataFrame:
     """``_g`` = round_half_away(α · B⁺ · (1 + g)) in cents, for every account."""
     default = _one_plus(ts.growth)
@@ -322,7 +321,7 @@ def _growth_part(
         fallback = acc.filter(~pl.col("bottom_up") & (pl.col("_y1") <= 0)).height
         if fallback:
             problems.append(Problem(
-                SETTINGS_FILE, None, "targets.trend",
+                plan.source("settings"), None, "targets.trend",
                 f"{fallback} account(s) have no positive bookings in the year before last, so no "
                 "trend can be read; they grow at the plan's growth rate (their segment's, else "
                 "[targets] growth)", "warning", "trend-fallback",
@@ -332,9 +331,10 @@ def _growth_part(
     largest = (biggest[0] or 0) * (biggest[1] or 0) * alpha.numerator
     if 2 * largest + (biggest[2] or 1) * alpha.denominator >= INT128_LIMIT:
         problems.append(Problem(
-            SETTINGS_FILE, None, "targets.growth",
-            "bookings or rates are too large to compute growth targets exactly; check bookings.csv "
-            "for amounts out of scale and write rates with fewer decimals", "error", "overflow",
+            plan.source("settings"), None, "targets.growth",
+            "bookings or rates are too large to compute growth targets exactly; check "
+            f"{plan.source('bookings')} for amounts out of scale and write rates with fewer "
+            "decimals", "error", "overflow",
         ))
         return acc.with_columns(pl.lit(0, dtype=pl.Int64).alias("_g"))
     numerator = pl.col("_b").cast(I128) * pl.col("_mnum") * _lit(alpha.numerator)
@@ -402,15 +402,25 @@ def _remainders(hierarchy: Hierarchy, acc: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class _Where:
-    """Where a node's number was given: topdown.csv line, or plan.toml for the root's number."""
+    """Where a node's number was given: its top-down line, or the settings for the root's number;
+    and where the settings and the accounts came from, for the other problems of the split."""
 
     lines: dict[str, int | None]
+    plan: Plan
 
     def problem(self, node: str, message: str, severity: Severity, code: str) -> Problem:
         line = self.lines.get(node)
         if line is None:
-            return Problem(SETTINGS_FILE, None, "targets.topdown", message, severity, code)
-        return Problem("topdown.csv", line, "amount", message, severity, code)
+            return Problem(self.settings, None, "targets.topdown", message, severity, code)
+        return Problem(self.plan.source("topdown"), line, "amount", message, severity, code)
+
+    @property
+    def settings(self) -> str:
+        return self.plan.source("settings")
+
+    @property
+    def accounts(self) -> str:
+        return self.plan.source("accounts")
 
 
 def _topdown_part(
@@ -419,10 +429,10 @@ def _topdown_part(
 ) -> pl.DataFrame:
     """``_t``: each sharing account's part of its anchor's R (0 for the others)."""
     where = _Where(dict(zip(plan.topdown.get_column("territory_id").to_list(),
-                            plan.topdown.get_column("line").to_list(), strict=True)))
+                            plan.topdown.get_column("line").to_list(), strict=True)), plan)
     rem = _remainders(hierarchy, acc)
     # R < 0 is reported once, when the plan is read (the check ``bottom-up-above-number``, which
-    # names the node on its topdown.csv line); here those accounts just get 0.
+    # names the node on its top-down line); here those accounts just get 0.
     keep = Fraction(1) - Fraction(ts.blend_alpha) if ts.method == "blend" else Fraction(1)
     positive = pl.max_horizontal("R", pl.lit(0)).cast(I128)
     rem = rem.with_columns(
@@ -430,9 +440,10 @@ def _topdown_part(
     )
     if acc.filter(~pl.col("bottom_up") & pl.col("anchor_id").is_null()).height:
         problems.append(Problem(
-            SETTINGS_FILE, None, "targets.topdown",
+            where.settings, None, "targets.topdown",
             f"method {ts.method!r} splits a top-down number, but no node above some accounts has "
-            f"one; set [targets] topdown (the root's number) or add the root to topdown.csv",
+            f"one; set [targets] topdown (the root's number) or add the root to "
+            f"{plan.source('topdown')}",
             "error", "no-root-number",
         ))
     for row in rem.filter((pl.col("_R") > 0) & (pl.col("sharing") == 0)).iter_rows(named=True):
@@ -459,7 +470,7 @@ def _topdown_part(
     if ts.method == "even":
         acc = acc.with_columns(_w=pl.col("_share").cast(pl.Int64), _w_bad=pl.lit(False))
     else:
-        acc = _with_weights(acc, ts, problems)
+        acc = _with_weights(acc, ts, where, problems)
     return _split(acc, "_R", where, problems)
 
 
@@ -508,7 +519,9 @@ def _split(
     return frame.with_columns(placed.gather(frame.get_column("_order")).alias("_t"))
 
 
-def _with_weights(frame: pl.DataFrame, ts: TargetsSection, problems: list[Problem]) -> pl.DataFrame:
+def _with_weights(
+    frame: pl.DataFrame, ts: TargetsSection, where: _Where, problems: list[Problem]
+) -> pl.DataFrame:
     """``_w`` (Int64 ≥ 0, any scale; 0 off the ``_share`` rows) and ``_w_bad`` (in error).
 
     Weights are checked only on the ``_share`` rows, the accounts whose weight is used.
@@ -525,8 +538,8 @@ def _with_weights(frame: pl.DataFrame, ts: TargetsSection, problems: list[Proble
     if name == "line" or not numeric or schema_kind not in (None, "number", "amount"):
         what = "has no column" if dtype is None or name == "line" else "has a non-numeric column"
         problems.append(Problem(
-            SETTINGS_FILE, None, "targets.weight",
-            f"targets.weight: accounts.csv {what} {name!r}; name a numeric column (annual_revenue, "
+            where.settings, None, "targets.weight",
+            f"targets.weight: {where.accounts} {what} {name!r}; name a numeric column (annual_revenue, "
             "employees, …) or prior_bookings", "error", "weight-column",
         ))
         return frame.with_columns(_w=pl.lit(0, dtype=pl.Int64), _w_bad=pl.lit(True))
@@ -538,15 +551,15 @@ def _with_weights(frame: pl.DataFrame, ts: TargetsSection, problems: list[Proble
     invalid = share & ~pl.col("_valid")
     negative = share & pl.col("_valid") & (pl.col("_w") < 0)
     missing = share & pl.col("_valid") & pl.col("_w").is_null()
-    problems += _listed(frame.filter(invalid), name, lambda row: (
+    problems += _listed(where.accounts, frame.filter(invalid), name, lambda row: (
         f"{row[name]!r} is not a plain number, so it cannot weigh account {row['account_id']}; "
         "write digits with an optional '.'"), "number")
-    problems += _listed(frame.filter(negative), name, lambda row: (
+    problems += _listed(where.accounts, frame.filter(negative), name, lambda row: (
         f"{row[name]} is negative; a weight must be 0 or more (account {row['account_id']})"),
         "negative")
     bad = invalid | negative
     if ts.missing_weight == "error":
-        problems += _listed(frame.filter(missing), name, lambda row: (
+        problems += _listed(where.accounts, frame.filter(missing), name, lambda row: (
             f"account {row['account_id']} has no {name}, which weighs its target; fill it in or "
             'set [targets] missing_weight = "zero"'), "missing-weight")
         bad = bad | missing
@@ -564,8 +577,8 @@ def _bucketed(
     column = ts.bucket_by or ""
     if acc.schema.get(column) != pl.String:
         problems.append(Problem(
-            SETTINGS_FILE, None, "targets.bucket_by",
-            f"targets.bucket_by: accounts.csv has no text column {column!r}; name one such as grade "
+            where.settings, None, "targets.bucket_by",
+            f"targets.bucket_by: {where.accounts} has no text column {column!r}; name one such as grade "
             "or segment", "error", "bucket-column",
         ))
         return acc.with_columns(pl.lit(0, dtype=pl.Int64).alias("_t"))
@@ -588,7 +601,7 @@ def _bucketed(
         what = f"{column} {row['_bucket']!r} has no share" if row["_bucket"] is not None else (
             f"an empty {column} has no bucket")
         problems.append(Problem(
-            ACCOUNTS_FILE, row["line"], column,
+            where.accounts, row["line"], column,
             f"{what} in [targets] buckets ({row['_n']} account(s), the first on this line); add "
             f"its share to [targets] buckets or change their {column}", "error", "bucket-share",
         ))
@@ -641,7 +654,7 @@ def _bucketed(
         pl.when(share).then(pl.col("_cell")).alias("_group"),
     )
     if ts.within_bucket == "weighted":
-        acc = _with_weights(acc, ts, problems)
+        acc = _with_weights(acc, ts, where, problems)
     else:
         acc = acc.with_columns(_w=share.cast(pl.Int64), _w_bad=pl.lit(False))
     return _split(acc, "_bucket_R", where, problems, bucket=True)
@@ -654,6 +667,7 @@ def _decimals(value: Decimal) -> int:
 
 
 def _listed(
+    source: str,
     hits: pl.DataFrame,
     column: str | None,
     message: Callable[[dict[str, Any]], str],
@@ -661,17 +675,17 @@ def _listed(
     severity: Severity = "error",
 ) -> list[Problem]:
     """One problem per account row (the first :data:`~quotaplan.problems.MAX_LISTED` by line),
-    then one record that counts the rest."""
+    then one record that counts the rest. ``source``: where the accounts came from."""
     if hits.height == 0:
         return []
     hits = hits.sort("line", "account_id")
     count = listed(hits.height)
     found = [
-        Problem(ACCOUNTS_FILE, row["line"], column, message(row), severity, code)
+        Problem(source, row["line"], column, message(row), severity, code)
         for row in hits.head(count).iter_rows(named=True)
     ]
     if hits.height > count:
         rest = hits.height - count
-        found.append(more(ACCOUNTS_FILE, hits.get_column("line")[count], column,
+        found.append(more(source, hits.get_column("line")[count], column,
                           f"… and {rest} more accounts like this", severity, code, rest))
     return found
