@@ -23,12 +23,13 @@ What a generated plan holds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from quotaplan.calendar import add_months
 from quotaplan.errors import UsageError
 from quotaplan.outsafe import write_folder
 
@@ -121,15 +122,6 @@ def _check(options: GenerateOptions) -> None:
                          f"(got {options.bookings_per_account})")
     if "\n" in options.name or '"' in options.name or "\\" in options.name:
         raise UsageError("the plan name must be one line without quotes or backslashes")
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by ``months`` calendar months (the day clamped to the month's length)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    first_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    last = (first_next - timedelta(days=1)).day
-    return date(year, month + 1, min(day.day, last))
 
 
 def money(cents: pl.Expr) -> pl.Expr:

@@ -20,8 +20,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from quotaplan.core.ramp import month_year
-from quotaplan.core.targets import TREND_MONTHS, months_before
+from quotaplan.calendar import month_year, months_before
+from quotaplan.core.targets import TREND_MONTHS
 from quotaplan.money import format_cents_grouped
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, warning

@@ -35,7 +35,6 @@ than a wrong figure.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,6 +44,7 @@ from typing import Any
 
 import polars as pl
 
+from quotaplan.calendar import months_before
 from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.core.textorder import sort_by_text
 from quotaplan.money import format_cents_grouped, parse_scaled, split_frame, sums_by_index
@@ -75,14 +75,6 @@ class TargetsResult:
 
     accounts: pl.DataFrame
     problems: list[Problem]
-
-
-def months_before(day: date, months: int) -> date:
-    """``day`` moved back ``months`` calendar months (a day past the month's end → its last day)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
 
 
 def base_window(plan_start: date, months: int) -> tuple[date, date]:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import polars as pl
 
+from quotaplan.calendar import add_months
 from quotaplan.errors import UsageError
-from quotaplan.generate import add_months, money, write_generated
+from quotaplan.generate import money, write_generated
 from quotaplan.money import cents_to_decimal, round_half_away
 from quotaplan.outputs import neutralise
 from quotaplan.problems import Problem

@@ -26,8 +26,8 @@ from typing import Literal
 import polars as pl
 
 from quotaplan.build import BuildResult
+from quotaplan.calendar import add_months
 from quotaplan.errors import PlanInvalid, UsageError
-from quotaplan.generate import add_months
 from quotaplan.interop.sfcsv import cents, dates, read_export
 from quotaplan.interop.sfid import to_18
 from quotaplan.money import format_cents, largest_remainder
