@@ -15,25 +15,10 @@ from fractions import Fraction
 import polars as pl
 
 from quotaplan.core.ramp import monthly_factors
-from quotaplan.money import round_half_away, to_cents
+from quotaplan.money import round_half_away, times_rate, to_cents
 from quotaplan.plan import Plan
 
 MONTHS = 12
-
-
-def times_rate(expr: pl.Expr, rate: Fraction | Decimal | int) -> pl.Expr:
-    """Cents × an exact rate, rounded half away from zero, as ``Int64`` cents (vectorised).
-
-    Exact for any cents below 10^17 and rates with numerator and denominator below 10^18
-    (computed in ``Int128``); null stays null.
-    """
-    frac = Fraction(rate)
-    num, den = abs(frac.numerator), frac.denominator
-    x = expr.cast(pl.Int128)
-    magnitude = (x.abs() * (2 * num) + den) // (2 * den)
-    negative = (x < 0) != (frac < 0)
-    # Int128 has no negation in Polars: multiply by -1 instead (keeps the column's name).
-    return pl.when(negative).then(magnitude * -1).otherwise(magnitude).cast(pl.Int64)
 
 
 def ratio_below(numerator: pl.Expr, denominator: pl.Expr, bound: Fraction | Decimal) -> pl.Expr:
@@ -213,3 +198,22 @@ def hire_factors(plan: Plan, start: date) -> tuple[Fraction, ...]:
         profile=profile,
         cutoff=ramp.cutoff,
     )
+
+
+# times_rate lives in money (the one rounding rule); it stays importable from here.
+__all__ = [
+    "MONTHS",
+    "attrition_loss",
+    "headcount_to_close",
+    "high_value_threshold",
+    "hire_contribution",
+    "hire_factors",
+    "in_year_factor",
+    "period_weights",
+    "productive_capacity",
+    "quota_to_ote_flag",
+    "ratio_above",
+    "ratio_below",
+    "times_rate",
+    "top_decile_threshold",
+]

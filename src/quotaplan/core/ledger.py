@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from quotaplan.core.ramp import period_months, plan_periods
-from quotaplan.money import round_half_away
+from quotaplan.money import round_half_away, round_ratio
 from quotaplan.plan import FOLDER_SOURCES
 from quotaplan.settings import Settings
 
@@ -221,17 +221,6 @@ def _shape(months: tuple[Fraction, ...], rules: QuotaRules) -> Shape:
     return shape
 
 
-def _round(value: Fraction) -> int:
-    """:func:`~quotaplan.money.round_half_away` for a ``Fraction``, without the conversion."""
-    num, den = value.numerator, value.denominator
-    if den == 1:
-        return num
-    whole, rest = divmod(abs(num), den)
-    if 2 * rest >= den:
-        whole += 1
-    return whole if num >= 0 else -whole
-
-
 def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
     """One carrier's quota ledger (SPEC steps 1–4), exact; well under a millisecond.
 
@@ -242,7 +231,7 @@ def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
 
     def add(step: str, label: str, factor: Decimal | Fraction | None, value: Fraction,
             reason: str, amount: int | None = None) -> None:
-        rounded = _round(value)
+        rounded = round_half_away(value)
         changed = rounded - written[0] if amount is None else amount
         written[0] = rounded
         lines.append(LedgerLine(step, label, factor, changed, value, reason))
@@ -277,12 +266,12 @@ def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
     full_year = value
     add("full_year", "Full-year quota", None, full_year,
         "base after over-assignment and adjustments; what a seller employed and ramped all "
-        "year carries", amount=_round(full_year))
+        "year carries", amount=round_half_away(full_year))
 
     period_ramp, shares, ramp, *_ = _shape(inputs.months, rules)
     exacts = [full_year * share for share in shares]
     year = full_year * ramp
-    final = _round(year)
+    final = round_half_away(year)
     quotas = round_together(exacts, final)
     periods = tuple(
         PeriodLine(start, end, w, r, x, q)
@@ -371,18 +360,10 @@ class Figures(NamedTuple):
     negative: bool
 
 
-def _round_ratio(num: int, den: int) -> int:
-    """num ÷ den (den > 0) rounded half away from zero."""
-    whole, rest = divmod(abs(num), den)
-    if 2 * rest >= den:
-        whole += 1
-    return whole if num >= 0 else -whole
-
-
 def _ledger_figures(ledger: QuotaLedger) -> Figures:
     manual = sum(line.amount or 0 for line in ledger.lines
                  if line.step in ("manual_rate", "manual_amount"))
-    return Figures(_round(ledger.line("over_assignment").value), manual,
+    return Figures(round_half_away(ledger.line("over_assignment").value), manual,
                    ledger.line("full_year").amount or 0, ledger.final_quota,
                    tuple(p.quota for p in ledger.periods), ledger.full_year_quota < 0)
 
@@ -396,7 +377,7 @@ def carrier_figures(inputs: CarrierInputs, rules: QuotaRules) -> Figures:
         return _ledger_figures(carrier_ledger(inputs, rules))
     padding = _padding_factor(inputs.padding)
     num, den = inputs.base * padding.numerator, padding.denominator
-    base_quota = _round_ratio(num, den)
+    base_quota = round_ratio(num, den)
     seniority = _exact(inputs.seniority_factor)
     strategic = inputs.strategic_factor
     manual = inputs.manual
@@ -404,21 +385,21 @@ def carrier_figures(inputs: CarrierInputs, rules: QuotaRules) -> Figures:
     if rules.mode == "multiplicative":
         num *= seniority.numerator * strategic.numerator
         den *= seniority.denominator * strategic.denominator
-        focused = _round_ratio(num, den)
+        focused = round_ratio(num, den)
         for rate in rates:
             factor = 1 + rate
             num, den = num * factor.numerator, den * factor.denominator
     else:  # additive: padded × (1 + Σ rates), the same as adding padded × rate one by one
         focus = seniority + strategic - 1
-        focused = _round_ratio(num * focus.numerator, den * focus.denominator)
+        focused = round_ratio(num * focus.numerator, den * focus.denominator)
         total = focus + sum(rates, ZERO)
         num, den = num * total.numerator, den * total.denominator
     for item in manual:
         if item.amount is not None:
             num += item.amount * den
-    full_year = _round_ratio(num, den) if manual else focused
+    full_year = round_ratio(num, den) if manual else focused
     whole = den * shape.den
-    final = _round_ratio(num * shape.parts_sum, whole)
+    final = round_ratio(num * shape.parts_sum, whole)
     # round_together over one denominator: floors, then the largest remainders (ties: earlier);
     # a negative year is rounded as its mirror.
     size = -num if num < 0 else num

@@ -56,7 +56,6 @@ from quotaplan.core.ledger import (
     QuotaLedger,
     QuotaRules,
     _exact,
-    _round_ratio,
     carrier_figures,
     carrier_ledger,
     ledger_row,
@@ -65,7 +64,13 @@ from quotaplan.core.ledger import (
     round_together,
 )
 from quotaplan.core.ramp import RampCache, add_months, first_ramp_month, month_year, seller_ramp
-from quotaplan.money import MAX_CENTS, MAX_INT_DIGITS, format_cents_grouped, split_frame
+from quotaplan.money import (
+    MAX_CENTS,
+    MAX_INT_DIGITS,
+    format_cents_grouped,
+    round_ratio,
+    split_frame,
+)
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, error, listed, warning
 from quotaplan.problems import more as more_like_this
@@ -376,7 +381,7 @@ def _strategic(
         weighted = book * scale + more
         out[territory] = (Fraction(weighted, book * scale),
                           f"{counts[territory]} account(s) in the book match ({named[hit]}): "
-                          f"Σ target × factor = {format_cents_grouped(_round_ratio(weighted, scale))}"
+                          f"Σ target × factor = {format_cents_grouped(round_ratio(weighted, scale))}"
                           f" over a book of {format_cents_grouped(book)}")
     return out
 

@@ -47,7 +47,13 @@ import polars as pl
 from quotaplan.calendar import months_before
 from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.core.textorder import sort_by_text
-from quotaplan.money import format_cents_grouped, parse_scaled, split_frame, sums_by_index
+from quotaplan.money import (
+    format_cents_grouped,
+    parse_scaled,
+    round_div,
+    split_frame,
+    sums_by_index,
+)
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, Severity, listed, more
 from quotaplan.schemas import ACCOUNTS, NUMBER_SCALE
@@ -331,18 +337,11 @@ def _growth_part(
         return acc.with_columns(pl.lit(0, dtype=pl.Int64).alias("_g"))
     numerator = pl.col("_b").cast(I128) * pl.col("_mnum") * _lit(alpha.numerator)
     denominator = pl.col("_mden") * _lit(alpha.denominator)
-    return acc.with_columns(_round_div(numerator, denominator).alias("_g"))
+    return acc.with_columns(round_div(numerator, denominator).alias("_g"))
 
 
 def _lit(value: int) -> pl.Expr:
     return pl.lit(value, dtype=I128)
-
-
-def _round_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    """``numerator / denominator`` (Int128, denominator > 0) rounded half away from zero → Int64."""
-    two = _lit(2)
-    magnitude = (two * numerator.abs() + denominator) // (two * denominator)
-    return pl.when(numerator < 0).then(_lit(0) - magnitude).otherwise(magnitude).cast(pl.Int64)
 
 
 # --- top-down ---------------------------------------------------------------------------------
@@ -428,7 +427,7 @@ def _topdown_part(
     keep = Fraction(1) - Fraction(ts.blend_alpha) if ts.method == "blend" else Fraction(1)
     positive = pl.max_horizontal("R", pl.lit(0)).cast(I128)
     rem = rem.with_columns(
-        _round_div(positive * _lit(keep.numerator), _lit(keep.denominator)).alias("_R")
+        round_div(positive * _lit(keep.numerator), _lit(keep.denominator)).alias("_R")
     )
     if acc.filter(~pl.col("bottom_up") & pl.col("anchor_id").is_null()).height:
         problems.append(Problem(
