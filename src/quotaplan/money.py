@@ -77,6 +77,11 @@ def cents_to_decimal(cents: int) -> Decimal:
     return (Decimal(cents) / CENTS).quantize(Decimal("0.01"))
 
 
+def cents_to_decimal_expr(expr: pl.Expr) -> pl.Expr:
+    """Int64 cents → ``Decimal(38, 2)``: written as ``-1234.56`` (exact: scale 4 divided by 100)."""
+    return (expr.cast(pl.Decimal(38, 4)) / 100).cast(pl.Decimal(38, 2))
+
+
 def format_cents(cents: int | None) -> str:
     """Integer cents → ``"1234.56"`` (empty for ``None``), as every output writes amounts."""
     if cents is None:
