@@ -138,14 +138,19 @@ def quota_rules(settings: Settings) -> QuotaRules:
     """The rules of steps 3–4 from the settings (weights normalised to sum to exactly 1)."""
     period = settings.plan.period
     periods = tuple(plan_periods(settings.plan.fiscal_year_start, period))
+    return QuotaRules(mode=settings.quotas.adjustment_mode, periods=periods,
+                      groups=tuple(period_months(period)), weights=seasonality_weights(settings))
+
+
+def seasonality_weights(settings: Settings) -> tuple[Fraction, ...]:
+    """``[seasonality] weights`` as exact fractions (4 or 12 of them) normalised to sum to exactly
+    1 (they are checked to 1e-6 when the plan is read); even weights when absent."""
     raw = settings.seasonality.weights
     if raw is None:
-        weights = tuple(Fraction(1, len(periods)) for _ in periods)
-    else:
-        total = sum((Fraction(w) for w in raw), ZERO)
-        weights = tuple(Fraction(w) / total for w in raw)
-    return QuotaRules(mode=settings.quotas.adjustment_mode, periods=periods,
-                      groups=tuple(period_months(period)), weights=weights)
+        count = settings.periods_per_year
+        return tuple(Fraction(1, count) for _ in range(count))
+    total = sum((Fraction(w) for w in raw), ZERO)
+    return tuple(Fraction(w) / total for w in raw)
 
 
 def round_together(exacts: Sequence[Fraction], total: int) -> list[int]:
