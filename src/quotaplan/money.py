@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -100,6 +101,24 @@ def format_cents_grouped(cents: int | None) -> str:
     return f"{sign}{whole:,}.{rest:02d}"
 
 
+def round_shares(numerators: Sequence[int], denominator: int, total: int,
+                 ties: Sequence[Any] | None = None) -> list[int]:
+    """The largest-remainder rule on exact shares ``numerators[i] ÷ denominator`` (each ≥ 0,
+    ``denominator > 0``): each part is its share's floor, then the ``total − Σ floors`` units
+    left go one each to the largest remainders, ties by ``ties[i]`` (ascending), then by index.
+    Every split of an amount in quotaplan ends here (:func:`split_frame` is its columnar twin)."""
+    split = [divmod(n, denominator) for n in numerators]
+    parts = [q for q, _ in split]
+    left = total - sum(parts)
+    if left > 0:
+        keys = ties if ties is not None else range(len(parts))
+        order = sorted((-rest, key, i) for i, ((_, rest), key) in enumerate(zip(split, keys,
+                                                                                strict=True)))
+        for _, _, i in order[:left]:
+            parts[i] += 1
+    return parts
+
+
 def largest_remainder(total: int, weights: Sequence[int], ids: Sequence[str]) -> list[int]:
     """Split ``total`` (integer, e.g. cents) over parts in proportion to ``weights``.
 
@@ -123,16 +142,7 @@ def largest_remainder(total: int, weights: Sequence[int], ids: Sequence[str]) ->
         return [0] * len(weights)
     if total < 0:
         return [-p for p in largest_remainder(-total, weights, ids)]
-    parts: list[int] = []
-    remainders: list[tuple[int, str, int]] = []
-    for i, (w, ident) in enumerate(zip(weights, ids, strict=True)):
-        q, r = divmod(total * w, whole)
-        parts.append(q)
-        remainders.append((-r, ident, i))
-    left = total - sum(parts)
-    for _, _, i in sorted(remainders)[:left]:
-        parts[i] += 1
-    return parts
+    return round_shares([total * w for w in weights], whole, total, ids)
 
 
 def split_frame(

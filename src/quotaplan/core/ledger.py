@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from quotaplan.core.ramp import period_months, plan_periods
-from quotaplan.money import round_half_away, round_ratio
+from quotaplan.money import round_half_away, round_ratio, round_shares
 from quotaplan.plan import FOLDER_SOURCES
 from quotaplan.settings import Settings
 
@@ -161,16 +161,9 @@ def round_together(exacts: Sequence[Fraction], total: int) -> list[int]:
     """
     if any(x < 0 for x in exacts):
         return [-p for p in round_together([-x for x in exacts], -total)]
-    # Integer arithmetic only: floor and remainder of each n/d; remainders compared as r/d.
-    parts = [divmod(x.numerator, x.denominator) for x in exacts]
-    floors = [q for q, _ in parts]
-    left = total - sum(floors)
-    if left:
-        order = sorted(range(len(exacts)),
-                       key=lambda i: (-Fraction(parts[i][1], exacts[i].denominator), i))
-        for i in order[:left]:
-            floors[i] += 1
-    return floors
+    # Integer arithmetic only: the values over one common denominator.
+    common = math.lcm(*(x.denominator for x in exacts)) if exacts else 1
+    return round_shares([x.numerator * (common // x.denominator) for x in exacts], common, total)
 
 
 @lru_cache(maxsize=4096)
@@ -408,13 +401,8 @@ def carrier_figures(inputs: CarrierInputs, rules: QuotaRules) -> Figures:
     # round_together over one denominator: floors, then the largest remainders (ties: earlier);
     # a negative year is rounded as its mirror.
     size = -num if num < 0 else num
-    split = [divmod(size * part, whole) for part in shape.parts]
-    floors = [q for q, _ in split]
-    left = (-final if num < 0 else final) - sum(floors)
-    if left:
-        order = sorted([(-rest, i) for i, (_, rest) in enumerate(split)])
-        for _, i in order[:left]:
-            floors[i] += 1
+    floors = round_shares([size * part for part in shape.parts], whole,
+                          -final if num < 0 else final)
     # The manual lines' changes add up to the change from the focused value to the full year.
     return Figures(base_quota, full_year - focused, full_year, final,
                    tuple(-f for f in floors) if num < 0 else tuple(floors), num < 0)
