@@ -83,22 +83,20 @@ def cents_to_decimal_expr(expr: pl.Expr) -> pl.Expr:
     return (expr.cast(pl.Decimal(38, 4)) / 100).cast(pl.Decimal(38, 2))
 
 
-def format_cents(cents: int | None) -> str:
-    """Integer cents → ``"1234.56"`` (empty for ``None``), as every output writes amounts."""
-    if cents is None:
-        return ""
+def _format(cents: int, grouping: str) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), CENTS)
-    return f"{sign}{whole}.{rest:02d}"
+    return f"{sign}{whole:{grouping}}.{rest:02d}"
+
+
+def format_cents(cents: int | None) -> str:
+    """Integer cents → ``"1234.56"`` (empty for ``None``), as every output writes amounts."""
+    return "" if cents is None else _format(cents, "")
 
 
 def format_cents_grouped(cents: int | None) -> str:
     """Integer cents → ``"1,234.56"`` for people (terminal and HTML), never for files."""
-    if cents is None:
-        return "—"
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), CENTS)
-    return f"{sign}{whole:,}.{rest:02d}"
+    return "—" if cents is None else _format(cents, ",")
 
 
 def round_shares(numerators: Sequence[int], denominator: int, total: int,

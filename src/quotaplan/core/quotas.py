@@ -110,8 +110,6 @@ PERIODS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-
-
 def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFrame) -> QuotasResult:
     """Every carrier's quota (SPEC "Quotas" steps 1–4).
 
