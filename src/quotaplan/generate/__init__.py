@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from quotaplan.calendar import add_months
-from quotaplan.errors import UsageError
+from quotaplan.generate.options import DEMO_OPTIONS, GenerateOptions, check_options
 from quotaplan.generate.settings_text import plan_toml, two_digits
 from quotaplan.generate.vocabulary import (
     ADJUSTMENT_REASONS,
@@ -42,7 +42,6 @@ from quotaplan.generate.vocabulary import (
     LAST_NAMES,
     LEVEL_CODES,
     MANAGER_ROLES,
-    MAX_LEVELS,
     MID_MARKET_REVENUE,
     MIDDLE_LEVELS,
     MONTH_WEIGHTS,
@@ -60,46 +59,6 @@ from quotaplan.generate.vocabulary import (
 )
 from quotaplan.money import cents_to_decimal_expr as money
 from quotaplan.planfiles import write_files, write_generated
-
-
-@dataclass(frozen=True)
-class GenerateOptions:
-    """What to generate.
-
-    ``accounts`` ≥ 1; ``sellers`` ≥ 1 is the number of quota-carrier seats (leaves with a carrier,
-    ``tbh`` seats included; managers come on top, one per non-leaf node); ``levels`` 1–7 below the
-    root; ``history_years`` 1–10 of bookings before ``fiscal_year_start``; about
-    ``accounts × bookings_per_account`` booking rows in all (≥ 0).
-    """
-
-    accounts: int = 2000
-    sellers: int = 40
-    seed: int = 7
-    fiscal_year_start: date = date(2027, 1, 1)
-    levels: int = 4
-    history_years: int = 3
-    bookings_per_account: float = 10.0
-    name: str = "Synthetic plan"
-
-
-#: The options of the embedded demo plan (``quotaplan/demo``).
-DEMO_OPTIONS = GenerateOptions(name="Demo FY2027 Global")
-
-
-def _check(options: GenerateOptions) -> None:
-    if options.accounts < 1:
-        raise UsageError(f"--accounts must be 1 or more (got {options.accounts})")
-    if options.sellers < 1:
-        raise UsageError(f"--sellers must be 1 or more (got {options.sellers})")
-    if not 1 <= options.levels <= MAX_LEVELS:
-        raise UsageError(f"levels must be from 1 to {MAX_LEVELS} (got {options.levels})")
-    if not 1 <= options.history_years <= 10:
-        raise UsageError(f"history_years must be from 1 to 10 (got {options.history_years})")
-    if not 0 <= options.bookings_per_account <= 1000:
-        raise UsageError("bookings_per_account must be from 0 to 1000 "
-                         f"(got {options.bookings_per_account})")
-    if "\n" in options.name or '"' in options.name or "\\" in options.name:
-        raise UsageError("the plan name must be one line without quotes or backslashes")
 
 
 def _draw(rng: np.random.Generator, words: tuple[str, ...], n: int,
@@ -359,7 +318,7 @@ def generate_plan(options: GenerateOptions) -> dict[str, pl.DataFrame | str]:
     Deterministic for the same options. Tables hold amounts as two-decimal ``Decimal`` columns and
     dates as ``Date``, ready for :func:`write_generated`.
     """
-    _check(options)
+    check_options(options)
     rng = np.random.default_rng(options.seed)
     levels = options.levels
     n = options.accounts

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from quotaplan.generate.options import GenerateOptions
 from quotaplan.generate.vocabulary import SENIORITY, SENIORITY_FACTORS
-
-if TYPE_CHECKING:
-    from quotaplan.generate import GenerateOptions
 
 
 def two_digits(value: float) -> int:
