@@ -136,3 +136,17 @@ def test_sums_by_index_beyond_what_a_double_holds() -> None:
     """Amounts whose sum a double would round (2^53 + 1) are summed exactly."""
     cents = np.array([2**53, 1, -(2**60), 2**60, 3], dtype=np.int64)
     assert sums_by_index(np.array([0, 0, 1, 1, 1]), cents, 3).tolist() == [2**53 + 1, 3, 0]
+
+
+@given(st.lists(st.integers(-10**12, 10**12), min_size=1, max_size=20),
+       st.integers(-10**6, 10**6), st.integers(1, 10**6))
+def test_every_rounding_of_money_is_the_same_rule(cents: list[int], num: int, den: int) -> None:
+    from quotaplan.money import round_div, round_ratio, times_rate
+
+    rate = Fraction(num, den)
+    expected = [round_half_away(c * rate) for c in cents]
+    assert [round_ratio(c * rate.numerator, rate.denominator) for c in cents] == expected
+    frame = pl.DataFrame({"x": cents}, schema={"x": pl.Int64})
+    assert frame.select(times_rate(pl.col("x"), rate))["x"].to_list() == expected
+    exact = frame.select(round_div(pl.col("x").cast(pl.Int128) * num, pl.lit(den, pl.Int128)))
+    assert exact["x"].to_list() == [round_half_away(Fraction(c * num, den)) for c in cents]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -28,15 +29,43 @@ Number = int | Decimal | Fraction
 LIMB_BITS = 22
 
 
+def round_ratio(num: int, den: int) -> int:
+    """``num ÷ den`` (``den > 0``) rounded to the nearest integer, halves away from zero: the one
+    rounding rule of every amount (:func:`round_half_away` for exact values, :func:`round_div`
+    for columns)."""
+    whole, rest = divmod(abs(num), den)
+    if 2 * rest >= den:
+        whole += 1
+    return whole if num >= 0 else -whole
+
+
 def round_half_away(value: Number) -> int:
     """Round an exact value to the nearest integer, halves away from zero."""
-    frac = Fraction(value)
-    sign = -1 if frac < 0 else 1
-    magnitude = abs(frac)
-    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
-    if 2 * rest >= magnitude.denominator:
-        whole += 1
-    return sign * whole
+    if isinstance(value, int):
+        return value
+    frac = value if isinstance(value, Fraction) else Fraction(value)
+    return round_ratio(frac.numerator, frac.denominator)
+
+
+def round_div(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """Columnar :func:`round_ratio`: ``numerator ÷ denominator`` (``Int128``, denominator > 0)
+    rounded half away from zero, as ``Int64``, named as ``numerator``; null stays null."""
+    two = pl.lit(2, dtype=pl.Int128)
+    magnitude = (numerator.abs() * two + denominator) // (two * denominator)
+    # Int128 has no negation in Polars: multiply by -1 instead (keeps the column's name).
+    negative = magnitude * pl.lit(-1, dtype=pl.Int128)
+    return pl.when(numerator < 0).then(negative).otherwise(magnitude).cast(pl.Int64)
+
+
+def times_rate(expr: pl.Expr, rate: Fraction | Decimal | int) -> pl.Expr:
+    """Cents × an exact rate, rounded half away from zero, as ``Int64`` cents (vectorised).
+
+    Exact for any cents below 10^17 and rates with numerator and denominator below 10^18
+    (computed in ``Int128``); null stays null.
+    """
+    frac = Fraction(rate)
+    product = expr.cast(pl.Int128) * pl.lit(frac.numerator, dtype=pl.Int128)
+    return round_div(product, pl.lit(frac.denominator, dtype=pl.Int128))
 
 
 def to_cents(amount: Number) -> int:
@@ -49,22 +78,43 @@ def cents_to_decimal(cents: int) -> Decimal:
     return (Decimal(cents) / CENTS).quantize(Decimal("0.01"))
 
 
-def format_cents(cents: int | None) -> str:
-    """Integer cents → ``"1234.56"`` (empty for ``None``), as every output writes amounts."""
-    if cents is None:
-        return ""
+def cents_to_decimal_expr(expr: pl.Expr) -> pl.Expr:
+    """Int64 cents → ``Decimal(38, 2)``: written as ``-1234.56`` (exact: scale 4 divided by 100)."""
+    return (expr.cast(pl.Decimal(38, 4)) / 100).cast(pl.Decimal(38, 2))
+
+
+def _format(cents: int, grouping: str) -> str:
     sign = "-" if cents < 0 else ""
     whole, rest = divmod(abs(cents), CENTS)
-    return f"{sign}{whole}.{rest:02d}"
+    return f"{sign}{whole:{grouping}}.{rest:02d}"
+
+
+def format_cents(cents: int | None) -> str:
+    """Integer cents → ``"1234.56"`` (empty for ``None``), as every output writes amounts."""
+    return "" if cents is None else _format(cents, "")
 
 
 def format_cents_grouped(cents: int | None) -> str:
     """Integer cents → ``"1,234.56"`` for people (terminal and HTML), never for files."""
-    if cents is None:
-        return "—"
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(cents), CENTS)
-    return f"{sign}{whole:,}.{rest:02d}"
+    return "—" if cents is None else _format(cents, ",")
+
+
+def round_shares(numerators: Sequence[int], denominator: int, total: int,
+                 ties: Sequence[Any] | None = None) -> list[int]:
+    """The largest-remainder rule on exact shares ``numerators[i] ÷ denominator`` (each ≥ 0,
+    ``denominator > 0``): each part is its share's floor, then the ``total − Σ floors`` units
+    left go one each to the largest remainders, ties by ``ties[i]`` (ascending), then by index.
+    Every split of an amount in quotaplan ends here (:func:`split_frame` is its columnar twin)."""
+    split = [divmod(n, denominator) for n in numerators]
+    parts = [q for q, _ in split]
+    left = total - sum(parts)
+    if left > 0:
+        keys = ties if ties is not None else range(len(parts))
+        order = sorted((-rest, key, i) for i, ((_, rest), key) in enumerate(zip(split, keys,
+                                                                                strict=True)))
+        for _, _, i in order[:left]:
+            parts[i] += 1
+    return parts
 
 
 def largest_remainder(total: int, weights: Sequence[int], ids: Sequence[str]) -> list[int]:
@@ -90,16 +140,7 @@ def largest_remainder(total: int, weights: Sequence[int], ids: Sequence[str]) ->
         return [0] * len(weights)
     if total < 0:
         return [-p for p in largest_remainder(-total, weights, ids)]
-    parts: list[int] = []
-    remainders: list[tuple[int, str, int]] = []
-    for i, (w, ident) in enumerate(zip(weights, ids, strict=True)):
-        q, r = divmod(total * w, whole)
-        parts.append(q)
-        remainders.append((-r, ident, i))
-    left = total - sum(parts)
-    for _, _, i in sorted(remainders)[:left]:
-        parts[i] += 1
-    return parts
+    return round_shares([total * w for w in weights], whole, total, ids)
 
 
 def split_frame(

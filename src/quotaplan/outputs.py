@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from quotaplan.build import BuildResult
-from quotaplan.money import format_cents
+from quotaplan.money import cents_to_decimal_expr, format_cents
 from quotaplan.outsafe import write_folder
 from quotaplan.schemas import COUNT_COLUMNS, OUTPUTS, WRITTEN_EXTRAS
 
@@ -31,11 +31,6 @@ SUMMARY_AMOUNTS = frozenset(
      "uncovered_target", "productive_capacity", "expected_attrition_loss", "calculated_target_sum",
      "manager_quota", "hire_contribution", "high_value_target", "prior_bookings"}
 )
-
-
-def cents_to_decimal_expr(expr: pl.Expr) -> pl.Expr:
-    """Int64 cents → ``Decimal(38, 2)``: written as ``-1234.56`` (exact: scale 4 divided by 100)."""
-    return (expr.cast(pl.Decimal(38, 4)) / 100).cast(pl.Decimal(38, 2))
 
 
 def _risky(expr: pl.Expr) -> pl.Expr:

@@ -232,6 +232,12 @@ OUTPUT_EXTRAS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: The roll-up and gap tables' columns as the core builds them: contract columns, then extras.
+ROLLUP_COLUMNS = OUTPUTS["rollup.csv"]
+ROLLUP_EXTRA = OUTPUT_EXTRAS["rollup.csv"]
+GAP_COLUMNS = OUTPUTS["gap.csv"]
+GAP_EXTRA = OUTPUT_EXTRAS["gap.csv"]
+
 #: Files whose extra columns (after the contract's) are chosen, not everything the build knows:
 #: the account file has a row per account, so it carries only what explains a target (the
 #: account's bookings in the base window, its share of its book), not echoes of accounts.csv.

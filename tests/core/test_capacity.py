@@ -70,18 +70,21 @@ def test_high_value_threshold_from_the_settings() -> None:
     assert high_value_threshold(plan, account_targets([])) == 1   # half a cent, away from zero
 
 
+def capacity_of(cents: list[int], plan: Plan) -> tuple[list[int], list[int]]:
+    """productive_capacity and attrition_loss of each quota sum in ``cents``."""
+    frame = pl.DataFrame({"q": cents}, schema={"q": pl.Int64}).select(
+        productive_capacity(pl.col("q"), plan).alias("capacity"),
+        attrition_loss(pl.col("q"), plan).alias("loss"))
+    return frame["capacity"].to_list(), frame["loss"].to_list()
+
+
 def test_productive_capacity_and_attrition_are_rounded_once() -> None:
     plan = make_plan()  # expected attainment 0.80, attrition 0.25
     # 13,333.33 × 0.8 = 10,666.664 → 10,666.66; loss = that × 0.25 ÷ 2 = 1,333.333 → 1,333.33
-    assert productive_capacity(1_333_333, plan) == 1_066_666
-    assert attrition_loss(1_333_333, plan) == 133_333
     # 0.05 × 0.8 = 0.04 → 0.04 ; 0.03 × 0.8 = 0.024 → 0.02; 5 cents loss 0.005 → 0.01 (half away)
-    assert productive_capacity(5, plan) == 4
-    assert productive_capacity(3, plan) == 2
-    assert attrition_loss(5, plan) == 1
+    assert capacity_of([1_333_333, 5, 3], plan) == ([1_066_666, 4, 2], [133_333, 1, 0])
     plan = make_plan("[capacity]\nexpected_attainment = 0.7\nattrition = 0.1\n")
-    assert productive_capacity(1_000_000, plan) == 700_000
-    assert attrition_loss(1_000_000, plan) == 35_000
+    assert capacity_of([1_000_000], plan) == ([700_000], [35_000])
 
 
 @pytest.mark.parametrize(
@@ -108,9 +111,10 @@ def test_in_year_factor_matches_the_phasing_example() -> None:
     months = [Fraction(0), Fraction(0)] + [Fraction(1)] * 10
     weights = [Fraction(1, 5), Fraction(1, 5), Fraction(1, 5), Fraction(2, 5)]
     assert in_year_factor(months, weights) == Fraction(13, 15)
-    assert hire_contribution(10_000_000, months, weights, Fraction(1)) == 8_666_667
+    assert round_half_away(hire_contribution(10_000_000, months, weights, 1)) == 8_666_667
     # × expected attainment 0.8: 69,333.33
-    assert hire_contribution(10_000_000, months, weights, Fraction(4, 5)) == 6_933_333
+    assert hire_contribution(10_000_000, months, weights, Fraction(4, 5)) == Fraction(
+        20_800_000, 3)  # 69,333.33…, written 69,333.33
 
 
 def test_in_year_factor_with_a_ramp_profile_and_monthly_weights() -> None:
@@ -167,3 +171,14 @@ def test_ratio_below_is_exact(num: int, den: int, bound: Fraction) -> None:
     frame = pl.DataFrame({"n": [num], "d": [den]}, schema={"n": pl.Int64, "d": pl.Int64})
     got = frame.select(ratio_below(pl.col("n"), pl.col("d"), bound))[0, 0]
     assert got == (None if den == 0 else Fraction(num, den) < bound)
+
+
+def test_fully_ramped_is_decided_on_cents_not_on_a_float() -> None:
+    from quotaplan.core.capacity import fully_ramped
+
+    big = 2**60  # beyond a double's 53 bits: (big − 1) / big is 1.0 as a float
+    quotas = pl.DataFrame({"full_year_quota": [big, big, 500, 0, -300],
+                           "final_quota": [big - 1, big, 499, 0, -300]})
+    assert (big - 1) / big == 1.0
+    assert quotas.select(fully_ramped())["full_year_quota"].to_list() == [
+        False, True, False, False, True]

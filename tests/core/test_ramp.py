@@ -195,3 +195,13 @@ def test_factors_are_bounded_and_zero_after_the_end(
 def test_month_length_knows_leap_years(day: date, days: int) -> None:
     assert month_length(day) == days
     assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+
+
+def test_the_calendar_moves_months_both_ways_and_pro_rates_days() -> None:
+    from quotaplan.calendar import add_months, days_share, month_index, month_start, months_before
+
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 3, 31), -13) == date(2025, 2, 28)
+    assert month_start(month_index(date(2027, 12, 9)) + 1) == date(2028, 1, 1)
+    assert days_share(10, 30, 30) == F(21, 30)
+    assert days_share(5, 4, 30) == 0

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quotaplan.core import targets as targets_module
+from quotaplan.core import history_match as match_module
 from quotaplan.core.hierarchy import build_hierarchy
 from quotaplan.core.targets import TargetsResult, base_window, compute_targets
 from quotaplan.plan import Plan
@@ -775,30 +775,30 @@ def test_history_by_hashes_equals_history_by_text(
     accounts = pl.Series("account_id", sorted(ids), dtype=pl.String)
     bookings = _bookings(rows)
     start = date(2026, 1, 1)
-    by_hashes = _frame(targets_module._history(bookings, accounts, start, ts))
-    windows = targets_module._windows(start, ts)
-    by_text = _frame(targets_module._history_by_text(bookings, accounts, windows))
+    by_hashes = _frame(match_module.account_history(bookings, accounts, start, ts))
+    windows = match_module.history_windows(start, ts)
+    by_text = _frame(match_module._history_by_text(bookings, accounts, windows))
     assert by_hashes.equals(by_text)
     assert by_hashes.columns == list(windows)
 
 
 def test_history_takes_the_text_when_two_ids_share_a_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ids of one length share the (weak) hash here: the text decides."""
-    monkeypatch.setattr(targets_module, "_id_hash",
+    monkeypatch.setattr(match_module, "_id_hash",
                         lambda ids, seed: ids.str.len_bytes().cast(pl.UInt64))
     taken: list[int] = []
-    by_text = targets_module._history_by_text
+    by_text = match_module._history_by_text
 
     def spied(*args: Any) -> list[pl.Series]:
         taken.append(1)
         return by_text(*args)
 
-    monkeypatch.setattr(targets_module, "_history_by_text", spied)
+    monkeypatch.setattr(match_module, "_history_by_text", spied)
     accounts = pl.Series("account_id", ["a1", "b2", "ccc"])
     bookings = _bookings([("a1", date(2025, 3, 1), 500), ("b2", date(2025, 4, 1), 700),
                           ("ccc", date(2025, 5, 1), 11), ("a1", date(2025, 6, 1), 1)])
     ts = HISTORY_SETTINGS[0]
-    (base,) = targets_module._history(bookings, accounts, date(2026, 1, 1), ts)
+    (base,) = match_module.account_history(bookings, accounts, date(2026, 1, 1), ts)
     assert taken == [1]
     assert base.to_list() == [501, 700, 11]
 
@@ -808,14 +808,14 @@ def test_a_booking_whose_id_only_shares_the_first_hash_counts_nowhere(
 ) -> None:
     """The second hash confirms each match: an id colliding with an account's on the first hash
     alone (here: by its length) is not that account's."""
-    real = targets_module._id_hash
+    real = match_module._id_hash
     monkeypatch.setattr(
-        targets_module, "_id_hash",
+        match_module, "_id_hash",
         lambda ids, seed: ids.str.len_bytes().cast(pl.UInt64)
-        if seed == targets_module.JOIN_SEED else real(ids, seed),
+        if seed == match_module.JOIN_SEED else real(ids, seed),
     )
     accounts = pl.Series("account_id", ["a", "bb", "ccc"])
     bookings = _bookings([("a", date(2025, 3, 1), 5), ("zz", date(2025, 4, 1), 7),
                           ("bb", date(2025, 5, 1), 11)])
-    (base,) = targets_module._history(bookings, accounts, date(2026, 1, 1), HISTORY_SETTINGS[0])
+    (base,) = match_module.account_history(bookings, accounts, date(2026, 1, 1), HISTORY_SETTINGS[0])
     assert base.to_list() == [5, 11, 0]

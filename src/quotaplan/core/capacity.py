@@ -14,26 +14,12 @@ from fractions import Fraction
 
 import polars as pl
 
+from quotaplan.core.ledger import seasonality_weights
 from quotaplan.core.ramp import monthly_factors
-from quotaplan.money import round_half_away, to_cents
+from quotaplan.money import times_rate, to_cents
 from quotaplan.plan import Plan
 
 MONTHS = 12
-
-
-def times_rate(expr: pl.Expr, rate: Fraction | Decimal | int) -> pl.Expr:
-    """Cents × an exact rate, rounded half away from zero, as ``Int64`` cents (vectorised).
-
-    Exact for any cents below 10^17 and rates with numerator and denominator below 10^18
-    (computed in ``Int128``); null stays null.
-    """
-    frac = Fraction(rate)
-    num, den = abs(frac.numerator), frac.denominator
-    x = expr.cast(pl.Int128)
-    magnitude = (x.abs() * (2 * num) + den) // (2 * den)
-    negative = (x < 0) != (frac < 0)
-    # Int128 has no negation in Polars: multiply by -1 instead (keeps the column's name).
-    return pl.when(negative).then(magnitude * -1).otherwise(magnitude).cast(pl.Int64)
 
 
 def ratio_below(numerator: pl.Expr, denominator: pl.Expr, bound: Fraction | Decimal) -> pl.Expr:
@@ -112,18 +98,24 @@ def top_decile_threshold(account_targets: pl.DataFrame) -> int:
 # --- productive capacity, attrition, headcount ---------------------------------------------------
 
 
-def productive_capacity(quota_sum: int, plan: Plan) -> int:
-    """Σ final quotas (cents, exact) × ``[capacity] expected_attainment``, rounded once."""
-    rate = Fraction(plan.settings.capacity.expected_attainment)
-    return round_half_away(Fraction(quota_sum) * rate)
+def productive_capacity(quota_sum: pl.Expr, plan: Plan) -> pl.Expr:
+    """Σ final quotas (cents, a column) × ``[capacity] expected_attainment``, rounded once."""
+    return times_rate(quota_sum, Fraction(plan.settings.capacity.expected_attainment))
 
 
-def attrition_loss(quota_sum: int, plan: Plan) -> int:
-    """Expected capacity lost to attrition in cents: productive capacity × attrition ÷ 2 (leavers
-    spread evenly over the year), from the exact capacity, rounded once."""
+def attrition_loss(quota_sum: pl.Expr, plan: Plan) -> pl.Expr:
+    """Expected capacity lost to attrition in cents (a column): productive capacity × attrition
+    ÷ 2 (leavers spread evenly over the year), from the exact capacity, rounded once."""
     cap = plan.settings.capacity
-    exact = Fraction(quota_sum) * Fraction(cap.expected_attainment) * Fraction(cap.attrition) / 2
-    return round_half_away(exact)
+    return times_rate(quota_sum, Fraction(cap.expected_attainment) * Fraction(cap.attrition) / 2)
+
+
+def fully_ramped() -> pl.Expr:
+    """Per carrier of a quotas table: is the carrier fully ramped, i.e. is its final quota its
+    whole full-year quota (ramp factor exactly 1)? Decided on the integer cents, never on the
+    ``ramp_factor`` float; false when the full-year quota is 0 (no ramp factor)."""
+    full_year = pl.col("full_year_quota")
+    return (full_year != 0) & (pl.col("final_quota") == full_year)
 
 
 def headcount_to_close(
@@ -153,14 +145,9 @@ def headcount_to_close(
 
 
 def period_weights(plan: Plan) -> tuple[Fraction, ...]:
-    """``[seasonality] weights`` as exact fractions (4 or 12 of them) normalised to sum to exactly
-    1 (they are checked to 1e-6, as the quotas do); even when absent."""
-    count = plan.settings.periods_per_year
-    weights = plan.settings.seasonality.weights
-    if weights is None:
-        return tuple(Fraction(1, count) for _ in range(count))
-    total = sum((Fraction(w) for w in weights), Fraction(0))
-    return tuple(Fraction(w) / total for w in weights)
+    """``[seasonality] weights`` as exact fractions, normalised to sum to exactly 1
+    (:func:`quotaplan.core.ledger.seasonality_weights`, as the quotas phase them)."""
+    return seasonality_weights(plan.settings)
 
 
 def in_year_factor(monthly_factors: Sequence[Fraction], weights: Sequence[Fraction]) -> Fraction:
@@ -184,15 +171,14 @@ def hire_contribution(
     monthly_factors: Sequence[Fraction],
     weights: Sequence[Fraction],
     expected_attainment: Fraction | Decimal,
-) -> int:
-    """Expected in-year bookings of one hire, in cents: full-year quota × in-year ramp share
-    (:func:`in_year_factor`) × expected attainment, rounded once, half away from zero."""
-    exact = (
+) -> Fraction:
+    """Expected in-year bookings of one hire, in cents, exact: full-year quota × in-year ramp
+    share (:func:`in_year_factor`) × expected attainment (written rounded half away from zero)."""
+    return (
         Fraction(full_year_quota)
         * in_year_factor(monthly_factors, weights)
         * Fraction(expected_attainment)
     )
-    return round_half_away(exact)
 
 
 def hire_factors(plan: Plan, start: date) -> tuple[Fraction, ...]:
@@ -213,3 +199,23 @@ def hire_factors(plan: Plan, start: date) -> tuple[Fraction, ...]:
         profile=profile,
         cutoff=ramp.cutoff,
     )
+
+
+# times_rate lives in money (the one rounding rule); it stays importable from here.
+__all__ = [
+    "MONTHS",
+    "attrition_loss",
+    "fully_ramped",
+    "headcount_to_close",
+    "high_value_threshold",
+    "hire_contribution",
+    "hire_factors",
+    "in_year_factor",
+    "period_weights",
+    "productive_capacity",
+    "quota_to_ote_flag",
+    "ratio_above",
+    "ratio_below",
+    "times_rate",
+    "top_decile_threshold",
+]

@@ -19,17 +19,13 @@ from quotaplan.core.capacity import (
     top_decile_threshold,
 )
 from quotaplan.plan import Plan
-from quotaplan.schemas import OUTPUT_EXTRAS, OUTPUTS
+from quotaplan.schemas import GAP_COLUMNS, GAP_EXTRA
 
 #: Pareto share: the smallest count of accounts whose cumulative share reaches it.
 PARETO = Fraction(4, 5)
 #: ABC classes: A while the cumulative share before the account is below 0.80, B below 0.95.
 ABC_A = Fraction(4, 5)
 ABC_B = Fraction(19, 20)
-
-GAP_COLUMNS = OUTPUTS["gap.csv"]
-#: Columns gap_table adds after the contract ones.
-GAP_EXTRA = OUTPUT_EXTRAS["gap.csv"]
 
 BOOK_SCHEMA: dict[str, pl.DataType] = {
     "territory_id": pl.String(),

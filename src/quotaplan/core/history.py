@@ -20,14 +20,12 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from quotaplan.core.ramp import month_year
-from quotaplan.core.targets import TREND_MONTHS, months_before
+from quotaplan.calendar import month_year, months_before
+from quotaplan.core.targets import TREND_MONTHS
 from quotaplan.money import format_cents_grouped
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, warning
 from quotaplan.settings import TargetsSection
-
-BOOKINGS_FILE = "bookings.csv"
 
 
 def history_uses(ts: TargetsSection) -> list[str]:
@@ -75,7 +73,7 @@ def history_problems(plan: Plan) -> list[Problem]:
     problems: list[Problem] = []
     if row["late"]:
         problems.append(warning(
-            BOOKINGS_FILE, row["late_line"], "date",
+            plan.source("bookings"), row["late_line"], "date",
             f"{row['late']:,} booking(s) dated on or after the plan start {start.isoformat()} (the "
             f"first on this line) sum to {format_cents_grouped(int(row['late_sum']))} "
             f"{settings.plan.currency}; history ends the day before the plan year, so they count "
@@ -83,14 +81,14 @@ def history_problems(plan: Plan) -> list[Problem]:
             "bookings-in-plan-year"))
     if uses:
         problem = _coverage(row["days"] or [], start, lo, hi, uses,
-                            settings.targets.base_window_months)
+                            settings.targets.base_window_months, plan.source("bookings"))
         if problem is not None:
             problems.append(problem)
     return problems
 
 
 def _coverage(days: list[date], plan_start: date, lo: date, hi: date, uses: list[str],
-              base_months: int) -> Problem | None:
+              base_months: int, source: str) -> Problem | None:
     """The warning for a window whose plan months are not all covered by a booking, or None."""
     count = (hi.year - lo.year) * 12 + hi.month - lo.month
     starts = [months_before(plan_start, count - i) for i in range(count)]
@@ -107,7 +105,7 @@ def _coverage(days: list[date], plan_start: date, lo: date, hi: date, uses: list
     held = (f"bookings cover {sum(covered)} of its {count} months ({have}); none in {lack}"
             if any(covered) else f"no booking in any of its {count} months")
     return warning(
-        BOOKINGS_FILE, None, "date",
+        source, None, "date",
         f"{window} is only partly covered by the history: {held}. Targets read history "
         f"({', '.join(uses)}), and a month without bookings counts 0 for every account; add the "
         "missing history, or shorten [targets] base_window_months if the history starts late",

@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from quotaplan.core.ramp import period_months, plan_periods
-from quotaplan.money import round_half_away
+from quotaplan.money import round_half_away, round_ratio, round_shares
+from quotaplan.plan import FOLDER_SOURCES
 from quotaplan.settings import Settings
 
 ONE = Fraction(1)
@@ -82,13 +83,17 @@ class QuotaLedger:
 
 @dataclass(frozen=True)
 class ManualLine:
-    """One ``adjustments.csv`` line: exactly one of ``rate`` (0.10 = +10 %) or ``amount`` (cents)."""
+    """One adjustment line: exactly one of ``rate`` (0.10 = +10 %) or ``amount`` (cents).
+
+    ``source``: where the line came from (the plan's adjustments source), shown with its ``line``;
+    a line made without one (a what-if edit) is located as in a plan folder."""
 
     line: int | None
     rate: Decimal | None
     amount: int | None
     reason: str
     author: str | None = None
+    source: str = FOLDER_SOURCES["adjustments"]
 
 
 @dataclass(frozen=True)
@@ -133,14 +138,19 @@ def quota_rules(settings: Settings) -> QuotaRules:
     """The rules of steps 3–4 from the settings (weights normalised to sum to exactly 1)."""
     period = settings.plan.period
     periods = tuple(plan_periods(settings.plan.fiscal_year_start, period))
+    return QuotaRules(mode=settings.quotas.adjustment_mode, periods=periods,
+                      groups=tuple(period_months(period)), weights=seasonality_weights(settings))
+
+
+def seasonality_weights(settings: Settings) -> tuple[Fraction, ...]:
+    """``[seasonality] weights`` as exact fractions (4 or 12 of them) normalised to sum to exactly
+    1 (they are checked to 1e-6 when the plan is read); even weights when absent."""
     raw = settings.seasonality.weights
     if raw is None:
-        weights = tuple(Fraction(1, len(periods)) for _ in periods)
-    else:
-        total = sum((Fraction(w) for w in raw), ZERO)
-        weights = tuple(Fraction(w) / total for w in raw)
-    return QuotaRules(mode=settings.quotas.adjustment_mode, periods=periods,
-                      groups=tuple(period_months(period)), weights=weights)
+        count = settings.periods_per_year
+        return tuple(Fraction(1, count) for _ in range(count))
+    total = sum((Fraction(w) for w in raw), ZERO)
+    return tuple(Fraction(w) / total for w in raw)
 
 
 def round_together(exacts: Sequence[Fraction], total: int) -> list[int]:
@@ -151,16 +161,9 @@ def round_together(exacts: Sequence[Fraction], total: int) -> list[int]:
     """
     if any(x < 0 for x in exacts):
         return [-p for p in round_together([-x for x in exacts], -total)]
-    # Integer arithmetic only: floor and remainder of each n/d; remainders compared as r/d.
-    parts = [divmod(x.numerator, x.denominator) for x in exacts]
-    floors = [q for q, _ in parts]
-    left = total - sum(floors)
-    if left:
-        order = sorted(range(len(exacts)),
-                       key=lambda i: (-Fraction(parts[i][1], exacts[i].denominator), i))
-        for i in order[:left]:
-            floors[i] += 1
-    return floors
+    # Integer arithmetic only: the values over one common denominator.
+    common = math.lcm(*(x.denominator for x in exacts)) if exacts else 1
+    return round_shares([x.numerator * (common // x.denominator) for x in exacts], common, total)
 
 
 @lru_cache(maxsize=4096)
@@ -216,17 +219,6 @@ def _shape(months: tuple[Fraction, ...], rules: QuotaRules) -> Shape:
     return shape
 
 
-def _round(value: Fraction) -> int:
-    """:func:`~quotaplan.money.round_half_away` for a ``Fraction``, without the conversion."""
-    num, den = value.numerator, value.denominator
-    if den == 1:
-        return num
-    whole, rest = divmod(abs(num), den)
-    if 2 * rest >= den:
-        whole += 1
-    return whole if num >= 0 else -whole
-
-
 def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
     """One carrier's quota ledger (SPEC steps 1–4), exact; well under a millisecond.
 
@@ -237,7 +229,7 @@ def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
 
     def add(step: str, label: str, factor: Decimal | Fraction | None, value: Fraction,
             reason: str, amount: int | None = None) -> None:
-        rounded = _round(value)
+        rounded = round_half_away(value)
         changed = rounded - written[0] if amount is None else amount
         written[0] = rounded
         lines.append(LedgerLine(step, label, factor, changed, value, reason))
@@ -272,12 +264,12 @@ def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
     full_year = value
     add("full_year", "Full-year quota", None, full_year,
         "base after over-assignment and adjustments; what a seller employed and ramped all "
-        "year carries", amount=_round(full_year))
+        "year carries", amount=round_half_away(full_year))
 
     period_ramp, shares, ramp, *_ = _shape(inputs.months, rules)
     exacts = [full_year * share for share in shares]
     year = full_year * ramp
-    final = _round(year)
+    final = round_half_away(year)
     quotas = round_together(exacts, final)
     periods = tuple(
         PeriodLine(start, end, w, r, x, q)
@@ -292,7 +284,7 @@ def carrier_ledger(inputs: CarrierInputs, rules: QuotaRules) -> QuotaLedger:
 
 
 def _manual_reason(item: ManualLine) -> str:
-    where = f"adjustments.csv line {item.line}" if item.line is not None else "adjustment"
+    where = f"{item.source} line {item.line}" if item.line is not None else "adjustment"
     who = f", by {item.author}" if item.author else ""
     return f"{item.reason} ({where}{who})"
 
@@ -317,9 +309,12 @@ def ledger_row(ledger: QuotaLedger, inputs: CarrierInputs) -> dict[str, Any]:
     }
 
 
-def manual_lines(adjustments: pl.DataFrame) -> dict[str, tuple[ManualLine, ...]]:
-    """adjustments.csv by seller id, in file order (by line; lines without a number last): one
-    :class:`ManualLine` per rate and per amount, the text rate parsed to ``Decimal``."""
+def manual_lines(
+    adjustments: pl.DataFrame, source: str = FOLDER_SOURCES["adjustments"]
+) -> dict[str, tuple[ManualLine, ...]]:
+    """The adjustments by seller id, in file order (by line; lines without a number last): one
+    :class:`ManualLine` per rate and per amount, the text rate parsed to ``Decimal``. ``source``:
+    where the table came from (:meth:`~quotaplan.plan.Plan.source`)."""
     out: dict[str, list[ManualLine]] = {}
     columns = ["seller_id", "line", "amount", "rate", "reason", "author"]
     present = [c for c in columns if c in adjustments.columns]
@@ -331,10 +326,10 @@ def manual_lines(adjustments: pl.DataFrame) -> dict[str, tuple[ManualLine, ...]]
         author = row.get("author")
         if rate is not None:
             out.setdefault(str(row["seller_id"]), []).append(
-                ManualLine(line, rate, None, reason, author))
+                ManualLine(line, rate, None, reason, author, source))
         if amount is not None:
             out.setdefault(str(row["seller_id"]), []).append(
-                ManualLine(line, None, int(amount), reason, author))
+                ManualLine(line, None, int(amount), reason, author, source))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -363,18 +358,10 @@ class Figures(NamedTuple):
     negative: bool
 
 
-def _round_ratio(num: int, den: int) -> int:
-    """num ÷ den (den > 0) rounded half away from zero."""
-    whole, rest = divmod(abs(num), den)
-    if 2 * rest >= den:
-        whole += 1
-    return whole if num >= 0 else -whole
-
-
 def _ledger_figures(ledger: QuotaLedger) -> Figures:
     manual = sum(line.amount or 0 for line in ledger.lines
                  if line.step in ("manual_rate", "manual_amount"))
-    return Figures(_round(ledger.line("over_assignment").value), manual,
+    return Figures(round_half_away(ledger.line("over_assignment").value), manual,
                    ledger.line("full_year").amount or 0, ledger.final_quota,
                    tuple(p.quota for p in ledger.periods), ledger.full_year_quota < 0)
 
@@ -388,7 +375,7 @@ def carrier_figures(inputs: CarrierInputs, rules: QuotaRules) -> Figures:
         return _ledger_figures(carrier_ledger(inputs, rules))
     padding = _padding_factor(inputs.padding)
     num, den = inputs.base * padding.numerator, padding.denominator
-    base_quota = _round_ratio(num, den)
+    base_quota = round_ratio(num, den)
     seniority = _exact(inputs.seniority_factor)
     strategic = inputs.strategic_factor
     manual = inputs.manual
@@ -396,31 +383,26 @@ def carrier_figures(inputs: CarrierInputs, rules: QuotaRules) -> Figures:
     if rules.mode == "multiplicative":
         num *= seniority.numerator * strategic.numerator
         den *= seniority.denominator * strategic.denominator
-        focused = _round_ratio(num, den)
+        focused = round_ratio(num, den)
         for rate in rates:
             factor = 1 + rate
             num, den = num * factor.numerator, den * factor.denominator
     else:  # additive: padded × (1 + Σ rates), the same as adding padded × rate one by one
         focus = seniority + strategic - 1
-        focused = _round_ratio(num * focus.numerator, den * focus.denominator)
+        focused = round_ratio(num * focus.numerator, den * focus.denominator)
         total = focus + sum(rates, ZERO)
         num, den = num * total.numerator, den * total.denominator
     for item in manual:
         if item.amount is not None:
             num += item.amount * den
-    full_year = _round_ratio(num, den) if manual else focused
+    full_year = round_ratio(num, den) if manual else focused
     whole = den * shape.den
-    final = _round_ratio(num * shape.parts_sum, whole)
+    final = round_ratio(num * shape.parts_sum, whole)
     # round_together over one denominator: floors, then the largest remainders (ties: earlier);
     # a negative year is rounded as its mirror.
     size = -num if num < 0 else num
-    split = [divmod(size * part, whole) for part in shape.parts]
-    floors = [q for q, _ in split]
-    left = (-final if num < 0 else final) - sum(floors)
-    if left:
-        order = sorted([(-rest, i) for i, (_, rest) in enumerate(split)])
-        for _, i in order[:left]:
-            floors[i] += 1
+    floors = round_shares([size * part for part in shape.parts], whole,
+                          -final if num < 0 else final)
     # The manual lines' changes add up to the change from the focused value to the full year.
     return Figures(base_quota, full_year - focused, full_year, final,
                    tuple(-f for f in floors) if num < 0 else tuple(floors), num < 0)

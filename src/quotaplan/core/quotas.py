@@ -34,8 +34,7 @@ Conventions, pinned by tests:
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -55,8 +54,6 @@ from quotaplan.core.ledger import (
     PeriodLine,
     QuotaLedger,
     QuotaRules,
-    _exact,
-    _round_ratio,
     carrier_figures,
     carrier_ledger,
     ledger_row,
@@ -64,15 +61,14 @@ from quotaplan.core.ledger import (
     quota_rules,
     round_together,
 )
+from quotaplan.core.quota_bases import quota_bases
 from quotaplan.core.ramp import RampCache, add_months, first_ramp_month, month_year, seller_ramp
-from quotaplan.money import MAX_CENTS, MAX_INT_DIGITS, format_cents_grouped, split_frame
+from quotaplan.core.strategic import books_and_strategic
+from quotaplan.money import MAX_CENTS, MAX_INT_DIGITS
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, error, listed, warning
 from quotaplan.problems import more as more_like_this
-from quotaplan.settings import Settings, StrategicFocusRule
-
-#: At most this many ids are named in one problem message.
-NAMED = 5
+from quotaplan.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -114,8 +110,6 @@ PERIODS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-
-
 def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFrame) -> QuotasResult:
     """Every carrier's quota (SPEC "Quotas" steps 1–4).
 
@@ -124,8 +118,8 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
     """
     settings = plan.settings
     problems: list[Problem] = []
-    books, strategic = _books_and_strategic(account_targets, settings.strategic_focus)
-    bases = _bases(plan, hierarchy, books, problems)
+    books, strategic = books_and_strategic(account_targets, settings.strategic_focus)
+    bases = quota_bases(plan, hierarchy, books, problems)
     frame = (
         hierarchy.carriers.join(books, on="territory_id", how="left")
         .join(bases, on="seller_id", how="left")
@@ -135,9 +129,9 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
                 "anchor_id", "anchor_depth", "seniority", "line", "ramp_profile", "hire_date",
                 "end_date", "status", "ote", "starts_after_year")
     )
-    problems += _late_starts(frame, settings)
+    problems += _late_starts(frame, settings, plan.source("sellers"))
     rules = quota_rules(settings)
-    manual = manual_lines(plan.adjustments)
+    manual = manual_lines(plan.adjustments, plan.source("adjustments"))
     no_match = ("no account in the book matches a strategic focus rule: factor 1"
                 if settings.strategic_focus else "no [[strategic_focus]] rules in the plan")
     ramps = RampCache()
@@ -153,7 +147,7 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         factor, strategic_reason = strategic.get(row["territory_id"], (ONE, no_match))
         if row["book_target"] == 0:
             factor, strategic_reason = ONE, "empty book (target 0): factor 1"
-        months, ramp_reason = seller_ramp(row, settings, ramps, problems)
+        months, ramp_reason = seller_ramp(row, settings, ramps, problems, plan.source("sellers"))
         where = (row["anchor_id"], row["anchor_depth"], row["depth"])
         if where not in paddings:
             paddings[where] = (_padding(row, settings), _padding_reason(row, settings))
@@ -178,20 +172,20 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         if not _in_range(figures):
             too_large.append((seller, row["line"]))
         if figures.negative:
-            problems.append(warning("adjustments.csv", None, "amount", f"seller {seller}'s "
+            problems.append(warning(plan.source("adjustments"), None, "amount", f"seller {seller}'s "
                                     "full-year quota is below 0 after manual amounts; check their "
                                     "adjustments", "negative-quota"))
         inputs_by_seller[seller] = inputs
         carriers.append(inputs)
         figured.append(figures)
     for seller, line, level in unknown_levels:
-        problems.append(error("sellers.csv", line, "seniority", f"seniority level {level!r} of "
+        problems.append(error(plan.source("sellers"), line, "seniority", f"seniority level {level!r} of "
                               f"seller {seller} is not in [seniority] factors; add it there or "
                               "correct the level", "unknown-seniority"))
-    out_of_range = _out_of_range(too_large)
+    out_of_range = _out_of_range(too_large, plan)
     if not out_of_range and not _roll_ups_in_range(figured, settings):
         out_of_range.append(error(
-            "plan.toml", None, "quotas.hedge", "the carriers' quotas rolled up through the "
+            plan.source("settings"), None, "quotas.hedge", "the carriers' quotas rolled up through the "
             f"hierarchy grow to more than {MAX_INT_DIGITS} digits before the decimal point, beyond "
             "what quotaplan keeps exact; check the amounts, [quotas] over_assignment and hedge",
             "out-of-range"))
@@ -214,17 +208,19 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
                         inputs_by_seller)
 
 
-def _out_of_range(sellers: Sequence[tuple[str, int | None]]) -> list[Problem]:
+def _out_of_range(sellers: Sequence[tuple[str, int | None]], plan: Plan) -> list[Problem]:
     """An error per carrier (seller id, line) whose quota is out of range, then a count."""
     shown = listed(len(sellers))
-    found = [error("sellers.csv", line, "seller_id", f"seller {seller}'s quota grows to more than "
+    source = plan.source("sellers")
+    found = [error(source, line, "seller_id", f"seller {seller}'s quota grows to more than "
                    f"{MAX_INT_DIGITS} digits before the decimal point, beyond what quotaplan keeps "
                    "exact; check [quotas] over_assignment, the [seniority] and [[strategic_focus]] "
-                   "factors, adjustments.csv and the amounts behind the book", "out-of-range")
+                   "factors, "
+                   f"{plan.source('adjustments')} and the amounts behind the book", "out-of-range")
              for seller, line in sellers[:shown]]
     if len(sellers) > shown:
         rest = len(sellers) - shown
-        found.append(more_like_this("sellers.csv", sellers[shown][1], "seller_id",
+        found.append(more_like_this(source, sellers[shown][1], "seller_id",
                                     f"… and {rest} more sellers like this", "error",
                                     "out-of-range", rest))
     return found
@@ -270,262 +266,14 @@ def quota_columns(
     }
 
 
-def _books_and_strategic(
-    account_targets: pl.DataFrame, rules: Sequence[StrategicFocusRule]
-) -> tuple[pl.DataFrame, dict[str, tuple[Fraction, str]]]:
-    """One grouping of the accounts by leaf (and by the combination of rules they match): the
-    books — territory_id, book_target (cents), accounts (count) per leaf — and
-    :func:`_strategic`'s factors."""
-    masks = [_rule_mask(rule, account_targets.columns) for rule in rules]
-    chunks = [masks[i:i + RULE_BITS] for i in range(0, len(masks), RULE_BITS)]
-    codes = [
-        pl.sum_horizontal([m.cast(pl.Int64) * (1 << bit) for bit, m in enumerate(chunk)])
-        .alias(f"_c{k}")
-        for k, chunk in enumerate(chunks)
-    ]
-    names = [f"_c{k}" for k in range(len(chunks))]
-    grouped = (
-        account_targets.lazy()
-        .select("territory_id", pl.col("target").fill_null(0).cast(pl.Int64), *codes)
-        .group_by("territory_id", *names)
-        .agg(pl.col("target").sum().alias("_sum"), pl.len().alias("_n"))
-        .collect()
-    )
-    books = grouped.group_by("territory_id").agg(
-        pl.col("_sum").sum().cast(pl.Int64).alias("book_target"),
-        pl.col("_n").sum().cast(pl.Int64).alias("accounts"),
-    )
-    if not rules:
-        return books, {}
-    matched = (
-        grouped.filter(pl.any_horizontal([pl.col(n) > 0 for n in names]))
-        .sort("territory_id", *names)
-        .select("territory_id", *names, "_sum", "_n")
-    )
-    totals = dict(books.select("territory_id", "book_target").iter_rows())
-    return books, _strategic(matched, rules, totals)
-
-
-def _rule_mask(rule: StrategicFocusRule, columns: Iterable[str]) -> pl.Expr:
-    """Accounts a rule matches: every key of ``match`` holds (a list matches any of its values)."""
-    present = set(columns)
-    mask = pl.lit(True)
-    for key, wanted in rule.match.items():
-        column = "account_id" if key == "accounts" else key
-        values = [wanted] if isinstance(wanted, str) else list(wanted)
-        if column not in present:
-            return pl.lit(False)
-        mask = mask & pl.col(column).cast(pl.String).is_in(values).fill_null(False)
-    return mask
-
-
-#: Rules per Int64 bit mask when combinations of matched rules are grouped.
-RULE_BITS = 62
-
-
-def _strategic(
-    matched: pl.DataFrame, rules: Sequence[StrategicFocusRule], books: Mapping[str, int]
-) -> dict[str, tuple[Fraction, str]]:
-    """Per leaf with a matched account and a book above 0: (strategic factor, reason).
-
-    ``matched``: territory_id, the rule bit masks, _sum (Σ target, cents) and _n (accounts) per
-    leaf and combination of matched rules. Σ(target × Π matching factors) = book + Σ over matched
-    accounts of target × (Π factors − 1), so the exact arithmetic runs once per combination
-    present in a leaf, never per account.
-    """
-    products: dict[tuple[int, ...], tuple[Fraction, tuple[int, ...]]] = {}
-
-    def product_of(code: tuple[int, ...]) -> tuple[Fraction, tuple[int, ...]]:
-        if code not in products:
-            hit = tuple(k * RULE_BITS + bit for k, bits in enumerate(code)
-                        for bit in range(RULE_BITS) if bits >> bit & 1)
-            factor = ONE
-            for i in hit:
-                factor *= _exact(rules[i].factor)
-            products[code] = (factor, hit)
-        return products[code]
-
-    # Each combination's lift (Π factors − 1) as an integer over one common scale, so the sums per
-    # leaf are integers: Σ target × lift ÷ scale.
-    codes = [c for c in matched.columns if c.startswith("_c")]
-    for combination in matched.select(codes).unique().iter_rows():
-        product_of(tuple(combination))
-    scale = math.lcm(*(factor.denominator for factor, _ in products.values()))
-    lifts = {code: int((factor - 1) * scale) for code, (factor, _) in products.items()}
-    extra: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    used: dict[str, set[int]] = {}
-    for territory, *bits, total, n in matched.iter_rows():
-        key = tuple(bits)
-        extra[territory] = extra.get(territory, 0) + total * lifts[key]
-        counts[territory] = counts.get(territory, 0) + n
-        used.setdefault(territory, set()).update(products[key][1])
-    named: dict[tuple[int, ...], str] = {}
-    out: dict[str, tuple[Fraction, str]] = {}
-    for territory, more in extra.items():
-        book = books.get(territory, 0)
-        if book <= 0:
-            continue
-        hit = tuple(sorted(used[territory]))
-        if hit not in named:
-            named[hit] = "; ".join(
-                f"{rules[i].reason or 'rule ' + str(i + 1)} ×{rules[i].factor}" for i in hit
-            )
-        weighted = book * scale + more
-        out[territory] = (Fraction(weighted, book * scale),
-                          f"{counts[territory]} account(s) in the book match ({named[hit]}): "
-                          f"Σ target × factor = {format_cents_grouped(_round_ratio(weighted, scale))}"
-                          f" over a book of {format_cents_grouped(book)}")
-    return out
-
-
-def _bases(
-    plan: Plan, hierarchy: Hierarchy, books: pl.DataFrame, problems: list[Problem]
-) -> pl.DataFrame:
-    """seller_id, base (cents, before over-assignment), base_reason."""
-    basis = plan.settings.quotas.basis
-    carriers = hierarchy.carriers.select("seller_id", "territory_id", "anchor_id")
-    schema = pl.Schema({"seller_id": pl.String(), "base": pl.Int64(), "base_reason": pl.String()})
-    if basis == "targets":
-        frame = carriers.join(books, on="territory_id", how="left").with_columns(
-            pl.col("book_target").fill_null(0), pl.col("accounts").fill_null(0)
-        )
-        return frame.select(
-            "seller_id",
-            pl.col("book_target").alias("base"),
-            pl.concat_str(pl.lit("book target: the sum of the targets of "),
-                          pl.col("accounts").cast(pl.String),
-                          pl.lit(" account(s) in territory "), pl.col("territory_id")
-                          ).alias("base_reason"),
-        ).cast(schema)
-    if basis == "assigned":
-        assigned = plan.assigned_quotas.select(
-            "seller_id", pl.col("quota").alias("base"), "reason", "line"
-        )
-        frame = carriers.join(assigned, on="seller_id", how="left")
-        missing = frame.filter(pl.col("base").is_null()).get_column("seller_id").to_list()
-        if missing:
-            problems.append(error("assigned_quotas.csv", None, "seller_id", f"{len(missing)} "
-                                  f"carrier(s) have no assigned quota ({_names(missing)}); basis "
-                                  "'assigned' needs a line for every carrier", "missing-assigned"))
-        reason = pl.concat_str(
-            pl.lit("assigned quota (assigned_quotas.csv line "), pl.col("line").cast(pl.String),
-            pl.lit(")"),
-            pl.when(pl.col("reason").is_not_null()).then(pl.concat_str(pl.lit(": "),
-                                                                         pl.col("reason")))
-            .otherwise(pl.lit("")),
-        )
-        return frame.select(
-            "seller_id",
-            pl.col("base").fill_null(0),
-            pl.when(pl.col("base").is_null()).then(pl.lit("no assigned quota: 0"))
-            .otherwise(reason).alias("base_reason"),
-        ).cast(schema)
-    return _split_bases(plan, hierarchy, books, problems).cast(schema)
-
-
-def _split_bases(
-    plan: Plan, hierarchy: Hierarchy, books: pl.DataFrame, problems: list[Problem]
-) -> pl.DataFrame:
-    """``topdown`` / ``even``: each numbered node's own remainder split over the seats beneath it."""
-    basis = plan.settings.quotas.basis
-    nodes = hierarchy.nodes
-    numbered = nodes.filter(pl.col("topdown").is_not_null())
-    owners = numbered.join(
-        nodes.select(pl.col("territory_id").alias("parent_id"), pl.col("anchor_id").alias("owner")),
-        on="parent_id", how="left",
-    )
-    deeper = (
-        owners.filter(pl.col("owner").is_not_null())
-        .group_by("owner")
-        .agg(pl.col("topdown").sum().alias("deeper"))
-    )
-    anchors = (
-        numbered.select(pl.col("territory_id").alias("anchor_id"), "topdown")
-        .join(deeper, left_on="anchor_id", right_on="owner", how="left")
-        .with_columns(pl.col("deeper").fill_null(0).cast(pl.Int64))
-        .with_columns((pl.col("topdown") - pl.col("deeper")).alias("remainder"))
-    )
-    _warn_negative(plan, anchors, problems)
-    carriers = hierarchy.carriers.select("seller_id", "territory_id", "anchor_id")
-    unanchored = carriers.filter(pl.col("anchor_id").is_null()).get_column("seller_id").to_list()
-    if unanchored:
-        problems.append(error("plan.toml", None, "quotas.basis", f"basis {basis!r} splits top-down "
-                              f"numbers, but {len(unanchored)} carrier(s) have no numbered "
-                              f"territory above them ({_names(unanchored)}); give the root a "
-                              "number ([targets] topdown) or number their territories in "
-                              "topdown.csv", "no-number"))
-    seats = (
-        carriers.filter(pl.col("anchor_id").is_not_null())
-        .unique("territory_id")
-        .select("territory_id", "anchor_id")
-        .join(books.select("territory_id", "book_target"), on="territory_id", how="left")
-        .with_columns(pl.col("book_target").fill_null(0).clip(lower_bound=0))
-        .join(anchors, on="anchor_id", how="left")
-    )
-    weight = pl.col("book_target") if basis == "topdown" else pl.lit(1, dtype=pl.Int64)
-    seats = seats.with_columns(weight.alias("_w")).with_columns(
-        pl.col("_w").sum().over("anchor_id").alias("_wsum"),
-        pl.col("book_target").sum().over("anchor_id").alias("_books"),
-        pl.len().over("anchor_id").alias("_seats"),
-        pl.col("remainder").clip(lower_bound=0).alias("_total"),
-    ).with_columns(
-        pl.when(pl.col("_wsum") == 0).then(pl.lit(1, dtype=pl.Int64)).otherwise(pl.col("_w"))
-        .alias("_w")
-    )
-    split = split_frame(seats, group="anchor_id", total="_total", weight="_w",
-                        id_col="territory_id", out="base")
-    reasons = [
-        _split_reason(basis, row) for row in split.iter_rows(named=True)
-    ]
-    split = split.with_columns(pl.Series("base_reason", reasons, dtype=pl.String))
-    return carriers.join(split.select("territory_id", "base", "base_reason"), on="territory_id",
-                         how="left").select(
-        "seller_id",
-        pl.col("base").fill_null(0),
-        pl.col("base_reason").fill_null("no numbered territory above this carrier: 0"),
-    )
-
-
-def _split_reason(basis: str, row: Mapping[str, Any]) -> str:
-    anchor = row["anchor_id"]
-    number = format_cents_grouped(row["topdown"])
-    if row["deeper"]:
-        head = (f"{anchor}'s number {number} less {format_cents_grouped(row['deeper'])} numbered "
-                f"deeper = {format_cents_grouped(row['remainder'])}")
-    else:
-        head = f"{anchor}'s number {number}"
-    if row["remainder"] < 0:
-        head += " (below 0: nothing to split)"
-    seats = row["_seats"]
-    if basis == "even" or row["_books"] == 0:
-        why = "equal shares" if basis == "even" else "equal shares (every book is 0)"
-        return f"{head}, split in {why} over {seats} seat(s)"
-    return (f"{head}, split over {seats} seat(s) in proportion to book target (this book "
-            f"{format_cents_grouped(row['book_target'])} of {format_cents_grouped(row['_books'])})")
-
-
-def _warn_negative(plan: Plan, anchors: pl.DataFrame, problems: list[Problem]) -> None:
-    lines = dict(plan.topdown.select("territory_id", "line").iter_rows())
-    for territory, remainder in anchors.filter(pl.col("remainder") < 0).select(
-        "anchor_id", "remainder"
-    ).iter_rows():
-        line = lines.get(territory)
-        problems.append(warning(
-            "topdown.csv" if line is not None else "plan.toml", line,
-            "amount" if line is not None else "targets.topdown",
-            f"the numbers of the territories beneath {territory} exceed its own by "
-            f"{format_cents_grouped(-remainder)}; its carriers outside them get a base of 0",
-            "negative-remainder"))
-
-
 #: Sellers who start after the plan year are named one by one up to this many; the rest counted.
 LATE_STARTS_LISTED = 20
 
 
-def _late_starts(frame: pl.DataFrame, settings: Settings) -> list[Problem]:
+def _late_starts(frame: pl.DataFrame, settings: Settings, source: str) -> list[Problem]:
     """A warning per carrier who starts after the plan year (SPEC "Bad input"): they carry 0 and
-    their book is reported as uncovered. ``frame``: one row per carrier with starts_after_year."""
+    their book is reported as uncovered. ``frame``: one row per carrier with starts_after_year;
+    ``source``: where the sellers came from."""
     late = frame.filter(pl.col("starts_after_year")).sort("line", "seller_id")
     if late.height == 0:
         return []
@@ -538,22 +286,17 @@ def _late_starts(frame: pl.DataFrame, settings: Settings) -> list[Problem]:
         who = (f"vacant seat {row['seller_id']} (planned start" if row["status"] == "tbh"
                else f"seller {row['seller_id']} (hired")
         found.append(warning(
-            "sellers.csv", row["line"], "hire_date",
+            source, row["line"], "hire_date",
             f"{who} {hire.isoformat()}, cut-off {cutoff}: first ramp month {month_year(first)}) "
             f"starts after the plan year, which ends {year_end.isoformat()}: they carry 0 this "
             f"year and the accounts of territory {row['territory_id']} are reported as uncovered; "
             "correct the date if it is wrong", "starts-after-year"))
     if late.height > LATE_STARTS_LISTED:
         found.append(warning(
-            "sellers.csv", late.get_column("line")[LATE_STARTS_LISTED], "hire_date",
+            source, late.get_column("line")[LATE_STARTS_LISTED], "hire_date",
             f"… and {late.height - LATE_STARTS_LISTED} more sellers who start after the plan year",
             "starts-after-year"))
     return found
-
-
-def _names(ids: Sequence[str]) -> str:
-    shown = ", ".join(ids[:NAMED])
-    return shown + (f" and {len(ids) - NAMED} more" if len(ids) > NAMED else "")
 
 
 def _padding(row: Mapping[str, Any], settings: Settings) -> tuple[tuple[int, Decimal], ...]:

@@ -20,89 +20,33 @@ Pure and exact (``Fraction``). Conventions, pinned by tests:
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
 import polars as pl
 
+from quotaplan.calendar import (
+    MONTH_NAMES,
+    MONTHS_PER_QUARTER,
+    MONTHS_PER_YEAR,
+    add_months,
+    days_share,
+    month_index,
+    month_length,
+    month_start,
+    month_year,
+    period_months,
+    plan_months,
+    plan_periods,
+)
 from quotaplan.problems import Problem, error, warning
 from quotaplan.settings import Settings
 
-MONTHS_PER_YEAR = 12
-MONTHS_PER_QUARTER = 3
 ONE = Fraction(1)
 ZERO = Fraction(0)
-
-
-@lru_cache(maxsize=4096)
-def _days_in(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by ``months`` calendar months, its day clamped to the target month's length."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month0 = divmod(index, 12)
-    return date(year, month0 + 1, min(day.day, _days_in(year, month0 + 1)))
-
-
-def month_length(day: date) -> int:
-    """Number of days (28–31) in the calendar month of ``day``."""
-    return _days_in(day.year, day.month)
-
-
-def _month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _month_start(index: int) -> date:
-    year, month0 = divmod(index, 12)
-    return date(year, month0 + 1, 1)
-
-
-def plan_months(year_start: date) -> list[tuple[date, date]]:
-    """The 12 plan months as ``(first day, last day)`` pairs, last day inclusive."""
-    starts = [add_months(year_start, i) for i in range(MONTHS_PER_YEAR + 1)]
-    return [(starts[i], starts[i + 1] - timedelta(days=1)) for i in range(MONTHS_PER_YEAR)]
-
-
-def plan_periods(year_start: date, period: str) -> list[tuple[date, date]]:
-    """The plan's periods: 4 quarters (``period="quarter"``) or 12 months (``"month"``).
-
-    Pairs of ``(first day, last day)``, last day inclusive; together they cover the year exactly.
-    """
-    months = plan_months(year_start)
-    if period == "month":
-        return months
-    if period == "quarter":
-        return [
-            (months[q * MONTHS_PER_QUARTER][0], months[q * MONTHS_PER_QUARTER + 2][1])
-            for q in range(MONTHS_PER_YEAR // MONTHS_PER_QUARTER)
-        ]
-    raise ValueError(f"period {period!r} is not 'quarter' or 'month'")
-
-
-def period_months(period: str) -> list[tuple[int, ...]]:
-    """Indexes (0–11) of the plan months in each period: 4 triples or 12 singletons."""
-    if period == "month":
-        return [(m,) for m in range(MONTHS_PER_YEAR)]
-    if period == "quarter":
-        return [tuple(range(q * 3, q * 3 + 3)) for q in range(4)]
-    raise ValueError(f"period {period!r} is not 'quarter' or 'month'")
-
-
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
-
-
-def month_year(day: date) -> str:
-    """``August 2026``: the calendar month of ``day`` for people (English, whatever the locale)."""
-    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def first_ramp_month(hire_date: date, cutoff: str) -> tuple[date, Fraction]:
@@ -122,7 +66,7 @@ def first_ramp_month(hire_date: date, cutoff: str) -> tuple[date, Fraction]:
         return next_month, ONE
     if cutoff == "prorate":
         days = month_length(hire_date)
-        return this_month, Fraction(days - hire_date.day + 1, days)
+        return this_month, days_share(hire_date.day, days, days)
     if cutoff.startswith("day:"):
         limit = min(int(cutoff[4:]), month_length(hire_date))
         return (this_month if hire_date.day <= limit else next_month), ONE
@@ -162,7 +106,7 @@ def _calendar_factor(
     prorate: bool,
 ) -> Fraction:
     """Factor of one calendar month (by its index year·12 + month − 1)."""
-    if end_date is not None and index > _month_index(end_date):
+    if end_date is not None and index > month_index(end_date):
         return ZERO
     factor = ONE
     if first_index is not None:
@@ -174,10 +118,10 @@ def _calendar_factor(
     if not prorate:
         return factor
     # Prorate: the share of the month's days employed, hire and end dates both included.
-    days = month_length(_month_start(index))
-    low = hire_date.day if hire_date is not None and _month_index(hire_date) == index else 1
-    high = end_date.day if end_date is not None and _month_index(end_date) == index else days
-    return factor * Fraction(max(high - low + 1, 0), days)
+    days = month_length(month_start(index))
+    low = hire_date.day if hire_date is not None and month_index(hire_date) == index else 1
+    high = end_date.day if end_date is not None and month_index(end_date) == index else days
+    return factor * days_share(low, high, days)
 
 
 def monthly_factors(
@@ -196,7 +140,7 @@ def monthly_factors(
     """
     first_index: int | None = None
     if hire_date is not None:
-        first_index = _month_index(first_ramp_month(hire_date, cutoff)[0])
+        first_index = month_index(first_ramp_month(hire_date, cutoff)[0])
     prorate = cutoff == "prorate"
 
     def factor(index: int) -> Fraction:
@@ -206,13 +150,13 @@ def monthly_factors(
     factors: list[Fraction] = []
     for start, end in plan_months(year_start):
         if start.day == 1:
-            factors.append(factor(_month_index(start)))
+            factors.append(factor(month_index(start)))
             continue
         # A plan month across two calendar months: the day-weighted mean of both.
         total = (end - start).days + 1
         first_part = month_length(start) - start.day + 1
-        mixed = (factor(_month_index(start)) * first_part
-                 + factor(_month_index(end)) * (total - first_part)) / total
+        mixed = (factor(month_index(start)) * first_part
+                 + factor(month_index(end)) * (total - first_part)) / total
         factors.append(mixed)
     return tuple(factors)
 
@@ -240,25 +184,27 @@ class RampCache:
 
 
 def seller_ramp(
-    row: Mapping[str, Any], settings: Settings, cache: RampCache, problems: list[Problem]
+    row: Mapping[str, Any], settings: Settings, cache: RampCache, problems: list[Problem],
+    source: str,
 ) -> tuple[tuple[Fraction, ...], str]:
     """A seller's 12 monthly ramp factors (:func:`monthly_factors`) and why, in words.
 
-    ``row``: the seller's sellers.csv fields (seller_id, line, hire_date, end_date, status,
-    ramp_profile). An unknown profile is an error and a vacant seat without a planned start a
-    warning, added to ``problems``. ``cache`` is shared by the sellers of one plan: equal inputs
-    give the same (identical) tuple of factors.
+    ``row``: the seller's fields (seller_id, line, hire_date, end_date, status, ramp_profile);
+    ``source``: where the sellers came from, for the problems' location. An unknown profile is an
+    error and a vacant seat without a planned start a warning, added to ``problems``.
+    ``cache`` is shared by the sellers of one plan: equal inputs give the same (identical) tuple
+    of factors.
     """
     ramp = settings.ramp
     name = row["ramp_profile"] or ramp.default_profile
     if name is not None and name not in ramp.profiles:
-        problems.append(error("sellers.csv", row["line"], "ramp_profile", f"ramp profile {name!r} "
+        problems.append(error(source, row["line"], "ramp_profile", f"ramp profile {name!r} "
                               f"of seller {row['seller_id']} is not in [ramp] profiles; add it "
                               "there or correct the name", "unknown-profile"))
         name = None
     hire, end, status = row["hire_date"], row["end_date"], row["status"]
     if status == "tbh" and hire is None:
-        problems.append(warning("sellers.csv", row["line"], "hire_date", f"vacant seat "
+        problems.append(warning(source, row["line"], "hire_date", f"vacant seat "
                                 f"{row['seller_id']} has no planned start (hire_date); it carries "
                                 "quota for the whole year", "tbh-no-start"))
     key = (hire, end, name, status == "tbh")
@@ -319,6 +265,9 @@ def _short(value: Fraction) -> str:
 
 
 __all__ = [
+    "MONTHS_PER_QUARTER",
+    "MONTHS_PER_YEAR",
+    "MONTH_NAMES",
     "RampCache",
     "add_months",
     "first_ramp_month",

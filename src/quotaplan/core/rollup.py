@@ -15,21 +15,19 @@ from typing import Any
 import polars as pl
 
 from quotaplan.core.capacity import (
+    attrition_loss,
+    fully_ramped,
     headcount_to_close,
+    hire_contribution,
     hire_factors,
-    in_year_factor,
     period_weights,
-    times_rate,
+    productive_capacity,
 )
 from quotaplan.core.feasibility import growth_ask_expr, risk_expr
 from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.money import round_half_away
 from quotaplan.plan import Plan
-from quotaplan.schemas import OUTPUT_EXTRAS, OUTPUTS
-
-ROLLUP_COLUMNS = OUTPUTS["rollup.csv"]
-#: Columns rollup_table adds after the contract ones.
-ROLLUP_EXTRA = OUTPUT_EXTRAS["rollup.csv"]
+from quotaplan.schemas import ROLLUP_COLUMNS, ROLLUP_EXTRA
 
 _SUMMED = (
     "calculated_target_sum", "account_target_sum", "quota_sum", "carriers", "ramped_carriers",
@@ -52,7 +50,7 @@ def _leaf_figures(
         pl.col("target").fill_null(0).sum().cast(pl.Int64).alias("account_target_sum"),
         pl.len().cast(pl.Int64).alias("_accounts"),
     )
-    ramped = pl.col("ramp_factor") == 1.0
+    ramped = fully_ramped()
     seats = quotas.group_by("territory_id").agg(
         pl.col("final_quota").sum().cast(pl.Int64).alias("quota_sum"),
         pl.len().cast(pl.Int64).alias("carriers"),
@@ -186,8 +184,6 @@ def rollup_table(
     topdown, quota_sum = pl.col("topdown"), pl.col("quota_sum")
     strategic = topdown - pl.col("account_target_sum")
     quota_gap = topdown - quota_sum
-    cap = settings.capacity
-    loss_rate = Fraction(cap.expected_attainment) * Fraction(cap.attrition) / 2
     order = pl.DataFrame({"territory_id": _tree_order(nodes)}).with_row_index("_order")
     prior_bookings = (pl.col("prior_bookings") if "base_bookings" in account_targets.columns
                       else pl.lit(None, dtype=pl.Int64).alias("prior_bookings"))
@@ -203,8 +199,8 @@ def rollup_table(
             .then(topdown.cast(pl.Float64) / quota_sum.cast(pl.Float64))
             .otherwise(None)
             .alias("attainment_factor"),
-            times_rate(quota_sum, attainment).alias("productive_capacity"),
-            times_rate(quota_sum, loss_rate).alias("expected_attrition_loss"),
+            productive_capacity(quota_sum, plan).alias("productive_capacity"),
+            attrition_loss(quota_sum, plan).alias("expected_attrition_loss"),
             (numbered & (quota_gap < 0) & (strategic > 0)).fill_null(False)
             .alias("pushed_above_support"),
             prior_bookings,
@@ -259,11 +255,8 @@ def summary(
         factors = hire_factors(plan, plan.settings.plan.fiscal_year_start)
     if ramped:
         average = Fraction(int(_cell(root, "ramped_full_year_sum")), ramped)
-        contribution = (
-            average
-            * in_year_factor(factors, period_weights(plan))
-            * Fraction(plan.settings.capacity.expected_attainment)
-        )
+        contribution = hire_contribution(average, factors, period_weights(plan),
+                                         plan.settings.capacity.expected_attainment)
     strategic = amount("strategic_gap")
     hires: int | None = None
     if strategic is not None and strategic <= 0:

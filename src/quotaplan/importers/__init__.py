@@ -19,10 +19,12 @@ from pathlib import Path
 
 import polars as pl
 
+from quotaplan.calendar import add_months
 from quotaplan.errors import UsageError
-from quotaplan.generate import add_months, money, write_generated
 from quotaplan.money import cents_to_decimal, round_half_away
+from quotaplan.money import cents_to_decimal_expr as money
 from quotaplan.outputs import neutralise
+from quotaplan.planfiles import write_generated
 from quotaplan.problems import Problem
 
 #: Growth applied to last year's bookings to propose the root's top-down number.

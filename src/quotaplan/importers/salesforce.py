@@ -20,8 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
+from quotaplan.calendar import add_months
 from quotaplan.errors import PlanInvalid, UsageError
-from quotaplan.generate import add_months
 from quotaplan.importers import (
     Derivation,
     ImportReport,

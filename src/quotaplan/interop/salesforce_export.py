@@ -26,12 +26,12 @@ from typing import Literal
 import polars as pl
 
 from quotaplan.build import BuildResult
+from quotaplan.calendar import add_months
 from quotaplan.errors import PlanInvalid, UsageError
-from quotaplan.generate import add_months
 from quotaplan.interop.sfcsv import cents, dates, read_export
 from quotaplan.interop.sfid import to_18
-from quotaplan.money import format_cents, largest_remainder
-from quotaplan.outputs import cents_to_decimal_expr, neutralise
+from quotaplan.money import cents_to_decimal_expr, format_cents, largest_remainder
+from quotaplan.outputs import neutralise
 from quotaplan.problems import Problem, error, has_errors, sort_key
 
 HEADER = ("QuotaOwnerId", "QuotaAmount", "StartDate", "ForecastingTypeId", "CurrencyIsoCode",

@@ -46,6 +46,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from quotaplan.money import format_cents
 from quotaplan.outputs import FORMULA_START
 
 Kind = Literal["amount", "percent", "ratio", "count", "date", "bool", "text", "id",
@@ -142,9 +143,7 @@ def cell_writers(formats: Formats) -> dict[Kind, Writer]:
 
     def amount(ws: Worksheet, r: int, c: int, cents: int) -> object:
         if abs(cents) >= EXACT_CENTS_LIMIT:
-            sign = "-" if cents < 0 else ""
-            whole, rest = divmod(abs(cents), 100)
-            return ws.write_string(r, c, f"{sign}{whole}.{rest:02d}")
+            return ws.write_string(r, c, format_cents(cents))
         return ws.write_number(r, c, cents / 100, f["amount"])
 
     def text(ws: Worksheet, r: int, c: int, value: object) -> object:

@@ -1,9 +1,9 @@
 """Synthetic plans: a realistic, seeded plan folder of any size (``quotaplan generate``).
 
 :func:`generate_plan` returns the files of a plan folder (file name → table, or text for
-``plan.toml``); :func:`write_generated` writes them atomically. Everything is drawn from one
-``numpy.random.default_rng(seed)``, column by column, so the same options always give the same
-bytes, and a million accounts with ten million bookings take seconds.
+``plan.toml``); :func:`quotaplan.planfiles.write_generated` writes them atomically. Everything
+is drawn from one ``numpy.random.default_rng(seed)``, column by column, so the same options
+always give the same bytes, and a million accounts with ten million bookings take seconds.
 
 What a generated plan holds:
 
@@ -23,118 +23,42 @@ What a generated plan holds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from quotaplan.errors import UsageError
-from quotaplan.outsafe import write_folder
-
-#: Level names below the root, top first; the last level is always "Territory".
-MIDDLE_LEVELS = ("Region", "Area", "District", "Zone", "Sector", "Unit")
-LEVEL_CODES = {"Region": "RG", "Area": "AR", "District": "DI", "Zone": "ZO", "Sector": "SC",
-               "Unit": "UN", "Territory": "TR"}
-MAX_LEVELS = len(MIDDLE_LEVELS) + 1
-ROOT_ID = "GLOBAL"
-REGION_NAMES = ("North America", "EMEA", "APAC", "Latin America", "Japan", "ANZ", "India",
-                "Middle East", "Africa", "Nordics", "DACH", "Benelux")
-MANAGER_ROLES = ("Chief Revenue Officer", "Regional Vice President", "Area Vice President",
-                 "District Manager")
-FIRST_NAMES = ("Ava", "Ben", "Chloe", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Isabel", "Jonas",
-               "Kavya", "Liam", "Maya", "Noah", "Olivia", "Pedro", "Quinn", "Rosa", "Samir", "Tara",
-               "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe", "Amara", "Bruno", "Carmen", "Dmitri",
-               "Esther", "Felix", "Gita", "Hugo", "Ines", "Jamal", "Keiko", "Lars", "Mina", "Nikhil")
-LAST_NAMES = ("Abbott", "Becker", "Castro", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad",
-              "Ito", "Jensen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Patel",
-              "Quintero", "Rossi", "Schmidt", "Tanaka", "Ueda", "Varga", "Wagner", "Xu", "Yilmaz",
-              "Zhang", "Alvarez", "Brennan", "Chen", "Dlamini", "Evans", "Ferreira", "Gupta",
-              "Horvat", "Ivanova", "Johansson", "Kim", "Lopez", "Mensah", "Novak")
-NAME_STEMS = ("Acme", "Blue", "Cedar", "Delta", "Ember", "Falcon", "Granite", "Harbor", "Iris",
-              "Juniper", "Keystone", "Lumen", "Meridian", "Northwind", "Orion", "Pioneer", "Quartz",
-              "Redwood", "Summit", "Titan", "Umber", "Vertex", "Willow", "Xenon", "Yellowstone",
-              "Zenith", "Atlas", "Beacon", "Cobalt", "Dynamo")
-NAME_TAILS = ("Systems", "Holdings", "Labs", "Logistics", "Health", "Foods", "Energy", "Capital",
-              "Retail", "Media", "Motors", "Networks", "Pharma", "Works", "Group", "Partners")
-NAME_FORMS = ("Inc", "Ltd", "GmbH", "SA", "LLC", "plc")
-INDUSTRIES = ("Technology", "Financial Services", "Healthcare", "Manufacturing", "Retail",
-              "Energy", "Media", "Public Sector", "Logistics", "Education")
-INDUSTRY_P = (0.18, 0.14, 0.12, 0.14, 0.11, 0.07, 0.06, 0.07, 0.06, 0.05)
-PRODUCTS = ("Core Platform", "Analytics Suite", "Data Connectors", "Premium Support",
-            "Professional Services")
-PRODUCT_P = (0.38, 0.22, 0.15, 0.15, 0.10)
-#: Share of the year's bookings by month of the fiscal year: quarter ends and Q4 heavy
-#: (quarters 20 %, 23 %, 23 %, 34 %).
-MONTH_WEIGHTS = np.array([5, 6, 9, 6, 7, 10, 6, 7, 10, 8, 10, 16], dtype=np.float64) / 100
-SENIORITY = ("junior", "mid", "senior", "principal")
-SENIORITY_FACTORS = (0.9, 1.0, 1.1, 1.2)
-#: OTE band (currency units) by seniority, same order as :data:`SENIORITY`.
-OTE_BANDS = ((150_000, 180_000), (180_000, 220_000), (220_000, 260_000), (260_000, 300_000))
-#: Last year's bookings per quota carrier, in currency units: ≈ 4 × a mid OTE, so that quotas
-#: (last year × ~1.2, padded) land mid-way in the healthy quota : OTE band [4, 6].
-BOOKINGS_PER_CARRIER = 800_000
-ENTERPRISE_REVENUE = 500_000_000
-MID_MARKET_REVENUE = 50_000_000
-OVERRIDE_DOWN = ("Customer consolidating vendors", "Budget freeze announced by the customer",
-                 "Renewal moved to next fiscal year")
-OVERRIDE_UP = ("Signed expansion commitment", "New division onboarding")
-ADJUSTMENT_REASONS = ("Territory realignment relief", "Carry-over pipeline from last year",
-                      "Leave of absence in Q2", "Strategic partner launch")
-
-
-@dataclass(frozen=True)
-class GenerateOptions:
-    """What to generate.
-
-    ``accounts`` ≥ 1; ``sellers`` ≥ 1 is the number of quota-carrier seats (leaves with a carrier,
-    ``tbh`` seats included; managers come on top, one per non-leaf node); ``levels`` 1–7 below the
-    root; ``history_years`` 1–10 of bookings before ``fiscal_year_start``; about
-    ``accounts × bookings_per_account`` booking rows in all (≥ 0).
-    """
-
-    accounts: int = 2000
-    sellers: int = 40
-    seed: int = 7
-    fiscal_year_start: date = date(2027, 1, 1)
-    levels: int = 4
-    history_years: int = 3
-    bookings_per_account: float = 10.0
-    name: str = "Synthetic plan"
-
-
-#: The options of the embedded demo plan (``quotaplan/demo``).
-DEMO_OPTIONS = GenerateOptions(name="Demo FY2027 Global")
-
-
-def _check(options: GenerateOptions) -> None:
-    if options.accounts < 1:
-        raise UsageError(f"--accounts must be 1 or more (got {options.accounts})")
-    if options.sellers < 1:
-        raise UsageError(f"--sellers must be 1 or more (got {options.sellers})")
-    if not 1 <= options.levels <= MAX_LEVELS:
-        raise UsageError(f"levels must be from 1 to {MAX_LEVELS} (got {options.levels})")
-    if not 1 <= options.history_years <= 10:
-        raise UsageError(f"history_years must be from 1 to 10 (got {options.history_years})")
-    if not 0 <= options.bookings_per_account <= 1000:
-        raise UsageError("bookings_per_account must be from 0 to 1000 "
-                         f"(got {options.bookings_per_account})")
-    if "\n" in options.name or '"' in options.name or "\\" in options.name:
-        raise UsageError("the plan name must be one line without quotes or backslashes")
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by ``months`` calendar months (the day clamped to the month's length)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    first_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    last = (first_next - timedelta(days=1)).day
-    return date(year, month + 1, min(day.day, last))
-
-
-def money(cents: pl.Expr) -> pl.Expr:
-    """Int64 cents → a Decimal column with two decimals (written as ``1234.50``)."""
-    return cents.cast(pl.Decimal(38, 2)) / 100
+from quotaplan.calendar import add_months
+from quotaplan.generate.options import DEMO_OPTIONS, GenerateOptions, check_options
+from quotaplan.generate.settings_text import plan_toml, two_digits
+from quotaplan.generate.vocabulary import (
+    ADJUSTMENT_REASONS,
+    BOOKINGS_PER_CARRIER,
+    ENTERPRISE_REVENUE,
+    FIRST_NAMES,
+    INDUSTRIES,
+    INDUSTRY_P,
+    LAST_NAMES,
+    LEVEL_CODES,
+    MANAGER_ROLES,
+    MID_MARKET_REVENUE,
+    MIDDLE_LEVELS,
+    MONTH_WEIGHTS,
+    NAME_FORMS,
+    NAME_STEMS,
+    NAME_TAILS,
+    OTE_BANDS,
+    OVERRIDE_DOWN,
+    OVERRIDE_UP,
+    PRODUCT_P,
+    PRODUCTS,
+    REGION_NAMES,
+    ROOT_ID,
+    SENIORITY,
+)
+from quotaplan.money import cents_to_decimal_expr as money
+from quotaplan.planfiles import write_files, write_generated
 
 
 def _draw(rng: np.random.Generator, words: tuple[str, ...], n: int,
@@ -394,7 +318,7 @@ def generate_plan(options: GenerateOptions) -> dict[str, pl.DataFrame | str]:
     Deterministic for the same options. Tables hold amounts as two-decimal ``Decimal`` columns and
     dates as ``Date``, ready for :func:`write_generated`.
     """
-    _check(options)
+    check_options(options)
     rng = np.random.default_rng(options.seed)
     levels = options.levels
     n = options.accounts
@@ -469,11 +393,11 @@ def generate_plan(options: GenerateOptions) -> dict[str, pl.DataFrame | str]:
     uplift = rng.uniform(1.15, 1.25)
     root_number = round(int(last_year.sum()) * uplift / 100_000) * 1000 if sharing.any() else 0
     positive = last_year[last_year > 0]
-    high_value = _two_digits(float(np.quantile(positive, 0.9)) / 100) if positive.size else 100_000
+    high_value = two_digits(float(np.quantile(positive, 0.9)) / 100) if positive.size else 100_000
 
     sellers = pl.concat([managers, carriers]).with_columns(ote=money(pl.col("ote")))
     return {
-        "plan.toml": _plan_toml(options, root_number, high_value),
+        "plan.toml": plan_toml(options, root_number, high_value),
         "territories.csv": territories,
         "sellers.csv": sellers,
         "accounts.csv": accounts,
@@ -519,95 +443,21 @@ def _adjustments(rng: np.random.Generator, carriers: pl.DataFrame, sellers: int)
     )
 
 
-def _two_digits(value: float) -> int:
-    """``value`` rounded to two significant digits (at least 1,000)."""
-    if value < 1000:
-        return 1000
-    magnitude = int(10 ** (len(str(int(value))) - 2))
-    return round(value / magnitude) * magnitude
-
-
-def _plan_toml(options: GenerateOptions, topdown: int, high_value: int) -> str:
-    levels = options.levels
-    over = {1: "0.03"} if levels < 2 else {1: "0.03", max(2, levels - 1): "0.05"}
-    hedge = {d: r for d, r in ((1, "0.05"), (2, "0.03")) if d < levels}
-    seniority = ", ".join(f"{s} = {f}" for s, f in zip(SENIORITY, SENIORITY_FACTORS, strict=True))
-    return f'''# Generated by `quotaplan generate` (seed {options.seed}): synthetic data, not a real company.
-[plan]
-name = "{options.name}"
-fiscal_year_start = {options.fiscal_year_start.isoformat()}
-currency = "USD"
-period = "quarter"
-
-[targets]
-method = "weighted"
-weight = "prior_bookings"
-base_window_months = 12
-topdown = {topdown}
-
-[quotas]
-basis = "targets"
-over_assignment = {_inline(over)}
-hedge = {_inline(hedge)}
-adjustment_mode = "multiplicative"
-
-[ramp]
-cutoff = "day:15"
-profiles = {{ standard = [0.0, 0.25, 0.5, 0.75, 1.0], accelerated = [0.25, 0.5, 1.0] }}
-default_profile = "standard"
-
-[seniority]
-factors = {{ {seniority} }}
-
-[[strategic_focus]]
-match = {{ segment = "Enterprise" }}
-factor = 1.05
-reason = "Enterprise expansion push"
-
-[seasonality]
-weights = [0.2, 0.23, 0.23, 0.34]
-
-[risk]
-high_below = 0.90
-medium_below = 1.00
-
-[capacity]
-quota_to_ote = [4.0, 6.0]
-expected_attainment = 0.80
-high_value_target = {high_value}
-attrition = 0.20
-pipeline_coverage = 3.0
-'''
-
-
-def _inline(table: dict[int, str]) -> str:
-    return "{ " + ", ".join(f"{k} = {v}" for k, v in table.items()) + " }" if table else "{}"
-
-
-def write_generated(files: dict[str, pl.DataFrame | str], out: Path, *, command: str = "import",
-                    force: bool = False) -> None:
-    """Write a plan folder's files into ``out``, atomically and only as
-    :func:`quotaplan.outsafe.write_folder` allows: an existing non-empty ``out`` is replaced only
-    with ``force`` and only when the same command (``"generate"`` or ``"import"``) wrote it."""
-
-    def write(staging: Path) -> None:
-        for name, content in files.items():
-            if isinstance(content, str):
-                (staging / name).write_text(content, encoding="utf-8", newline="\n")
-            else:
-                content.write_csv(staging / name, null_value="")
-
-    write_folder(out, command, write, force=force)
-
-
 def regenerate_demo() -> Path:
     """Rewrite the embedded demo plan's files from :data:`DEMO_OPTIONS` (a development tool)."""
     from quotaplan.demo import demo_plan_path
 
     folder = demo_plan_path()
-    for name, content in generate_plan(DEMO_OPTIONS).items():
-        if isinstance(content, str):
-            (folder / name).write_text(content, encoding="utf-8", newline="\n")
-        else:
-            content.write_csv(folder / name, null_value="")
+    write_files(folder, generate_plan(DEMO_OPTIONS))
     return folder
+
+
+__all__ = [
+    "DEMO_OPTIONS",
+    "GenerateOptions",
+    "add_months",
+    "generate_plan",
+    "money",
+    "regenerate_demo",
+    "write_generated",
+]
