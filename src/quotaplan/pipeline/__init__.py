@@ -37,7 +37,7 @@ from quotaplan.core import capacity, feasibility, quotas, rollup, targets
 from quotaplan.core.hierarchy import Hierarchy, build_hierarchy
 from quotaplan.core.history import history_problems
 from quotaplan.errors import PlanInvalid
-from quotaplan.pipeline.memo import Memo
+from quotaplan.pipeline.memo import Memo, same
 from quotaplan.pipeline.quota_update import update_quotas
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, has_errors
@@ -50,7 +50,7 @@ class Pipeline:
     >>> result = pipeline.build(plan)                     # doctest: +SKIP
     >>> edited = pipeline.build(edits.set_override(plan, "A1", 5_000_00))  # doctest: +SKIP
 
-    ``memo.ran`` lists the stages each build ran (not recognised), in order.
+    ``memo.ran`` lists the stages the last build ran (those it did not recognise), in order.
     """
 
     def __init__(self) -> None:
@@ -60,6 +60,7 @@ class Pipeline:
         """Every output of a valid plan, equal to :func:`quotaplan.build.build` of it. Raises
         :class:`PlanInvalid` when the computation finds errors that reading could not."""
         memo, settings, sources = self.memo, plan.settings, dict(plan.sources)
+        memo.ran.clear()
         hierarchy = memo.run("hierarchy", (plan.territories, plan.sellers, plan.topdown, settings,
                                            sources), lambda: build_hierarchy(plan))
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -141,8 +142,7 @@ class Pipeline:
 
 
 def _same_but_last(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    from quotaplan.pipeline.memo import same
-
+    """Are the inputs the same but for the last one?"""
     return len(old) == len(new) and all(same(a, b) for a, b in zip(old[:-1], new[:-1],
                                                                    strict=True))
 

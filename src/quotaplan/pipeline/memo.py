@@ -44,7 +44,8 @@ class Memo:
     def __init__(self) -> None:
         self._entries: dict[str, tuple[tuple[Any, ...], Any]] = {}
         self._lock = Lock()
-        #: Stages run (not recognised) since the memo was made, in order: what an edit cost.
+        #: Stages run (not recognised), in order, since the list was last cleared (the pipeline
+        #: clears it when a build starts): what an edit cost.
         self.ran: list[str] = []
 
     def last(self, stage: str) -> tuple[tuple[Any, ...], Any] | None:
