@@ -44,13 +44,16 @@ from quotaplan.problems import Problem, has_errors
 
 
 class Pipeline:
-    """Builds plans, keeping every stage's last inputs and output between builds.
+    """Builds plans, keeping every stage's last inputs and output between builds::
 
-    >>> pipeline = Pipeline()
-    >>> result = pipeline.build(plan)                     # doctest: +SKIP
-    >>> edited = pipeline.build(edits.set_override(plan, "A1", 5_000_00))  # doctest: +SKIP
+        pipeline = Pipeline()
+        result = pipeline.build(plan)
+        edited = pipeline.build(edits.set_override(plan, "A1", 5_000_00))
 
-    ``memo.ran`` lists the stages the last build ran (those it did not recognise), in order.
+    It holds what its last build computed (about the memory of one build's tables). Settings are
+    an input of every stage as a whole (a changed setting reruns every stage): edits change
+    tables. ``memo.ran`` lists the stages the last build ran (those it did not recognise), in
+    order.
     """
 
     def __init__(self) -> None:
