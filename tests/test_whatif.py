@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from quotaplan.build import BuildResult, build
 from quotaplan.core.ledger import ManualLine
 from quotaplan.demo import demo_plan_path
+from quotaplan.edits import set_adjustments
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan, read_plan_files
-from quotaplan.whatif import WhatIf, plan_with_adjustments, quota_inputs_of, with_adjustments
+from quotaplan.whatif import WhatIf, with_adjustments
 
 LoadPlan = Callable[[dict[str, str]], Plan]
 
@@ -81,7 +82,7 @@ def test_a_rate_and_an_amount_roll_up_through_the_hedge(load_plan: LoadPlan) -> 
     # Untouched: the carrier outside the path, the build it started from.
     assert figure(after, "quotas", "s3", "final_quota") == 100000
     assert figure(before, "quotas", "s1", "final_quota") == 200000
-    assert_same(after, build(plan_with_adjustments(plan, "s1", lines)), "s1")
+    assert_same(after, build(set_adjustments(plan, "s1", lines)), "s1")
 
 
 def test_removing_every_adjustment_restores_the_book(load_plan: LoadPlan) -> None:
@@ -89,7 +90,7 @@ def test_removing_every_adjustment_restores_the_book(load_plan: LoadPlan) -> Non
     after = with_adjustments(build(plan), "s2", [])
     assert figure(after, "quotas", "s2", "final_quota") == 100000
     assert figure(after, "rollup", "M", "manager_quota") == 270000  # (2,000 + 1,000) × 0.9
-    assert_same(after, build(plan_with_adjustments(plan, "s2", [])), "s2")
+    assert_same(after, build(set_adjustments(plan, "s2", [])), "s2")
 
 
 def test_a_negative_full_year_is_flagged_and_unflagged(load_plan: LoadPlan) -> None:
@@ -99,7 +100,7 @@ def test_a_negative_full_year_is_flagged_and_unflagged(load_plan: LoadPlan) -> N
     negative = whatif.with_adjustments("s3", lines)
     assert figure(negative, "quotas", "s3", "final_quota") == -200000
     assert [p.code for p in negative.problems].count("negative-quota") == 1
-    assert_same(negative, build(plan_with_adjustments(plan, "s3", lines)), "s3")
+    assert_same(negative, build(set_adjustments(plan, "s3", lines)), "s3")
     # Each what-if starts from the build: the next one has no such warning.
     assert "negative-quota" not in [p.code for p in whatif.with_adjustments("s3", []).problems]
 
@@ -155,7 +156,7 @@ def test_what_if_equals_a_rebuild(ramping: tuple[Plan, WhatIf], seller: str,
     lines = [ManualLine(20 + i, rate, None, "rate", "test") for i, rate in enumerate(rates)]
     lines += [ManualLine(30 + i, None, amount, "amount") for i, amount in enumerate(amounts)]
     assert_same(whatif.with_adjustments(seller, lines),
-                build(plan_with_adjustments(plan, seller, lines)), seller)
+                build(set_adjustments(plan, seller, lines)), seller)
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +164,7 @@ def demo() -> tuple[Plan, WhatIf]:
     plan, problems = read_plan(demo_plan_path())
     assert plan is not None, [p.render() for p in problems]
     result = build(plan)
-    return plan, WhatIf(result, quota_inputs_of(result))
+    return plan, WhatIf(result)
 
 
 @pytest.mark.parametrize("seller", ["S08", "S36", "S01", "S04"])
@@ -179,4 +180,4 @@ def test_demo_what_if_equals_a_rebuild(demo: tuple[Plan, WhatIf], seller: str,
     S08 and S36 have an adjustment in the plan; S04 is ramping."""
     plan, whatif = demo
     assert_same(whatif.with_adjustments(seller, lines),
-                build(plan_with_adjustments(plan, seller, lines)), seller)
+                build(set_adjustments(plan, seller, lines)), seller)

@@ -36,20 +36,26 @@ _SUMMED = (
 )
 
 
-def _leaf_figures(
-    plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFrame, quotas: pl.DataFrame
-) -> pl.DataFrame:
-    """One row per leaf: its accounts' sums (bookings in the base window included: 0 without
-    ``base_bookings``, which :func:`rollup_table` then blanks), its carriers' sums, what is
-    uncovered."""
+def book_sums(account_targets: pl.DataFrame) -> pl.DataFrame:
+    """One row per territory with accounts: Σ base-window bookings (0 without ``base_bookings``,
+    which :func:`rollup_table` then blanks), Σ calculated targets, Σ targets and the number of
+    accounts. The only step of a roll-up that reads every account: a caller that keeps it between
+    roll-ups of the same accounts hands it to :func:`rollup_table`."""
     prior = (pl.col("base_bookings") if "base_bookings" in account_targets.columns
              else pl.lit(0, dtype=pl.Int64))
-    books = account_targets.group_by("territory_id").agg(
+    return account_targets.group_by("territory_id").agg(
         prior.fill_null(0).sum().cast(pl.Int64).alias("prior_bookings"),
         pl.col("calculated_target").fill_null(0).sum().cast(pl.Int64).alias("calculated_target_sum"),
         pl.col("target").fill_null(0).sum().cast(pl.Int64).alias("account_target_sum"),
         pl.len().cast(pl.Int64).alias("_accounts"),
     )
+
+
+def _leaf_figures(
+    plan: Plan, hierarchy: Hierarchy, books: pl.DataFrame, quotas: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per leaf: its accounts' sums (``books``, see :func:`book_sums`), its carriers'
+    sums, what is uncovered."""
     ramped = fully_ramped()
     seats = quotas.group_by("territory_id").agg(
         pl.col("final_quota").sum().cast(pl.Int64).alias("quota_sum"),
@@ -120,7 +126,12 @@ def _tree_order(nodes: pl.DataFrame) -> list[str]:
 
 
 def rollup_table(
-    plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFrame, quotas: pl.DataFrame
+    plan: Plan,
+    hierarchy: Hierarchy,
+    account_targets: pl.DataFrame,
+    quotas: pl.DataFrame,
+    *,
+    books: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """rollup.csv: one row per node, depth-first from the root, contract columns then extras.
 
@@ -140,9 +151,12 @@ def rollup_table(
     the base window beneath the node (``base_bookings`` of ``account_targets``, cents, negative
     totals as they are, uncovered leaves included; empty when the frame has no such column) and
     growth_ask = topdown ÷ prior_bookings − 1 (empty without a number or where prior ≤ 0).
+    ``books``: :func:`book_sums` of ``account_targets`` when the caller already has it.
     """
     settings = plan.settings
-    leaves = _leaf_figures(plan, hierarchy, account_targets, quotas)
+    if books is None:
+        books = book_sums(account_targets)
+    leaves = _leaf_figures(plan, hierarchy, books, quotas)
     sums = (
         hierarchy.closure.join(leaves, on="territory_id", how="inner")
         .group_by("ancestor_id")

@@ -66,7 +66,6 @@ FLAG_BELOW = 0.3
 ACCURACY_RUNS = 1000
 ALL = "all segments"
 NEW_BUSINESS = "(new business)"
-BOOKINGS = "bookings.csv"
 
 
 def year_back(day: date, years: int = 1) -> date:
@@ -154,10 +153,11 @@ def _actuals(plan: Plan, start: date, end: date) -> pl.DataFrame:
 
 def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
     """Targets one year back against what was booked (module docstring, step 1). Raises
-    :class:`NotEnoughHistory` (naming bookings.csv) when the history cannot support it."""
+    :class:`NotEnoughHistory` (naming the bookings' source) when the history cannot support it."""
     from quotaplan.core.targets import base_window, compute_targets
 
     start = plan.settings.plan.fiscal_year_start
+    bookings = plan.source("bookings")
     earlier = shifted_plan(plan)
     year_start = earlier.settings.plan.fiscal_year_start
     first, _ = base_window(year_start, plan.settings.targets.base_window_months)
@@ -165,18 +165,18 @@ def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
             f"from {year_start} to the day before {start}")
     day = pl.col("date")
     if plan.bookings.filter((day >= year_start) & (day < start)).height == 0:
-        raise NotEnoughHistory(f"{BOOKINGS}: no bookings dated from {year_start} to the day before "
+        raise NotEnoughHistory(f"{bookings}: no bookings dated from {year_start} to the day before "
                                f"{start}; the simulation's back-test needs {span}. Add the last "
                                "year of bookings")
     if earlier.bookings.height == 0:
-        raise NotEnoughHistory(f"{BOOKINGS}: no bookings dated before {year_start}; the simulation's "
+        raise NotEnoughHistory(f"{bookings}: no bookings dated before {year_start}; the simulation's "
                                f"back-test needs {span}, so bookings from {first} on. Add that year "
                                "of history")
     then = build_hierarchy(earlier)
     found = compute_targets(earlier, then)
     if has_errors(found.problems):
         first_error = next(p for p in found.problems if p.severity == "error")
-        raise NotEnoughHistory(f"{BOOKINGS}: the back-test cannot compute targets as of "
+        raise NotEnoughHistory(f"{bookings}: the back-test cannot compute targets as of "
                                f"{year_start} from the bookings before it ({first_error.message}); "
                                f"it needs {span}")
     carriers = hierarchy.carriers.select("territory_id", "seller_id")
@@ -189,7 +189,7 @@ def backtest(plan: Plan, hierarchy: Hierarchy) -> Backtest:
     )
     rated = accounts.filter(pl.col("target") > 0)
     if rated.height == 0:
-        raise NotEnoughHistory(f"{BOOKINGS}: every account's target as of {year_start} is 0, so the "
+        raise NotEnoughHistory(f"{bookings}: every account's target as of {year_start} is 0, so the "
                                f"back-test has no ratio actual ÷ target; it needs {span}")
     accounts = accounts.with_columns(_band(pl.col("target")).alias("band"))
     rated = accounts.filter(pl.col("target") > 0)
