@@ -188,3 +188,46 @@ def sums_by_index(index: np.ndarray, cents: np.ndarray, size: int) -> np.ndarray
         part = np.bincount(index, weights=limb, minlength=size).astype(np.uint64)
         total += part << np.uint64(shift)
     return total.view(np.int64)
+
+
+def round_to_total(
+    values: Sequence[Fraction],
+    total: int,
+    ids: Sequence[str],
+    lower: Sequence[int],
+    upper: Sequence[int],
+) -> list[int]:
+    """Round exact ``values`` to integers (cents) that sum exactly to ``total``, each within its
+    ``[lower, upper]`` (integers).
+
+    Each part starts as the floor of its value, held within its bounds; the units still missing go
+    one each to the largest remainders (ties by ascending id, compared as text), again and again
+    while some are missing; units in excess are taken back one each from the smallest remainders
+    (same ties). When the values already sum to ``total`` and lie within the bounds this is the
+    largest-remainder rounding of :func:`largest_remainder`. Raises ``ValueError`` when the bounds
+    cannot hold ``total`` (Σ lower > total or Σ upper < total).
+    """
+    n = len(values)
+    if not len(ids) == len(lower) == len(upper) == n:
+        raise ValueError("values, ids and bounds differ in length")
+    if sum(lower) > total or sum(upper) < total or any(lo > hi for lo, hi in zip(lower, upper,
+                                                                                  strict=True)):
+        raise ValueError(f"bounds cannot hold a total of {total}")
+    parts = [min(max(v.numerator // v.denominator, lo), hi)
+             for v, lo, hi in zip(values, lower, upper, strict=True)]
+    left = total - sum(parts)
+    if left > 0:
+        order = sorted(range(n), key=lambda i: (parts[i] - values[i], ids[i]))
+        while left > 0:
+            for i in order:
+                if left and parts[i] < upper[i]:
+                    parts[i] += 1
+                    left -= 1
+    elif left < 0:
+        order = sorted(range(n), key=lambda i: (values[i] - parts[i], ids[i]))
+        while left < 0:
+            for i in order:
+                if left and parts[i] > lower[i]:
+                    parts[i] -= 1
+                    left += 1
+    return parts
