@@ -75,8 +75,8 @@ def test_build_writes_every_output(plan_dir: Callable[[dict[str, str]], Path], t
     code, output = run("build", str(plan_dir(VALID)), "--out", str(out))
     assert code == 0, output
     assert sorted(p.name for p in out.iterdir()) == [
-        "account_targets.csv", "gap.csv", "quota_periods.csv", "quotas.csv", "rollup.csv",
-        "summary.json"]
+        ".quotaplan-output.json", "account_targets.csv", "gap.csv", "quota_periods.csv",
+        "quotas.csv", "rollup.csv", "summary.json"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["topdown"] == "1000.00"
     assert summary["account_target_sum"] == "1000.00"
@@ -89,13 +89,13 @@ def test_failed_build_leaves_the_previous_output(
     plan_dir: Callable[[dict[str, str]], Path], tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "previous.txt").write_text("keep me")
+    assert run("build", str(plan_dir(VALID)), "--out", str(out))[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     broken = VALID | {"territories.csv": "territory_id,parent_id\nR,\nA,R\nB,A\nA,B\n"}
     code, _ = run("build", str(plan_dir(broken)), "--out", str(out))
     assert code == 1
-    assert (out / "previous.txt").read_text() == "keep me"
-    assert sorted(p.name for p in out.iterdir()) == ["previous.txt"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "plan"]
 
 
 def test_explain_shows_the_ledger_and_book(plan_dir: Callable[[dict[str, str]], Path]) -> None:

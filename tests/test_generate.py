@@ -21,6 +21,7 @@ from quotaplan.generate import (
     generate_plan,
     write_generated,
 )
+from quotaplan.outsafe import MARKER
 from quotaplan.planfolder.read import read_plan
 from quotaplan.settings import parse_settings
 
@@ -200,19 +201,24 @@ def test_odd_fiscal_years_and_history_lengths(tmp_path: Path, start: date, years
     assert errors_of(tmp_path / "plan") == []
 
 
-def test_write_replaces_a_plan_folder_but_never_another_folder(tmp_path: Path) -> None:
+def test_write_replaces_its_own_plan_with_force_but_never_another_folder(tmp_path: Path) -> None:
     files = generate_plan(GenerateOptions(accounts=50, sellers=3, bookings_per_account=2))
     out = tmp_path / "plan"
-    write_generated(files, out)
+    write_generated(files, out, command="generate")
     (out / "notes.txt").write_text("old", encoding="utf-8")
-    write_generated(files, out)
+    with pytest.raises(UsageError, match="--force"):
+        write_generated(files, out, command="generate")
+    assert (out / "notes.txt").exists()
+    write_generated(files, out, command="generate", force=True)
     assert not (out / "notes.txt").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["plan"]  # no temporary folder left
+    with pytest.raises(UsageError, match="quotaplan generate"):
+        write_generated(files, out, command="import", force=True)
     other = tmp_path / "photos"
     other.mkdir()
     (other / "cat.jpg").write_text("x", encoding="utf-8")
-    with pytest.raises(UsageError, match="not a plan folder"):
-        write_generated(files, other)
+    with pytest.raises(UsageError, match="did not write"):
+        write_generated(files, other, command="generate", force=True)
     assert (other / "cat.jpg").exists()
 
 
@@ -237,7 +243,7 @@ def test_demo_plan_is_the_generator_output_and_small(tmp_path: Path) -> None:
     demo = demo_plan_path()
     out = tmp_path / "demo"
     write_generated(generate_plan(DEMO_OPTIONS), out)
-    written = sorted(p.name for p in out.iterdir())
+    written = sorted(p.name for p in out.iterdir() if p.name != MARKER)
     committed = sorted(p.name for p in demo.iterdir() if p.suffix in (".csv", ".toml"))
     assert written == committed
     for name in written:

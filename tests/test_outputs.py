@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from quotaplan import outputs
 from quotaplan.build import BuildResult
 from quotaplan.core.hierarchy import build_hierarchy
+from quotaplan.errors import UsageError
 from quotaplan.money import format_cents
-from quotaplan.outputs import _risky, replace_dir, summary_json, to_output_frame, write_outputs, write_table
+from quotaplan.outputs import _risky, summary_json, to_output_frame, write_outputs, write_table
+from quotaplan.outsafe import MARKER
 from quotaplan.plan import Plan
 
 PLAN = {
@@ -82,8 +84,8 @@ def test_a_failed_write_leaves_the_old_folder_as_it_was(
     result: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "builds" / "out"
-    out.mkdir(parents=True)
-    (out / "keep.txt").write_text("previous build")
+    write_outputs(result, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def broken(_: Any) -> str:
         raise RuntimeError("disk full")
@@ -91,30 +93,36 @@ def test_a_failed_write_leaves_the_old_folder_as_it_was(
     monkeypatch.setattr(outputs, "summary_json", broken)
     with pytest.raises(RuntimeError):
         write_outputs(result, out)
-    assert (out / "keep.txt").read_text() == "previous build"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]  # no staging left behind
 
 
-def test_a_successful_write_replaces_the_folder(result: BuildResult, tmp_path: Path) -> None:
+def test_a_successful_write_replaces_an_earlier_build(result: BuildResult, tmp_path: Path) -> None:
     out = tmp_path / "builds" / "out"
-    out.mkdir(parents=True)
+    write_outputs(result, out)
     (out / "stale.csv").write_text("old")
     write_outputs(result, out)
     names = sorted(p.name for p in out.iterdir())
     assert "stale.csv" not in names
-    assert {"account_targets.csv", "quotas.csv", "summary.json"} <= set(names)
+    assert {"account_targets.csv", "quotas.csv", "summary.json", MARKER} <= set(names)
     assert (out / "quotas.csv").read_text().splitlines()[1].startswith("s1,")
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
 
 
-def test_replace_dir_refuses_a_file(tmp_path: Path) -> None:
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    target = tmp_path / "file"
-    target.write_text("x")
-    with pytest.raises(FileExistsError):
-        replace_dir(staging, target)
-    assert target.read_text() == "x"
+def test_a_folder_quotaplan_did_not_write_is_never_replaced(
+    result: BuildResult, tmp_path: Path
+) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "keep.txt").write_text("the user's")
+    with pytest.raises(UsageError, match="quotaplan did not write"):
+        write_outputs(result, out, force=True)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(UsageError, match="is a file"):
+        write_outputs(result, a_file)
+    assert a_file.read_text() == "x"
 
 
 @settings(max_examples=300, deadline=None)

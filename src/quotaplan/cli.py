@@ -45,6 +45,9 @@ EXIT_OK, EXIT_PLAN, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 T = TypeVar("T")
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan folder (plan.toml and the CSV files).")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Replace an output that an earlier run of the same command wrote (never a plan's "
+    "input, never a folder or file quotaplan did not write).")]
 
 
 def exit_code(exc: BaseException) -> int:
@@ -135,18 +138,26 @@ def validate(plan: PlanArg) -> None:
 @app.command("build")
 def build_cmd(
     plan: PlanArg,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (replaced on success).")],
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Output folder: new, empty, or an earlier build's output (replaced on success).")],
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
     from quotaplan.outputs import write_outputs
+    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
 
     def run() -> None:
+        # Refuse a bad --out or --html before the work, not after it.
+        check_folder(out_dir, "build", force=force, protect=[plan])
+        if html is not None:
+            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
+                       option="--html")
         result = _build(plan)
         with step(f"Writing {out_dir}"):
-            write_outputs(result, out_dir)
+            write_outputs(result, out_dir, force=force, protect=[plan])
         if html is not None:
-            _write_html(result, html)
+            _write_html(result, html, force=force, protect=[plan])
         if result.problems:
             print_problems(result.problems, err)
         out.print(f"Wrote {out_dir}: " + ", ".join(
@@ -156,14 +167,13 @@ def build_cmd(
     guarded(run)
 
 
-def _write_html(result: BuildResult, path: Path) -> None:
+def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path]) -> None:
+    from quotaplan.outsafe import html_written_by_quotaplan, write_file
     from quotaplan.report.html import render_html
 
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_html(result), encoding="utf-8")
-    tmp.replace(path)
+    page = render_html(result)
+    write_file(path, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"),
+               recognise=html_written_by_quotaplan, force=force, protect=protect, option="--html")
 
 
 @app.command()
@@ -171,16 +181,21 @@ def report(
     plan: PlanArg,
     html: Annotated[Path | None, typer.Option(help="Write one self-contained HTML report here.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
+    force: ForceOpt = False,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
+    from quotaplan.outsafe import check_file, html_written_by_quotaplan
     from quotaplan.report.terminal import render_terminal
 
     def run() -> None:
+        if html is not None:
+            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
+                       option="--html")
         result = _build(plan)
         for item in render_terminal(result, top=top):
             out.print(item)
         if html is not None:
-            _write_html(result, html)
+            _write_html(result, html, force=force, protect=[plan])
             out.print(f"HTML report: {html}", markup=False)
 
     guarded(run)
@@ -221,11 +236,14 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same plan.")] = 7,
     bookings_per_account: Annotated[float, typer.Option(min=0, help="Booking rows per account.")] = 10.0,
     fiscal_year_start: Annotated[str, typer.Option(help="Plan year start, YYYY-MM-DD.")] = "2027-01-01",
+    force: ForceOpt = False,
 ) -> None:
     """Write a realistic synthetic plan (seeded): hierarchy, sellers, accounts, 3 years of bookings."""
     from quotaplan.generate import GenerateOptions, generate_plan, write_generated
+    from quotaplan.outsafe import check_folder
 
     def run() -> None:
+        check_folder(out_dir, "generate", force=force)
         try:
             start = date.fromisoformat(fiscal_year_start)
         except ValueError:
@@ -237,7 +255,7 @@ def generate(
         with step("Generating"):
             files = generate_plan(options)
         with step(f"Writing {out_dir}"):
-            write_generated(files, out_dir)
+            write_generated(files, out_dir, command="generate", force=force)
         out.print(f"Wrote a plan of {accounts:,} accounts and {sellers:,} sellers to {out_dir}",
                   markup=False)
 
@@ -248,10 +266,12 @@ def generate(
 def import_cmd(
     format: Annotated[str, typer.Argument(help="Source format: maven_crm | superstore.")],
     source: Annotated[Path, typer.Argument(help="The source folder or file.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (new or empty).")],
+    force: ForceOpt = False,
 ) -> None:
     """Turn another format into a plan folder, reporting every derivation made."""
-    from quotaplan.importers import IMPORTERS
+    from quotaplan.importers import IMPORTERS, ImportReport
+    from quotaplan.outsafe import check_folder, write_folder
 
     def run() -> None:
         importer = IMPORTERS.get(format)
@@ -259,9 +279,14 @@ def import_cmd(
             raise UsageError(f"unknown format {format!r}; use one of {', '.join(sorted(IMPORTERS))}")
         if not source.exists():
             raise UsageError(f"source {str(source)!r} does not exist")
+        check_folder(out_dir, "import", force=force, protect=[source])
+        reports: list[ImportReport] = []
         with step(f"Importing {source}"):
-            result = importer(source, out_dir)
-        table = Table(title=escape(f"Imported {format} into {result.out}"), show_lines=False)
+            # The importer writes into a fresh staging folder, swapped into place once complete.
+            write_folder(out_dir, "import", lambda staging: reports.append(importer(source, staging)),
+                         force=force, protect=[source])
+        result = reports[0]
+        table = Table(title=escape(f"Imported {format} into {out_dir}"), show_lines=False)
         table.add_column("what")
         table.add_column("how")
         table.add_column("count", justify="right")
@@ -281,15 +306,22 @@ def demo(
     """Build the embedded demo plan end to end and show what a planner should look at first."""
     from quotaplan.demo import demo_plan_path
     from quotaplan.outputs import write_outputs
+    from quotaplan.outsafe import check_folder, write_folder
+    from quotaplan.report.html import render_html
     from quotaplan.report.terminal import render_terminal
 
     def run() -> None:
         source = demo_plan_path()
+        check_folder(out_dir, "demo")
         result = _build(source)
         outputs = out_dir / "outputs"
-        with step(f"Writing {outputs}"):
-            write_outputs(result, outputs)
-        _write_html(result, out_dir / "report.html")
+
+        def write(staging: Path) -> None:
+            write_outputs(result, staging / "outputs")
+            (staging / "report.html").write_text(render_html(result), encoding="utf-8")
+
+        with step(f"Writing {out_dir}"):
+            write_folder(out_dir, "demo", write)
         for item in render_terminal(result, top=8):
             out.print(item)
         out.print()

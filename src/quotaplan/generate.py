@@ -22,8 +22,6 @@ What a generated plan holds:
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from quotaplan.errors import UsageError
-from quotaplan.outputs import replace_dir
+from quotaplan.outsafe import write_folder
 
 #: Level names below the root, top first; the last level is always "Territory".
 MIDDLE_LEVELS = ("Region", "Area", "District", "Zone", "Sector", "Unit")
@@ -586,32 +584,20 @@ def _inline(table: dict[int, str]) -> str:
     return "{ " + ", ".join(f"{k} = {v}" for k, v in table.items()) + " }" if table else "{}"
 
 
-def write_generated(files: dict[str, pl.DataFrame | str], out: Path) -> None:
-    """Write a plan folder's files into ``out``, atomically (a temporary sibling, then a rename).
+def write_generated(files: dict[str, pl.DataFrame | str], out: Path, *, command: str = "import",
+                    force: bool = False) -> None:
+    """Write a plan folder's files into ``out``, atomically and only as
+    :func:`quotaplan.outsafe.write_folder` allows: an existing non-empty ``out`` is replaced only
+    with ``force`` and only when the same command (``"generate"`` or ``"import"``) wrote it."""
 
-    An existing ``out`` is replaced only when it is a plan folder (it holds ``plan.toml``) or
-    empty; anything else is a :class:`UsageError`, so no unrelated folder is ever overwritten.
-    """
-    out = out.resolve()
-    if out.exists():
-        if not out.is_dir():
-            raise UsageError(f"{str(out)!r} is a file; pass a folder for the plan")
-        if not (out / "plan.toml").is_file() and any(out.iterdir()):
-            raise UsageError(f"{str(out)!r} exists and is not a plan folder (no plan.toml); "
-                             "pass a new or empty folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    def write(staging: Path) -> None:
         for name, content in files.items():
             if isinstance(content, str):
                 (staging / name).write_text(content, encoding="utf-8", newline="\n")
             else:
                 content.write_csv(staging / name, null_value="")
-        replace_dir(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
+    write_folder(out, command, write, force=force)
 
 
 def regenerate_demo() -> Path:

@@ -4,17 +4,15 @@ Amounts (``Int64`` cents) are written with exactly two decimals and no separator
 (``Float64``) with six decimals; absent values as empty cells; dates ISO; booleans
 ``true``/``false``. Text cells that begin with
 ``=``, ``+``, ``-`` or ``@`` are prefixed with ``'`` so that a spreadsheet does not run them as
-formulas. ``--out DIR`` is replaced only when every file was written: the files go to a temporary
-sibling folder that is then renamed into place, so a failed build leaves ``DIR`` as it was.
+formulas. ``--out DIR`` is replaced only when every file was written, and only as
+:mod:`quotaplan.outsafe` allows: a failed build leaves ``DIR`` as it was, and a folder quotaplan's
+``build`` did not write is never replaced.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import polars as pl
 
 from quotaplan.build import BuildResult
 from quotaplan.money import format_cents
+from quotaplan.outsafe import write_folder
 from quotaplan.schemas import COUNT_COLUMNS, OUTPUTS, WRITTEN_EXTRAS
 
 RATIO_DIGITS = 6
@@ -124,36 +123,16 @@ def output_tables(result: BuildResult) -> dict[str, pl.DataFrame]:
     }
 
 
-def write_outputs(result: BuildResult, out: Path, extra: Mapping[str, str] | None = None) -> None:
-    """Write every output file into ``out``, replacing it only once all are written."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+def write_outputs(result: BuildResult, out: Path, extra: Mapping[str, str] | None = None, *,
+                  force: bool = False, protect: Sequence[Path] = (), command: str = "build") -> None:
+    """Write every output file into ``out``, replacing it only once all are written, and only
+    as :func:`quotaplan.outsafe.write_folder` allows (``protect``: the plan folders read)."""
+
+    def write(staging: Path) -> None:
         for name, frame in output_tables(result).items():
             write_table(frame, staging / name, OUTPUTS.get(name), WRITTEN_EXTRAS.get(name))
         (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
-        replace_dir(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
-
-def replace_dir(staging: Path, out: Path) -> None:
-    """Move ``staging`` to ``out``; an existing ``out`` is removed only after the move succeeds."""
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} exists and is not a folder")
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-    try:
-        staging.rename(out)
-    except BaseException:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    write_folder(out, command, write, force=force, protect=protect)
