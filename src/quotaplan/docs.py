@@ -19,7 +19,8 @@ from quotaplan.settings import settings_table
 WIDTH = 100
 
 
-COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "demo", "settings")
+COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "demo", "settings",
+            "optimize")
 
 
 def _help(args: list[str]) -> str:

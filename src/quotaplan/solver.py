@@ -77,7 +77,8 @@ class HighsSolver:
             left = time_limit - (time.perf_counter() - started)
             if left <= 0:
                 break
-            status, x, gap = self._stage(program, cost, reached, left / (stages - k))
+            status, x, gap = self._stage(program, cost, reached, left / (stages - k),
+                                         None if best is None else best.x)
             if x is None:
                 if best is None:
                     return Solution(status, None, seconds=time.perf_counter() - started)
@@ -100,7 +101,9 @@ class HighsSolver:
                         seconds=time.perf_counter() - started)
 
     def _stage(self, program: LinearProgram, cost: Floats, held: list[float],
-               time_limit: float) -> tuple[Status, Floats | None, float]:
+               time_limit: float, start: Floats | None) -> tuple[Status, Floats | None, float]:
+        """One objective minimised with the earlier ones ``held``; ``start`` (the previous
+        stage's answer, feasible here too) is handed to a MIP as its first incumbent."""
         import highspy
 
         highs = _new_highs()
@@ -136,6 +139,10 @@ class HighsSolver:
             lp.integrality_ = [highspy.HighsVarType.kInteger if flag
                                else highspy.HighsVarType.kContinuous for flag in program.integer]
         highs.passModel(lp)
+        if start is not None and program.is_mip:
+            given = highspy.HighsSolution()
+            given.col_value = list(start)
+            highs.setSolution(given)
         highs.run()
         model_status = highs.getModelStatus()
         info = highs.getInfo()

@@ -21,14 +21,18 @@ variables per receiver.
 **Formulation (one mixed-integer program per group).** Binary ``y`` per candidate (account →
 receiver) and ``z_r`` per receiver (fixed or not):
 
-    maximise   Σ z_r, then minimise Σ y, then Σ target·y      (lexicographic: three solves)
+    maximise   Σ z_r, then minimise Σ y + Σ target·y ÷ S          (lexicographic: two solves)
     subject to Σ_{a→r} target_a·y ≥ need_r·z_r       every receiver
                Σ_{a from d} target_a·y ≤ spare_d     every donor
                Σ_{r} y_{a→r} ≤ 1                     every account
 
-Rows are scaled by need / spare, with a margin of one part in a million so that the solver's
-tolerances cannot accept a cent short. The answer is then checked in integers: moves to a
-receiver they do not fix, and moves out of a donor they would make high risk, are dropped.
+S is one more than the candidates' total target, so the second term stays below 1 and only
+decides between answers with as many moves: the fewest moves, then the least target moved.
+Receivers get a valid cut (at least as many moves as the fewest of their candidates that reach
+the need), which tightens the relaxation. Rows are scaled by need / spare, with a margin of one
+part in a million so that the solver's tolerances cannot accept a cent short. The answer is then
+checked in integers: moves to a receiver they do not fix, and moves out of a donor they would
+make high risk, are dropped.
 """
 
 from __future__ import annotations
@@ -152,6 +156,12 @@ def _program(group: _Group) -> LinearProgram:
         need = group.needs[receiver]
         build.add_row([y[i] for i in mine] + [z[k]],
                       [targets[i] / need for i in mine] + [-(1 + MARGIN)], lower=0.0)
+        # A valid cut that tightens the relaxation: a fix takes at least as many accounts as
+        # the fewest of its largest candidates that reach the need.
+        fewest = _fewest([targets[i] for i in mine], need)
+        if fewest > 1:
+            build.add_row([y[i] for i in mine] + [z[k]], [1.0] * len(mine) + [-float(fewest)],
+                          lower=0.0)
     for donor, spare in sorted(group.spares.items()):
         mine = index[(pairs.get_column("donor") == donor).to_numpy()]
         if len(mine):
@@ -160,12 +170,24 @@ def _program(group: _Group) -> LinearProgram:
     for rows in pairs.with_row_index("_i").group_by("account_id").agg("_i").get_column("_i"):
         if len(rows) > 1:
             build.add_row([y[i] for i in rows], [1.0] * len(rows), upper=1.0)
-    scale = float(sum(targets)) or 1.0
+    # Moves, plus the target moved as a share of all candidates' (below 1): it only decides
+    # between answers with as many moves.
+    scale = float(sum(targets) + 1)
     return build.build([
         dict.fromkeys(z, -1.0),
-        dict.fromkeys(y, 1.0),
-        {y[i]: t / scale for i, t in enumerate(targets)},
+        {y[i]: 1.0 + t / scale for i, t in enumerate(targets)},
     ])
+
+
+def _fewest(targets: list[int], need: int) -> int:
+    """The fewest of ``targets`` whose sum reaches ``need`` (their count + 1 when all fall short:
+    the receiver cannot be fixed)."""
+    total = 0
+    for count, target in enumerate(sorted(targets, reverse=True), start=1):
+        total += target
+        if total >= need:
+            return count
+    return len(targets) + 1
 
 
 def _chosen(group: _Group, solution: Solution) -> pl.DataFrame:
