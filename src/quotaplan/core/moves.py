@@ -29,9 +29,9 @@ receiver) and ``z_r`` per receiver (fixed or not):
 S is one more than the candidates' total target, so the second term stays below 1 and only
 decides between answers with as many moves: the fewest moves, then the least target moved.
 Receivers get a valid cut (at least as many moves as the fewest of their candidates that reach
-the need), which tightens the relaxation. Rows are scaled by need / spare, with a margin of one
-part in a million so that the solver's tolerances cannot accept a cent short. The answer is then
-checked in integers: moves to a receiver they do not fix, and moves out of a donor they would
+the need), which tightens the relaxation. Rows are in cents, with half a cent of slack (whole
+cents cannot use it; the solver's tolerance is far below it). The answer is then checked in
+integers: moves to a receiver they do not fix, and moves out of a donor they would
 make high risk, are dropped.
 """
 
@@ -57,8 +57,9 @@ from quotaplan.settings import StrategicFocusRule
 
 #: Candidates per receiver and donor: accounts that fix the receiver on their own, and that don't.
 ABOVE, BELOW = 2, 4
-#: Relative margin on the scaled rows (see the module's docstring).
-MARGIN = 1e-6
+#: Rows hold whole cents, so half a cent of slack changes no answer and is far beyond the
+#: solver's tolerance (1e-7): it cannot accept a cent short.
+HALF_CENT = 0.5
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,8 @@ def _program(group: _Group) -> LinearProgram:
     for k, receiver in enumerate(receivers):
         mine = index[(pairs.get_column("receiver") == receiver).to_numpy()]
         need = group.needs[receiver]
-        build.add_row([y[i] for i in mine] + [z[k]],
-                      [targets[i] / need for i in mine] + [-(1 + MARGIN)], lower=0.0)
+        build.add_row([y[i] for i in mine] + [z[k]], [float(targets[i]) for i in mine]
+                      + [-float(need)], lower=-HALF_CENT)
         # A valid cut that tightens the relaxation: a fix takes at least as many accounts as
         # the fewest of its largest candidates that reach the need.
         fewest = _fewest([targets[i] for i in mine], need)
@@ -165,8 +166,8 @@ def _program(group: _Group) -> LinearProgram:
     for donor, spare in sorted(group.spares.items()):
         mine = index[(pairs.get_column("donor") == donor).to_numpy()]
         if len(mine):
-            build.add_row([y[i] for i in mine], [targets[i] / spare for i in mine],
-                          upper=1 - MARGIN)
+            build.add_row([y[i] for i in mine], [float(targets[i]) for i in mine],
+                          upper=spare + HALF_CENT)
     for rows in pairs.with_row_index("_i").group_by("account_id").agg("_i").get_column("_i"):
         if len(rows) > 1:
             build.add_row([y[i] for i in rows], [1.0] * len(rows), upper=1.0)
