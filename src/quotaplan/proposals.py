@@ -58,7 +58,7 @@ def read_lock_file(path: Path, known: frozenset[str]) -> frozenset[str]:
     lines = _lock_lines(path)
     problems: list[Problem] = []
     ids: set[str] = set()
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
         names = [h.strip() for h in header or []]
@@ -81,7 +81,7 @@ def read_lock_file(path: Path, known: frozenset[str]) -> frozenset[str]:
             else:
                 ids.add(value)
     except csv.Error as exc:
-        raise PlanInvalid([error(name, reader.line_num + 1, None, f"not CSV text ({exc}); save "
+        raise PlanInvalid([error(name, max(reader.line_num, 1), None, f"not CSV text ({exc}); save "
                                  "the file as comma-separated UTF-8 text", "not-csv")]) from None
     if problems:
         raise PlanInvalid(problems)
@@ -100,6 +100,9 @@ def _lock_lines(path: Path) -> list[str]:
                     raise PlanInvalid([error(name, number, None, "the line is longer than "
                                              "1 MiB; a lock file holds one account id a line",
                                              "long-line")])
+                if b"\x00" in raw:
+                    raise PlanInvalid([error(name, number, None, "the line holds a NUL byte; "
+                                             "save the file as UTF-8 CSV text", "nul-byte")])
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
