@@ -204,9 +204,9 @@ def round_to_total(
     one each to the largest remainders (ties by ascending id, compared as text); units in excess
     are taken back one each from the smallest remainders (same ties). When more units are missing
     (or in excess) than there are parts with room, every such part first takes an equal whole
-    share, capped by its bounds. When the values already sum to ``total`` and lie within the bounds this is the
-    largest-remainder rounding of :func:`largest_remainder`. Raises ``ValueError`` when the bounds
-    cannot hold ``total`` (Σ lower > total or Σ upper < total).
+    share, capped by its bounds. When the values already sum to ``total`` and lie within the
+    bounds this is the largest-remainder rounding of :func:`largest_remainder`. Raises
+    ``ValueError`` when the bounds cannot hold ``total`` (Σ lower > total or Σ upper < total).
     """
     n = len(values)
     if not len(ids) == len(lower) == len(upper) == n:

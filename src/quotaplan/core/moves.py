@@ -21,18 +21,19 @@ variables per receiver.
 **Formulation (one mixed-integer program per group).** Binary ``y`` per candidate (account →
 receiver) and ``z_r`` per receiver (fixed or not):
 
-    maximise   Σ z_r, then minimise Σ y + Σ target·y ÷ S          (lexicographic: two solves)
+    maximise   Σ z_r, then minimise Σ y, then Σ target·y          (lexicographic: three solves)
     subject to Σ_{a→r} target_a·y ≥ need_r·z_r       every receiver
                Σ_{a from d} target_a·y ≤ spare_d     every donor
                Σ_{r} y_{a→r} ≤ 1                     every account
 
-S is one more than the candidates' total target, so the second term stays below 1 and only
-decides between answers with as many moves: the fewest moves, then the least target moved.
+The first two objectives are whole numbers, which lets the solver prove them optimal quickly;
+the third only chooses among answers with as many receivers fixed and as few moves, so when the
+time runs out it is the one left short (the gap reported is the largest of the three).
 Receivers get a valid cut (at least as many moves as the fewest of their candidates that reach
 the need), which tightens the relaxation. Rows are in cents, with half a cent of slack (whole
 cents cannot use it; the solver's tolerance is far below it). The answer is then checked in
-integers: moves to a receiver they do not fix, and moves out of a donor they would
-make high risk, are dropped.
+integers: moves to a receiver they do not fix, and moves out of a donor they would make high
+risk, are dropped.
 """
 
 from __future__ import annotations
@@ -171,12 +172,11 @@ def _program(group: _Group) -> LinearProgram:
     for rows in pairs.with_row_index("_i").group_by("account_id").agg("_i").get_column("_i"):
         if len(rows) > 1:
             build.add_row([y[i] for i in rows], [1.0] * len(rows), upper=1.0)
-    # Moves, plus the target moved as a share of all candidates' (below 1): it only decides
-    # between answers with as many moves.
-    scale = float(sum(targets) + 1)
+    scale = float(sum(targets) or 1)
     return build.build([
         dict.fromkeys(z, -1.0),
-        {y[i]: 1.0 + t / scale for i, t in enumerate(targets)},
+        dict.fromkeys(y, 1.0),
+        {y[i]: t / scale for i, t in enumerate(targets)},
     ])
 
 
