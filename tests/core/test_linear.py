@@ -51,9 +51,9 @@ class Clockwork:
                         seconds=spent)
 
 
-def _tiny() -> LinearProgram:
+def _tiny(size: int = 1) -> LinearProgram:
     build = ProgramBuilder()
-    build.add_variables([0.0], [1.0])
+    build.add_variables([0.0] * size, [1.0] * size)
     return build.build([{0: 1.0}])
 
 
@@ -71,3 +71,18 @@ def test_programs_reached_with_no_time_left_are_not_attempted() -> None:
     assert [s.status for s in solutions] == ["no_solution"] * 3
     assert solver.limits == pytest.approx([1.0, 1.0, 1.0])
     assert sum(s.seconds for s in solutions) == pytest.approx(3.0)
+
+
+def test_small_programs_go_first_and_answers_keep_the_given_order() -> None:
+    seen: list[int] = []
+
+    class Recorder:
+        def solve(self, program: LinearProgram, time_limit: float) -> Solution:
+            seen.append(program.variables)
+            return Solution("optimal", np.full(program.variables, float(program.variables)),
+                            seconds=0.5)
+
+    solutions = solve_all(Recorder(), [_tiny(3), _tiny(1), _tiny(2)], time_limit=10.0)
+    assert seen == [1, 2, 3]
+    assert [s.x.tolist() if s.x is not None else None for s in solutions] == [
+        [3.0] * 3, [1.0], [2.0] * 2]

@@ -114,6 +114,18 @@ def test_a_donor_is_never_made_high_risk() -> None:
     assert result.headline["after"]["sellers_by_risk"]["high"] == 1
 
 
+def test_of_the_moves_that_fix_as_many_the_least_target_wins() -> None:
+    # Two empty books (quota 10.00 each) and one donor that can spare 77.00: one of them can be
+    # fixed, by one account; the 50.00 account rather than a 75.00 one.
+    parents: dict[str, str | None] = {"P": None, "L0": "P", "L1": "P", "L2": "P"}
+    leaves = {"L0": ("s0", 1_000), "L1": ("s1", 1_000), "L2": ("s2", 22_000)}
+    accounts: list[tuple[str, str, int, str | None]] = [
+        ("a0", "L2", 7_500, None), ("a1", "L2", 5_000, None), ("a2", "L2", 7_500, None),
+        ("a3", "L2", 7_500, None)]
+    result = run(parents, leaves, accounts)
+    assert [(a, giver) for a, giver, _ in moves_of(result)] == [("a1", "s2")]
+
+
 COUSINS = {"W": None, "P": "W", "Q": "W", "L1": "P", "L2": "Q"}
 
 

@@ -141,20 +141,23 @@ class ProgramBuilder:
 
 def solve_all(solver: Solver, programs: Sequence[LinearProgram], time_limit: float
               ) -> list[Solution]:
-    """Solve independent programs one after another within ``time_limit`` seconds in all.
+    """Solve independent programs one after another within ``time_limit`` seconds in all;
+    the solutions come back in the order of ``programs``.
 
-    Each program may use an equal share of the time still left (the seconds each solve reports
-    are taken off), so that a hard program early cannot starve the rest; a program reached with no
-    time left is not attempted (status ``no_solution``).
+    The smallest programs (fewest variables) go first, and each may use an equal share of the
+    time still left (the seconds each solve reports are taken off): the time the many small ones
+    do not need flows to the large ones, and a hard program cannot starve the rest. A program
+    reached with no time left is not attempted (status ``no_solution``).
     """
+    order = sorted(range(len(programs)), key=lambda i: (programs[i].variables, i))
     left = time_limit
-    solutions: list[Solution] = []
-    for i, program in enumerate(programs):
-        share = left / (len(programs) - i)
+    solutions: dict[int, Solution] = {}
+    for k, i in enumerate(order):
+        share = left / (len(order) - k)
         if share <= 0:
-            solutions.append(Solution("no_solution", None))
+            solutions[i] = Solution("no_solution", None)
             continue
-        solution = solver.solve(program, share)
+        solution = solver.solve(programs[i], share)
         left -= solution.seconds
-        solutions.append(solution)
-    return solutions
+        solutions[i] = solution
+    return [solutions[i] for i in range(len(programs))]
