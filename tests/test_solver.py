@@ -61,3 +61,15 @@ def test_highs_prints_nothing_of_its_own() -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout == "done\n"
     assert run.stderr == ""
+
+
+def test_nothing_is_solved_after_the_deadline() -> None:
+    import time
+
+    build = ProgramBuilder()
+    (x,) = build.add_variables([0.0], [1.0])
+    solver = HighsSolver(deadline=time.perf_counter() - 1)
+    solution = solver.solve(build.build([{x: 1.0}]), time_limit=60)
+    assert solution.status == "no_solution"
+    assert solution.x is None
+    assert solution.seconds == 0.0

@@ -374,7 +374,8 @@ def optimize(
         help="fix-coverage: a CSV file with an account_id column; those accounts never move.")
     ] = None,
     time_limit: Annotated[float, typer.Option(
-        min=0.01, help="Seconds the solver may take in all.")] = 60.0,
+        min=0.01, help="Seconds the optimisation may take in all; the solver stops there "
+        "and reports its gap to optimal.")] = 60.0,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Write proposals.csv and optimize.json into this folder.")] = None,
     force: ForceOpt = False,

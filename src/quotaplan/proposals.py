@@ -122,9 +122,12 @@ def optimize(result: BuildResult, options: OptimizeOptions, solver: Solver | Non
     from quotaplan.core.moves import fix_coverage
 
     if solver is None:
+        import time
+
         from quotaplan.solver import HighsSolver
 
-        solver = HighsSolver()
+        # The limit covers the whole step (candidates, programs, proposals), not only the solves.
+        solver = HighsSolver(deadline=time.perf_counter() + options.time_limit)
     settings = result.plan.settings
     bands = RiskBands.of(settings.risk.high_below, settings.risk.medium_below)
     nodes = result.hierarchy.nodes

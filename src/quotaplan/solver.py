@@ -4,7 +4,8 @@ with HiGHS (``highspy``), in this process, deterministically (one thread, fixed 
 Lexicographic objectives are solved one after another: objective *k* is minimised with a row
 ``c_j·x ≤ v_j + tolerance`` for every earlier objective *j* (``v_j`` the value reached), so a
 later objective never costs an earlier one. The time limit is shared among the stages still to
-run (an earlier stage may take half of what is left, the last one all of it); a stage that
+run (an earlier stage may take half of what is left, the last one all of it, but a MIP's last
+stage that only breaks ties gets a short budget: see :class:`HighsSolver`); a stage that
 ends without a solution leaves the previous stage's answer in place. A MIP stage stops at a
 relative gap of 1e-4: for an objective that counts (below 10,000) that is a proven optimum.
 """
@@ -64,13 +65,28 @@ def _new_highs() -> Any:
 
 
 class HighsSolver:
-    """Solves programs with HiGHS. ``mip_rel_gap``: the relative gap at which a MIP stage stops."""
+    """Solves programs with HiGHS.
 
-    def __init__(self, mip_rel_gap: float = 1e-4) -> None:
+    ``mip_rel_gap``: the relative gap at which a MIP stage stops. ``deadline``: a
+    ``time.perf_counter()`` reading after which no solve runs, whatever time limit it is given
+    (so that the work around the solves counts against a command's limit too).
+    ``tie_break_seconds``: the last objective of a MIP with several only breaks ties among the
+    answers the earlier ones allow; it may take this long, or twice what the earlier stages took
+    if more, never more than what is left.
+    """
+
+    def __init__(self, mip_rel_gap: float = 1e-4, deadline: float | None = None,
+                 tie_break_seconds: float = 0.5) -> None:
         self.mip_rel_gap = mip_rel_gap
+        self.deadline = deadline
+        self.tie_break_seconds = tie_break_seconds
 
     def solve(self, program: LinearProgram, time_limit: float) -> Solution:
         started = time.perf_counter()
+        if self.deadline is not None:
+            time_limit = min(time_limit, self.deadline - started)
+            if time_limit <= 0:
+                return Solution("no_solution", None)
         best: Solution | None = None
         reached: list[float] = []
         gaps: list[float] = []
@@ -79,8 +95,15 @@ class HighsSolver:
             left = time_limit - (time.perf_counter() - started)
             if left <= 0:
                 break
-            # An earlier stage may take half of what is left; the last one all of it.
-            share = left if k == stages - 1 else left / 2
+            # An earlier stage may take half of what is left; the last one all of it, or when
+            # it only breaks ties of a MIP, what tie_break_seconds allows.
+            if k < stages - 1:
+                share = left / 2
+            elif k and program.is_mip:
+                spent = time.perf_counter() - started
+                share = min(left, max(self.tie_break_seconds, 2 * spent))
+            else:
+                share = left
             status, x, gap = self._stage(program, cost, reached, share)
             if x is None:
                 if best is None:
