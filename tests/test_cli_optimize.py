@@ -100,6 +100,9 @@ def test_the_plan_folder_is_never_an_output(
     (["--goal", "balance-quotas", "--max-change", "-0.1"], 2, "--max-change"),
     (["--goal", "fix-coverage", "--lock", "missing.csv"], 2, "does not exist"),
     (["--goal", "balance-quotas", "--within", "RG1"], 2, "fix-coverage only"),
+    (["--goal", "balance-quotas", "--max-change", "inf"], 2, "--max-change inf"),
+    (["--goal", "fix-coverage", "--time-limit", "inf"], 2, "--time-limit inf"),
+    (["--goal", "fix-coverage", "--time-limit", "nan"], 2, "--time-limit"),
 ])
 def test_usage_errors_name_the_option(
     plan: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, words: str

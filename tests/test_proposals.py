@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quotaplan.build import BuildResult, build
 from quotaplan.demo import demo_plan_path
@@ -111,3 +113,24 @@ def test_balance_writes_quota_rows(demo: BuildResult, tmp_path: Path) -> None:
     before = sum(int(r["quota_before"].replace(".", "")) for r in rows)
     after = sum(int(r["quota_after"].replace(".", "")) for r in rows)
     assert before == after  # the changed quotas alone already keep the totals
+
+
+@settings(max_examples=200, deadline=None)
+@given(content=st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.lists(st.text(max_size=8), max_size=4), max_size=6).map(
+        lambda rows: "\n".join(",".join(r) for r in [["account_id", "x"], *rows]).encode()),
+))
+def test_any_lock_file_gives_ids_or_named_problems(content: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lock.csv"
+        path.write_bytes(content)
+        problems = []
+        try:
+            ids = read_lock_file(path, KNOWN)
+        except PlanInvalid as exc:
+            problems, ids = exc.problems, frozenset()
+        assert ids <= KNOWN
+        assert all(p.file == str(path) and p.severity == "error" for p in problems)

@@ -6,6 +6,7 @@ Exit codes: 0 success (warnings allowed), 1 the plan has errors (or a seller is 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -391,6 +392,10 @@ def optimize(
     from quotaplan.report.optimize import render_optimisation
 
     def run() -> None:
+        for option, value in (("--max-change", max_change), ("--time-limit", time_limit)):
+            if not math.isfinite(value):
+                raise UsageError(f"{option} {value} is not a finite number; pass e.g. "
+                                 + ("0.15 (±15 %)" if option == "--max-change" else "60 (seconds)"))
         if out_dir is not None:
             check_folder(out_dir, "optimize", force=force, protect=[plan])
         result = _build(plan)

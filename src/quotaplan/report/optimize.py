@@ -94,8 +94,8 @@ def render_optimisation(optimisation: Optimisation, top: int = 15) -> list[Rende
         _headline_table(headline),
         _summary_line(headline),
     ]
-    if optimisation.proposals.height:
-        items.append(_proposals_table(optimisation, top))
-    else:
+    if not optimisation.proposals.height:
         items.append(Text("Nothing to propose."))
+    elif top:
+        items.append(_proposals_table(optimisation, top))
     return items
