@@ -158,3 +158,57 @@ def test_a_built_plan_keeps_every_numbered_node_number_to_the_cent(
     assert proposed.headline["changes"] > 0
     assert (proposed.headline["largest_deviation_after"]
             < proposed.headline["largest_deviation_before"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(regions=st.lists(st.tuples(st.booleans(), st.lists(st.integers(1, 900), min_size=1,
+                                                           max_size=3)),
+                        min_size=1, max_size=3),
+       extra=st.integers(0, 10**6), max_change=st.sampled_from(["0.05", "0.15", "0.5"]))
+def test_generated_plans_keep_every_numbered_node_number_to_the_cent(
+    tmp_path_factory: pytest.TempPathFactory, regions: list[tuple[bool, list[int]]], extra: int,
+    max_change: str,
+) -> None:
+    from decimal import Decimal
+
+    from tests.conftest import write_plan
+
+    from quotaplan.planfolder.read import read_plan
+
+    territories, sellers, accounts, numbers = ["territory_id,parent_id", "W,"], [
+        "seller_id,territory_id"], ["account_id,territory_id,annual_revenue"], {}
+    for r, (numbered, leaves) in enumerate(regions):
+        territories.append(f"R{r},W")
+        if numbered:
+            numbers[f"R{r}"] = 1000 * (r + 1) * len(leaves) + 0.37 * (r + 1)
+        for i, revenue in enumerate(leaves):
+            territories.append(f"L{r}{i},R{r}")
+            sellers.append(f"s{r}{i},L{r}{i}")
+            accounts.append(f"a{r}{i},L{r}{i},{revenue}")
+            accounts.append(f"b{r}{i},L{r}{i},{(revenue * 7) % 500}")
+    if len(numbers) == len(regions):  # no account is left for the root's own remainder
+        extra = 0
+    root = round(sum(numbers.values()) + extra / 100, 2)
+    topdown = ["territory_id,amount", f"W,{root:.2f}"] + [f"{t},{v:.2f}" for t, v in numbers.items()]
+    folder = write_plan(tmp_path_factory.mktemp("plan"), {
+        "plan.toml": ('[plan]\nname = "Generated"\nfiscal_year_start = 2026-01-01\n'
+                      '[targets]\nmethod = "weighted"\nweight = "annual_revenue"\n'
+                      '[quotas]\nbasis = "even"\n'),
+        "territories.csv": "\n".join(territories),
+        "sellers.csv": "\n".join(sellers),
+        "accounts.csv": "\n".join(accounts),
+        "topdown.csv": "\n".join(topdown),
+    })
+    plan, problems = read_plan(folder)
+    assert plan is not None, problems
+    result = build(plan)
+    options = OptimizeOptions(goal="balance-quotas", max_change=F(Decimal(max_change)))
+    proposed = optimize(result, options, SOLVER)
+    sums = dict(proposed.after.group_by("node").agg(pl.col("final_quota").sum()).iter_rows())
+    own = {t: round(v * 100) for t, v in numbers.items()}
+    own["W"] = round(root * 100) - sum(own.values())
+    # Every numbered node's own number (less the numbers beneath it) is on its carriers, exactly
+    # (the root's only when some region has no number of its own, so that it has carriers).
+    carried = {node: cents for node, cents in own.items()
+               if node != "W" or any(not numbered for numbered, _ in regions)}
+    assert sums == carried
