@@ -47,6 +47,8 @@ from quotaplan.core.linear import LinearProgram, ProgramBuilder, Solution, Solve
 from quotaplan.core.optimize import (
     Optimisation,
     RiskBands,
+    ceil_of,
+    floor_of,
     headline,
     proposals_frame,
     with_risk,
@@ -70,14 +72,6 @@ class _Node:
         return sum(self.quotas)
 
 
-def _ceil(value: Fraction) -> int:
-    return -((-value.numerator) // value.denominator)
-
-
-def _floor(value: Fraction) -> int:
-    return value.numerator // value.denominator
-
-
 def deviations(books: list[int], quotas: list[int]) -> list[Fraction]:
     """Each carrier's relative coverage deviation ``|coverage ÷ node coverage − 1|``, exactly,
     where node coverage = Σ books ÷ Σ quotas (quotas above 0, books summing above 0)."""
@@ -95,11 +89,11 @@ def _node(node: str, sellers: list[str], books: list[int], quotas: list[int],
     for b, q in zip(books, quotas, strict=True):
         ideal = Fraction(b * big_q, big_b)
         if ideal < q:  # covered below the node's: lowered, not below the balanced quota
-            lower.append(max(_ceil((1 - max_change) * q), _ceil(ideal), 0))
+            lower.append(max(ceil_of((1 - max_change) * q), ceil_of(ideal), 0))
             upper.append(q)
         else:  # covered at or above the node's: raised, not above the balanced quota
             lower.append(q)
-            upper.append(min(_floor((1 + max_change) * q), _floor(ideal)))
+            upper.append(min(floor_of((1 + max_change) * q), floor_of(ideal)))
     if lower == quotas and upper == quotas:  # nothing can move
         return None
     return _Node(node, sellers, books, quotas, lower, upper)

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import polars as pl
@@ -49,6 +48,8 @@ from quotaplan.core.linear import LinearProgram, ProgramBuilder, Solution, Solve
 from quotaplan.core.optimize import (
     Optimisation,
     RiskBands,
+    ceil_of,
+    floor_of,
     headline,
     proposals_frame,
     with_risk,
@@ -98,15 +99,16 @@ def movable_accounts(accounts: pl.DataFrame, locked: frozenset[str],
 
 
 def _roles(carriers: pl.DataFrame, bands: RiskBands) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(receivers: seller_id, group, need; donors: seller_id, territory_id, group, spare)."""
+    """(receivers: receiver, group, need; donors: donor, territory_id, group, spare), from
+    carriers with seller_id, territory_id, group, book_target, final_quota and risk."""
     rows = carriers.filter(pl.col("final_quota") > 0).select(
         "seller_id", "territory_id", "group", "book_target", "final_quota", "risk")
     receivers, donors = [], []
     for seller, territory, group, book, quota, risk in rows.iter_rows():
         if risk == "high":
-            receivers.append((seller, group, _ceil(bands.medium_below * quota - book)))
+            receivers.append((seller, group, ceil_of(bands.medium_below * quota - book)))
         else:
-            spare = _floor(book - bands.high_below * quota)
+            spare = floor_of(book - bands.high_below * quota)
             if spare > 0:
                 donors.append((seller, territory, group, spare))
     return (
@@ -115,14 +117,6 @@ def _roles(carriers: pl.DataFrame, bands: RiskBands) -> tuple[pl.DataFrame, pl.D
         pl.DataFrame(donors, schema={"donor": pl.String(), "territory_id": pl.String(),
                                      "group": pl.String(), "spare": pl.Int64()}, orient="row"),
     )
-
-
-def _ceil(value: Fraction) -> int:
-    return -((-value.numerator) // value.denominator)
-
-
-def _floor(value: Fraction) -> int:
-    return value.numerator // value.denominator
 
 
 def candidates(movable: pl.DataFrame, receivers: pl.DataFrame, donors: pl.DataFrame

@@ -85,6 +85,16 @@ class Optimisation:
     solutions: tuple[Solution, ...] = ()
 
 
+def ceil_of(value: Fraction) -> int:
+    """⌈value⌉, exactly."""
+    return -((-value.numerator) // value.denominator)
+
+
+def floor_of(value: Fraction) -> int:
+    """⌊value⌋, exactly."""
+    return value.numerator // value.denominator
+
+
 def with_risk(carriers: pl.DataFrame, bands: RiskBands) -> pl.DataFrame:
     """``carriers`` with ``coverage`` (book_target ÷ final_quota, null for a zero quota) and
     ``risk`` (``high`` / ``medium`` / ``low``, null for a zero quota), band edges decided exactly
