@@ -86,3 +86,15 @@ def test_small_programs_go_first_and_answers_keep_the_given_order() -> None:
     assert seen == [1, 2, 3]
     assert [s.x.tolist() if s.x is not None else None for s in solutions] == [
         [3.0] * 3, [1.0], [2.0] * 2]
+
+
+def test_the_solver_summary_names_the_worst_status_and_largest_gap() -> None:
+    from quotaplan.core.optimize import solver_summary
+
+    solutions = (Solution("optimal", None, gap=0.0, seconds=1.0),
+                 Solution("feasible", None, gap=0.02, seconds=2.5))
+    assert solver_summary(solutions) == {"status": "feasible", "gap": 0.02, "seconds": 3.5,
+                                         "programs": 2}
+    unbounded = (*solutions, Solution("feasible", None, gap=math.inf))
+    assert solver_summary(unbounded)["gap"] is None  # never "Infinity" in optimize.json
+    assert solver_summary(())["status"] == "not_needed"

@@ -27,6 +27,7 @@ Tables (amounts ``Int64`` cents, coverage ``Float64``):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -129,16 +130,18 @@ def _figures(carriers: pl.DataFrame) -> dict[str, Any]:
 
 def solver_summary(solutions: tuple[Solution, ...]) -> dict[str, Any]:
     """status (the worst of the solves: ``optimal`` when every program was solved to optimality,
-    ``not_needed`` when there was nothing to solve), gap (the largest relative gap to optimal),
-    seconds (their sum) and the number of programs."""
+    ``not_needed`` when there was nothing to solve), gap (the largest relative gap to optimal;
+    ``None`` when a solve could not bound its answer), seconds (their sum) and the number of
+    programs."""
     if not solutions:
         return {"status": "not_needed", "gap": 0.0, "seconds": 0.0, "programs": 0}
     rank = ["optimal", "feasible", "no_solution", "infeasible", "error"]
     status = max((s.status for s in solutions), key=rank.index)
     gaps = [s.gap for s in solutions if s.gap is not None]
+    gap = max(gaps) if gaps else None
     return {
         "status": status,
-        "gap": max(gaps) if gaps else None,
+        "gap": gap if gap is not None and math.isfinite(gap) else None,
         "seconds": round(sum(s.seconds for s in solutions), 3),
         "programs": len(solutions),
     }
