@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/optimize.py [PLAN] [--time-limit 60] [--within NODE]
+    python bench/optimize.py [PLAN] [--time-limit 60] [--within NODE] [--report FILE]
 
 PLAN defaults to ``bench/work/plan-1000000`` (1,000,000 accounts, 5,000 carriers; generated with
 ``quotaplan generate --accounts 1000000 --sellers 5000 --bookings-per-account 10`` when absent, as
@@ -11,8 +11,8 @@ PLAN defaults to ``bench/work/plan-1000000`` (1,000,000 accounts, 5,000 carriers
 solver, as ``quotaplan optimize`` does. For each goal it prints the wall time of the whole step
 (candidates, programs, solves, proposals), the solver's own seconds, its status and gap to
 optimal, the number of programs and proposals, and the high-risk sellers before and after.
-Everything also goes to ``bench/work/optimize.json``. Exit code 1 when a goal's step took longer
-than its time limit.
+Everything also goes to ``--report`` (default ``bench/work/optimize.json``). Exit code 1 when a
+goal's step took longer than its time limit.
 
 Timings mean something only on an otherwise idle machine.
 """
@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("plan", nargs="?", type=Path, default=DEFAULT_PLAN)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--within", default=None, help="fix-coverage: trade within this node")
+    parser.add_argument("--report", type=Path, default=WORK / "optimize.json",
+                        help="where the figures go as JSON")
     args = parser.parse_args(argv)
     if not (args.plan / "plan.toml").exists():
         if args.plan != DEFAULT_PLAN:
@@ -102,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{gap:>10}{r['programs']:>10}{r['proposals']:>11}"
               f"{str(r['high_before']) + ' → ' + str(r['high_after']):>20}")
         print(f"{'':<16}{r['extra']}")
-    WORK.mkdir(exist_ok=True)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
     report = {"plan": str(args.plan), "accounts": plan.accounts.height, "carriers": carriers,
               "build_s": round(built, 2), "goals": rows, "machine": platform.platform(),
               "python": platform.python_version()}
-    (WORK / "optimize.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     over = [r["goal"] for r in rows if not r["within_limit"]]
     if over:
         print(f"over the time limit: {', '.join(over)}", file=sys.stderr)
