@@ -71,12 +71,12 @@ class HighsSolver:
     ``time.perf_counter()`` reading after which no solve runs, whatever time limit it is given
     (so that the work around the solves counts against a command's limit too).
     ``tie_break_seconds``: the last objective of a MIP with several only breaks ties among the
-    answers the earlier ones allow; it may take this long, or twice what the earlier stages took
+    answers the earlier ones allow; it may take this long, or as long as the earlier stages took
     if more, never more than what is left.
     """
 
     def __init__(self, mip_rel_gap: float = 1e-4, deadline: float | None = None,
-                 tie_break_seconds: float = 0.5) -> None:
+                 tie_break_seconds: float = 0.2) -> None:
         self.mip_rel_gap = mip_rel_gap
         self.deadline = deadline
         self.tie_break_seconds = tie_break_seconds
@@ -101,7 +101,7 @@ class HighsSolver:
                 share = left / 2
             elif k and program.is_mip:
                 spent = time.perf_counter() - started
-                share = min(left, max(self.tie_break_seconds, 2 * spent))
+                share = min(left, max(self.tie_break_seconds, spent))
             else:
                 share = left
             status, x, gap = self._stage(program, cost, reached, share)

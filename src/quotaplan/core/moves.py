@@ -12,23 +12,25 @@ two books, never a quota. Only carriers with a final quota above 0 take part.
 - A **movable** account sits in a donor's book, has a target above 0, is not locked, and matches
   no ``[[strategic_focus]]`` rule.
 
-**Candidates.** For each receiver and each donor of its group, only the donor's movable accounts
-that fit best are offered: the :data:`ABOVE` smallest whose target covers the receiver's need on
-its own, and the :data:`BELOW` largest that do not (for fixes that take two accounts or more),
-never one larger than the donor's spare. This keeps a 5,000-carrier plan to a few dozen binary
-variables per receiver.
+**Candidates.** For each receiver, the :data:`DONORS` donors of its group with the most spare
+(ties by seller id), and of each only the movable accounts that fit best: the :data:`ABOVE`
+smallest whose target covers the receiver's need on its own, and the :data:`BELOW` largest that
+do not (for fixes that take two accounts or more), never one larger than the donor's spare. This
+keeps a 5,000-carrier plan to at most 60 binary variables per receiver.
 
 **Formulation (one mixed-integer program per group).** Binary ``y`` per candidate (account →
 receiver) and ``z_r`` per receiver (fixed or not):
 
-    maximise   Σ z_r, then minimise Σ y, then Σ target·y          (lexicographic: three solves)
+    minimise   (n + 1)·(−Σ z_r) + Σ y, then Σ target·y            (lexicographic: two solves)
     subject to Σ_{a→r} target_a·y ≥ need_r·z_r       every receiver
                Σ_{a from d} target_a·y ≤ spare_d     every donor
                Σ_{r} y_{a→r} ≤ 1                     every account
 
-The first two objectives are whole numbers, which lets the solver prove them optimal quickly;
-the third only chooses among answers with as many receivers fixed and as few moves, so when the
-time runs out it is the one left short (the gap reported is the largest of the three).
+With n candidates there are at most n moves, so one more receiver fixed outweighs any number of
+moves: the first objective is "most receivers fixed, then fewest moves", in whole numbers, which
+lets the solver prove it optimal quickly. The second only chooses the least target among those
+answers; it gets a short time (see :class:`quotaplan.solver.HighsSolver`), so when the time runs
+out it is the one left short (the gap reported is the largest of the two).
 Receivers get a valid cut (at least as many moves as the fewest of their candidates that reach
 the need), which tightens the relaxation. Rows are in cents, with half a cent of slack (whole
 cents cannot use it; the solver's tolerance is far below it). The answer is then checked in
@@ -59,6 +61,8 @@ from quotaplan.settings import StrategicFocusRule
 
 #: Candidates per receiver and donor: accounts that fix the receiver on their own, and that don't.
 ABOVE, BELOW = 2, 4
+#: Donors per receiver: those with the most spare target (a large group has dozens of siblings).
+DONORS = 10
 #: Rows hold whole cents, so half a cent of slack changes no answer and is far beyond the
 #: solver's tolerance (1e-7): it cannot accept a cent short.
 HALF_CENT = 0.5
@@ -123,10 +127,17 @@ def candidates(movable: pl.DataFrame, receivers: pl.DataFrame, donors: pl.DataFr
                ) -> pl.DataFrame:
     """account_id, target, donor, receiver, group, need, spare: the best-fitting accounts of each
     donor for each receiver of its group (see the module's docstring), sorted."""
+    nearest = (
+        receivers.join(donors, on="group", how="inner")
+        .sort("receiver", "spare", "donor", descending=[False, True, False])
+        .filter(pl.int_range(pl.len()).over("receiver") < DONORS)
+        .select("receiver", "donor")
+    )
     pairs = (
         movable.join(donors, on="territory_id", how="inner")
         .filter(pl.col("target") <= pl.col("spare"))
         .join(receivers, on="group", how="inner")
+        .join(nearest, on=["receiver", "donor"], how="semi")
         .with_columns((pl.col("target") >= pl.col("need")).alias("_covers"))
         .with_columns(pl.when(pl.col("_covers")).then(pl.col("target"))
                       .otherwise(-pl.col("target")).alias("_fit"))
@@ -166,10 +177,12 @@ def _program(group: _Group) -> LinearProgram:
     for rows in pairs.with_row_index("_i").group_by("account_id").agg("_i").get_column("_i"):
         if len(rows) > 1:
             build.add_row([y[i] for i in rows], [1.0] * len(rows), upper=1.0)
+    # One more receiver fixed outweighs every move (there are fewer moves than candidates), so
+    # the first objective is "most fixed, then fewest moves" in whole numbers.
+    weight = float(len(targets) + 1)
     scale = float(sum(targets) or 1)
     return build.build([
-        dict.fromkeys(z, -1.0),
-        dict.fromkeys(y, 1.0),
+        {**dict.fromkeys(z, -weight), **dict.fromkeys(y, 1.0)},
         {y[i]: t / scale for i, t in enumerate(targets)},
     ])
 
