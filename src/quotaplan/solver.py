@@ -7,7 +7,8 @@ later objective never costs an earlier one. The time limit is shared among the s
 run (an earlier stage may take half of what is left, the last one all of it, but a MIP's last
 stage that only breaks ties gets a short budget: see :class:`HighsSolver`); a stage that
 ends without a solution leaves the previous stage's answer in place. A MIP stage stops at a
-relative gap of 1e-4: for an objective that counts (below 10,000) that is a proven optimum.
+relative gap of 1e-4, or, when its objective takes only whole values, as soon as the bound is
+within less than 1 of it: a proven optimum.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def _new_highs() -> Any:
 class HighsSolver:
     """Solves programs with HiGHS.
 
-    ``mip_rel_gap``: the relative gap at which a MIP stage stops. ``deadline``: a
+    ``mip_rel_gap``: the relative gap at which a MIP stage with a fractional objective stops
+    (one with whole values only stops at a proven optimum). ``deadline``: a
     ``time.perf_counter()`` reading after which no solve runs, whatever time limit it is given
     (so that the work around the solves counts against a command's limit too).
     ``tie_break_seconds``: the last objective of a MIP with several only breaks ties among the
@@ -124,7 +126,7 @@ class HighsSolver:
         if len(reached) < stages:  # a later stage had no time or no answer: not proven optimal
             best = Solution("feasible", best.x, best.objectives, best.gap)
         return Solution(best.status, best.x, best.objectives, best.gap,
-                        seconds=time.perf_counter() - started)
+                        seconds=time.perf_counter() - started, gaps=tuple(gaps))
 
     def _stage(self, program: LinearProgram, cost: Floats, held: list[float],
                time_limit: float) -> tuple[Status, Floats | None, float]:
@@ -137,7 +139,13 @@ class HighsSolver:
         highs = _new_highs()
         highs.setOptionValue("time_limit", max(time_limit, 1e-3))
         if program.is_mip:
-            highs.setOptionValue("mip_rel_gap", self.mip_rel_gap)
+            if _counts(program, cost):
+                # A whole-number objective is proven once the bound is within less than 1 of
+                # it; a relative gap would let a large one stop several units short.
+                highs.setOptionValue("mip_rel_gap", 0.0)
+                highs.setOptionValue("mip_abs_gap", 1 - 1e-6)
+            else:
+                highs.setOptionValue("mip_rel_gap", self.mip_rel_gap)
         rows, cols, values = program.rows, program.cols, program.values
         row_lower, row_upper = program.row_lower, program.row_upper
         # Each objective already reached becomes a row holding it.
@@ -186,6 +194,11 @@ class HighsSolver:
         if not math.isfinite(gap):
             gap = 0.0 if status == "optimal" else math.inf
         return status, x, gap
+
+
+def _counts(program: LinearProgram, cost: Floats) -> bool:
+    """Does ``cost`` take only whole values (whole costs on integer variables, none else)?"""
+    return bool(np.all(cost[~program.integer] == 0) and np.all(cost == np.round(cost)))
 
 
 def _finite(values: Floats) -> Floats:

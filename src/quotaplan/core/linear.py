@@ -67,9 +67,10 @@ class Solution:
     """What a solve returned.
 
     ``x`` holds the variables' values (``None`` without a solution); ``objectives`` the value of
-    each objective reached, in order; ``gap`` the relative gap to optimal of the last objective
-    solved (0 for a linear program or a proven optimum; ``None`` without a solution); ``seconds``
-    the wall time the solve took (measured by the solver, never by the core).
+    each objective reached, in order; ``gaps`` the relative gap to optimal of each objective
+    solved, in order (0 for a linear program or a proven optimum; an objective the time did not
+    reach has none); ``gap`` the largest of them (``None`` without a solution); ``seconds`` the
+    wall time the solve took (measured by the solver, never by the core).
     """
 
     status: Status
@@ -77,6 +78,7 @@ class Solution:
     objectives: tuple[float, ...] = ()
     gap: float | None = None
     seconds: float = 0.0
+    gaps: tuple[float, ...] = ()
 
 
 class Solver(Protocol):

@@ -47,18 +47,31 @@ def _headline_table(headline: dict[str, Any]) -> Table:
     return table
 
 
+#: What each goal's objectives are, in order, for the gaps to optimal.
+OBJECTIVES = {
+    "balance-quotas": ("largest deviation", "total deviation"),
+    "fix-coverage": ("most fixed, fewest moves", "least target moved"),
+}
+
+
+def _gaps(headline: dict[str, Any]) -> str:
+    solver = headline["solver"]
+    names = OBJECTIVES[headline["goal"]]
+    parts = [f"{'unknown' if g is None else f'{g:.2%}'} ({name})"
+             for g, name in zip(solver.get("gaps", []), names, strict=False)]
+    return ", ".join(parts) if parts else "—"
+
+
 def _summary_line(headline: dict[str, Any]) -> Text:
     solver = headline["solver"]
-    gap = solver["gap"]
     if headline["goal"] == "balance-quotas":
         what = f"{headline['changes']} quota(s) changed in {headline['nodes']} node(s)"
     else:
         what = (f"{headline['moves']} account move(s) ({format_cents_grouped(headline['target_moved'])}"
                 f" of target); {headline['fixed']} of {headline['high_risk_before']} high-risk "
                 "carrier(s) brought to target coverage")
-    return Text(f"{what}. Solver: {solver['status']}, gap "
-                f"{'—' if gap is None else f'{gap:.2%}'}, {solver['seconds']:.2f} s, "
-                f"{solver['programs']} program(s).")
+    return Text(f"{what}. Solver: {solver['status']}, {solver['seconds']:.2f} s, "
+                f"{solver['programs']} program(s); gap to optimal: {_gaps(headline)}.")
 
 
 def _proposals_table(optimisation: Optimisation, top: int) -> Table:
