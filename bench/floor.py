@@ -341,6 +341,7 @@ def book_table(ordered: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
             (target >= pl.col("_hv")).sum().alias("high_value_accounts"),
             target.filter(target >= pl.col("_hv")).sum().alias("high_value_target_sum"),
             (target.cast(pl.Float64) * pl.col("_focus")).sum().alias("_focused"),
+            pl.col("base_bookings").sum().alias("prior_bookings"),
         )
     )
 
@@ -528,8 +529,14 @@ def gap_table(settings: dict[str, Any], quotas: pl.DataFrame) -> pl.DataFrame:
             round_away(book / medium_below).alias("quota_at_target_coverage"),
             pl.col("high_value_accounts").fill_null(0),
             pl.col("high_value_target_sum").fill_null(0),
+            growth_ask(final, pl.col("prior_bookings")),
         )
     )
+
+
+def growth_ask(amount: pl.Expr, prior: pl.Expr) -> pl.Expr:
+    """amount ÷ prior bookings − 1 (from the exact difference), empty where prior ≤ 0."""
+    return pl.when(prior > 0).then((amount - prior) / prior).alias("growth_ask")
 
 
 def rollup_table(settings: dict[str, Any], nodes: pl.DataFrame, closure: pl.DataFrame,
@@ -558,13 +565,15 @@ def rollup_table(settings: dict[str, Any], nodes: pl.DataFrame, closure: pl.Data
     per_leaf = (
         book_of.join(leaf_carrier, on="territory_id", how="left")
         .select(pl.col("territory_id").alias("leaf_id"), "calc_sum", "book_target",
+                "prior_bookings",
                 pl.when(pl.col("seller_id").is_null()).then(pl.col("book_target")).otherwise(0)
                 .alias("_uncovered"))
         .join(up, on="leaf_id")
         .group_by(pl.col("ancestor_id").alias("territory_id"))
         .agg(pl.col("calc_sum").sum().alias("calculated_target_sum"),
              pl.col("book_target").sum().alias("account_target_sum"),
-             pl.col("_uncovered").sum().alias("uncovered_target"))
+             pl.col("_uncovered").sum().alias("uncovered_target"),
+             pl.col("prior_bookings").sum())
     )
     fully = quotas.filter(ramped)
     plan_avg = float(fully.get_column("full_year_quota").sum()) / fully.height if fully.height \
@@ -579,7 +588,7 @@ def rollup_table(settings: dict[str, Any], nodes: pl.DataFrame, closure: pl.Data
         .join(per_leaf, on="territory_id", how="left")
         .join(per_carrier, on="territory_id", how="left")
         .with_columns(pl.col("calculated_target_sum", "account_target_sum", "uncovered_target",
-                             "quota_sum", "_n_ramped", "_ramped").fill_null(0),
+                             "quota_sum", "_n_ramped", "_ramped", "prior_bookings").fill_null(0),
                       pl.col("_rolled").fill_null(0.0))
         .with_columns(
             pl.when(~pl.col("is_leaf")).then(round_away(pl.col("_rolled"))).alias("manager_quota"),
@@ -588,6 +597,7 @@ def rollup_table(settings: dict[str, Any], nodes: pl.DataFrame, closure: pl.Data
             pl.when(pl.col("quota_sum") > 0).then(pl.col("topdown") / pl.col("quota_sum"))
             .alias("attainment_factor"),
             round_away(pl.col("quota_sum") * attainment).alias("productive_capacity"),
+            growth_ask(pl.col("topdown"), pl.col("prior_bookings")),
         )
         .with_columns(
             pl.when(pl.col("topdown").is_null()).then(None)
@@ -625,6 +635,8 @@ def summary(rollup: pl.DataFrame, gap: pl.DataFrame) -> dict[str, Any]:
         "uncovered_target": money(root["uncovered_target"]),
         "productive_capacity": money(root["productive_capacity"]),
         "headcount_to_close": root["headcount_to_close"],
+        "prior_bookings": money(root["prior_bookings"]),
+        "growth_ask": root["growth_ask"],
     }
 
 
@@ -653,7 +665,8 @@ def run(folder: Path, out: Path) -> None:
     books = book_table(ordered, settings)
     book_of = (leaves.select("territory_id", "node_idx")
                .join(books, on="node_idx", how="left")
-               .with_columns(pl.col("book_target", "calc_sum", "n_accounts").fill_null(0)))
+               .with_columns(pl.col("book_target", "calc_sum", "n_accounts", "prior_bookings")
+                             .fill_null(0)))
     quotas = carrier_quotas(folder, settings, carriers, book_of, max_depth)
     periods = phase(settings, quotas)
     quotas = finish_quotas(quotas, periods)
@@ -678,12 +691,13 @@ def run(folder: Path, out: Path) -> None:
           ("seller_id", "final_quota", "book_target", "gap", "coverage", "risk", "top1_share",
            "top3_share", "top10_share", "accounts_for_80pct", "hhi", "high_value_accounts",
            "high_value_target_sum", "accounts_to_add", "pipeline_needed",
-           "quota_at_target_coverage"), neutral=("seller_id",),
+           "quota_at_target_coverage", "prior_bookings", "growth_ask"), neutral=("seller_id",),
           counts=("accounts_for_80pct", "high_value_accounts", "accounts_to_add"))
     write(rollup, out / "rollup.csv",
           ("territory_id", "parent_id", "depth", "manager_id", "topdown", "calculated_target_sum",
            "account_target_sum", "quota_sum", "manager_quota", "strategic_gap", "quota_gap",
-           "attainment_factor", "productive_capacity", "uncovered_target", "headcount_to_close"),
+           "attainment_factor", "productive_capacity", "uncovered_target", "headcount_to_close",
+           "prior_bookings", "growth_ask"),
           neutral=("territory_id", "parent_id", "manager_id"),
           counts=("depth", "headcount_to_close"))
     (out / "summary.json").write_text(json.dumps(summary(rollup, gap), indent=2) + "\n",

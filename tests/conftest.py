@@ -8,10 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
 from quotaplan.problems import Problem
+
+# Speed is measured by the benchmarks in bench/, never by a test: no example has a deadline (a
+# loaded machine would otherwise fail a correct property).
+settings.register_profile("quotaplan", deadline=None)
+settings.load_profile("quotaplan")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 #: Set by `.ci/run` (and `make test`): the real data sets must be there, not skipped.

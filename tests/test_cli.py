@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -29,6 +31,10 @@ VALID = {
     "sellers.csv": "seller_id,name,territory_id,ote\ns1,Ann,A,100\ns2,Bob,B,100\nm1,Meg,R,\n",
     "accounts.csv": "account_id,territory_id\na1,A\na2,A\na3,B\n",
 }
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -108,7 +114,76 @@ def test_explain_shows_the_ledger_and_book(plan_dir: Callable[[dict[str, str]], 
 def test_explain_unknown_seller_exits_1(plan_dir: Callable[[dict[str, str]], Path]) -> None:
     code, output = run("explain", str(plan_dir(VALID)), "nobody")
     assert code == 1
-    assert "nobody" in output
+    assert "seller 'nobody' is not in sellers.csv" in output
+    assert "run `quotaplan report`" in output
+
+
+def test_explain_a_carrier_states_start_coverage_and_names(
+    plan_dir: Callable[[dict[str, str]], Path],
+) -> None:
+    files = VALID | {
+        "sellers.csv": "seller_id,name,territory_id,ote,hire_date\ns1,Ann,A,100,2025-11-20\n"
+                       "s2,Bob,B,100,\nm1,Meg,R,,\n",
+        "accounts.csv": "account_id,name,territory_id\na1,Acme,A\na2,Bolt,A\na3,Cask,B\n",
+    }
+    code, output = run("explain", str(plan_dir(files)), "s1")
+    assert code == 0, output
+    assert ("First ramp month: December 2025 (hired November 20; cut-off month_end: a hire "
+            "ramps from the month after the hire month); before the plan year, so 1 month(s) of "
+            "tenure are behind them when it starts") in output
+    # s1's book 666.67 is their quota: coverage 1, gap 0, risk low (as in gap.csv).
+    assert "Coverage 1.000000 (100.0 %: book 666.67 ÷ quota 666.67) · gap +0.00" in output
+    assert "risk low" in output
+    assert re.search(r"a1\s+│\s+Acme", output)
+
+
+def test_explain_a_manager_gives_the_roll_up_of_rollup_csv(
+    plan_dir: Callable[[dict[str, str]], Path], tmp_path: Path
+) -> None:
+    files = VALID | {"plan.toml": VALID["plan.toml"] + "\n[quotas]\nhedge = { 0 = 0.125 }\n"}
+    folder = plan_dir(files)
+    out = tmp_path / "out"
+    assert run("build", str(folder), "--out", str(out))[0] == 0
+    rollup = {r["territory_id"]: r for r in read_csv(out / "rollup.csv")}
+    quotas = {r["seller_id"]: r["final_quota"] for r in read_csv(out / "quotas.csv")}
+    code, output = run("explain", str(folder), "m1")
+    assert code == 0, output
+    assert "Rolled-up quota of m1 — Meg" in output
+    # 666.67 + 333.33 = 1,000.00, less the 12.5 % hedge at depth 0 = 875.00.
+    assert (quotas["s1"], quotas["s2"], rollup["R"]["manager_quota"]) == (
+        "666.67", "333.33", "875.00")
+    assert re.search(r"A — Alpha\s+│\s+s1 — Ann\s+│.*│\s+666\.67", output)
+    assert re.search(r"Sum of the 2 children\s.*1,000\.00", output)
+    assert re.search(r"Hedge at depth 0\s.*12\.5 % held back\s.*×0\.875\s.*-125\.00", output)
+    assert re.search(r"Rolled-up quota \(manager_quota\)\s.*875\.00", output)
+    assert re.search(r"Attainment factor\s.*1\.0000", output)
+
+
+def test_a_seller_who_starts_after_the_year_is_uncovered_in_the_outputs(
+    plan_dir: Callable[[dict[str, str]], Path], tmp_path: Path
+) -> None:
+    files = VALID | {
+        "sellers.csv": "seller_id,name,territory_id,ote,hire_date\ns1,Ann,A,100,\n"
+                       "s2,Bob,B,100,2027-01-04\nm1,Meg,R,,\n",
+    }
+    out = tmp_path / "out"
+    code, output = run("build", str(plan_dir(files)), "--out", str(out))
+    assert code == 0, output
+    assert "sellers.csv:3 (hire_date): warning: seller s2 (hired 2027-01-04" in output
+    rollup = {r["territory_id"]: r for r in read_csv(out / "rollup.csv")}
+    assert (rollup["R"]["uncovered_target"], rollup["B"]["uncovered_target"]) == ("333.33",
+                                                                                 "333.33")
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["uncovered_target"], summary["uncovered_accounts"]) == ("333.33", 1)
+    quotas = {r["seller_id"]: r for r in read_csv(out / "quotas.csv")}
+    assert (quotas["s2"]["final_quota"], quotas["s2"]["starts_after_year"]) == ("0.00", "true")
+    assert quotas["s1"]["starts_after_year"] == "false"
+    targets = {r["account_id"]: r for r in read_csv(out / "account_targets.csv")}
+    assert targets["a3"]["seller_id"] == ""
+    code, output = run("explain", str(plan_dir(files)), "s2")
+    assert code == 0, output
+    assert "after the plan year: they carry 0 this year and the book is reported as uncovered" in (
+        output)
 
 
 @pytest.mark.parametrize("command", ["report", "explain"])

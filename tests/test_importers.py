@@ -12,7 +12,13 @@ import pytest
 
 from conftest import shared_data
 from quotaplan.errors import UsageError
-from quotaplan.importers import IMPORTERS, ImportReport, import_maven_crm, import_superstore
+from quotaplan.importers import (
+    IMPORTERS,
+    ImportReport,
+    import_maven_crm,
+    import_salesforce,
+    import_superstore,
+)
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
 
@@ -279,9 +285,10 @@ def test_superstore_missing_or_malformed_sources_are_usage_errors(tmp_path: Path
     assert not (tmp_path / "plan").exists()
 
 
-def test_the_registry_names_both_importers() -> None:
-    assert sorted(IMPORTERS) == ["maven_crm", "superstore"]
+def test_the_registry_names_every_importer() -> None:
+    assert sorted(IMPORTERS) == ["maven_crm", "salesforce", "superstore"]
     assert IMPORTERS["maven_crm"] is import_maven_crm
+    assert IMPORTERS["salesforce"] is import_salesforce
     assert IMPORTERS["superstore"] is import_superstore
 
 

@@ -204,3 +204,22 @@ def test_demo_plan_report_in_the_browser(visit: Callable[[str], Visit], tmp_path
     assert seen.blocked == []
     assert seen.errors == []
     page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
+
+
+def test_the_growth_ask_leads_the_page_when_targets_split_the_number(
+        visit: Callable[[str], Visit], load_plan: Callable[[dict[str, str]], Plan]) -> None:
+    from quotaplan.build import build
+    from test_growth_ask import FILES
+
+    seen = visit(render_html(build(load_plan(FILES))))
+    banner = seen.page.locator('[data-figure="growth_ask"]')
+    assert chart_box(seen.page, '[data-figure="growth_ask"]')["y"] < 150
+    assert (chart_box(seen.page, '[data-figure="growth_ask"]')["y"]
+            < chart_box(seen.page, '[data-figure="strategic_gap"]')["y"])
+    big = banner.locator(".big")
+    assert big.inner_text() == "+138.1 %"
+    assert float(big.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 36
+    # Two bars on one scale: last year's 420.00 against the number's 1,000.00.
+    widths = banner.locator(".bar").evaluate_all("els => els.map(e => e.offsetWidth)")
+    assert widths[0] / widths[1] == pytest.approx(0.42, abs=0.01)
+    assert seen.errors == []

@@ -65,15 +65,22 @@ def build(plan: Plan) -> BuildResult:
     errors that reading could not (Σweight = 0 under a node with something to split, …)."""
     from quotaplan.core import feasibility, quotas, rollup, targets
     from quotaplan.core.hierarchy import build_hierarchy
+    from quotaplan.core.history import history_problems
     from quotaplan.errors import PlanInvalid
     from quotaplan.problems import has_errors
 
     hierarchy = build_hierarchy(plan)
-    target_result = targets.compute_targets(plan, hierarchy)
-    problems = list(target_result.problems)
+    # The history's warnings (one pass over the bookings) run beside the targets.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        history = pool.submit(history_problems, plan)
+        target_result = targets.compute_targets(plan, hierarchy)
+        problems = list(target_result.problems) + history.result()
     if has_errors(problems):
         raise PlanInvalid(problems)
-    carriers = hierarchy.carriers.select("territory_id", "seller_id")
+    # A carrier who starts after the plan year carries none of their book this year: its accounts
+    # are uncovered (no seller_id), as on a leaf without a carrier.
+    carriers = hierarchy.carriers.filter(~pl.col("starts_after_year")).select("territory_id",
+                                                                               "seller_id")
     # Account targets come in account_id order; the join keeps it (no second sort of the ids).
     accounts = target_result.accounts.join(carriers, on="territory_id", how="left",
                                            maintain_order="left")

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
@@ -206,25 +206,37 @@ def report(
 @app.command()
 def explain(
     plan: PlanArg,
-    seller_id: Annotated[str, typer.Argument(help="The seller's id in sellers.csv.")],
+    seller_id: Annotated[str, typer.Argument(
+        help="The seller's id in sellers.csv: a quota carrier or a manager.")],
 ) -> None:
-    """One seller's quota line by line (base → adjustments → periods → final) and their book."""
-    from quotaplan.core.explain import explain_seller
-    from quotaplan.report.explain import render_explanation
+    """One seller's quota line by line (base → adjustments → periods → final) and their book; for
+    a manager, their rolled-up quota child by child."""
+    from quotaplan.core.explain import explain_node, explain_seller, managed_node
+    from quotaplan.core.targets import base_window
+    from quotaplan.report.explain import render_explanation, render_node_explanation
 
     def run() -> None:
         result = _build(plan)
+        currency = result.plan.settings.plan.currency
         ledger = result.ledgers.get(seller_id)
         if ledger is None:
-            sellers = result.plan.sellers
-            known = seller_id in sellers.get_column("seller_id").to_list()
-            hint = ("they manage a node: their quota is the roll-up in rollup.csv (manager_quota)"
-                    if known else "run `quotaplan report` to see the sellers")
-            raise UnknownSeller(seller_id, hint)
+            node = managed_node(result.hierarchy, seller_id)
+            if node is None:
+                raise UnknownSeller(seller_id, "run `quotaplan report` to see the sellers, or "
+                                    "open sellers.csv for a carrier's or a manager's id")
+            explained = explain_node(result.plan, result.rollup, result.quotas, node)
+            for item in render_node_explanation(explained, currency):
+                out.print(item)
+            return
         row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
             0, named=True)
-        explanation = explain_seller(ledger, result.account_targets, row)
-        for item in render_explanation(explanation, result.plan.settings.plan.currency):
+        start = result.plan.settings.plan.fiscal_year_start
+        first, _ = base_window(start, result.plan.settings.targets.base_window_months)
+        explanation = explain_seller(ledger, result.account_targets, row,
+                                     settings=result.plan.settings, gap=result.gap,
+                                     account_names=result.plan.accounts,
+                                     base_window=(first, start - timedelta(days=1)))
+        for item in render_explanation(explanation, currency):
             out.print(item)
 
     guarded(run)
@@ -266,12 +278,26 @@ def generate(
 
 @app.command("import")
 def import_cmd(
-    format: Annotated[str, typer.Argument(help="Source format: maven_crm | superstore.")],
+    format: Annotated[str, typer.Argument(help="Source format: maven_crm | salesforce | superstore.")],
     source: Annotated[Path, typer.Argument(help="The source folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (new or empty).")],
     force: ForceOpt = False,
+    model: Annotated[str | None, typer.Option(
+        help="salesforce: the Territory2Model to read (Id, DeveloperName or Name).")] = None,
+    ote_field: Annotated[str | None, typer.Option(help="salesforce: the User field with the OTE.")] = None,
+    hire_date_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the hire date.")] = None,
+    seniority_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the seniority level.")] = None,
+    roles: Annotated[str | None, typer.Option(
+        help="salesforce: RoleInTerritory2 values that take a seat, comma-separated (default: all).")
+    ] = None,
+    fiscal_year_start: Annotated[str | None, typer.Option(
+        help="Plan year start, YYYY-MM-DD (default: the year after the last booking).")] = None,
 ) -> None:
     """Turn another format into a plan folder, reporting every derivation made."""
+    import inspect
+
     from quotaplan.importers import IMPORTERS, ImportReport
     from quotaplan.outsafe import check_folder, write_folder
 
@@ -281,11 +307,25 @@ def import_cmd(
             raise UsageError(f"unknown format {format!r}; use one of {', '.join(sorted(IMPORTERS))}")
         if not source.exists():
             raise UsageError(f"source {str(source)!r} does not exist")
+        options: dict[str, object] = {k: v for k, v in {
+            "model": model, "ote_field": ote_field, "hire_date_field": hire_date_field,
+            "seniority_field": seniority_field, "roles": roles}.items() if v is not None}
+        if fiscal_year_start is not None:
+            try:
+                options["fiscal_year_start"] = date.fromisoformat(fiscal_year_start)
+            except ValueError:
+                raise UsageError(f"--fiscal-year-start {fiscal_year_start!r} is not a date; "
+                                 "write YYYY-MM-DD") from None
+        accepted = inspect.signature(importer).parameters
+        for name in options:
+            if name not in accepted:
+                raise UsageError(f"--{name.replace('_', '-')} does not apply to {format}")
         check_folder(out_dir, "import", force=force, protect=[source])
         reports: list[ImportReport] = []
         with step(f"Importing {source}"):
             # The importer writes into a fresh staging folder, swapped into place once complete.
-            write_folder(out_dir, "import", lambda staging: reports.append(importer(source, staging)),
+            write_folder(out_dir, "import",
+                         lambda staging: reports.append(importer(source, staging, **options)),
                          force=force, protect=[source])
         result = reports[0]
         table = Table(title=escape(f"Imported {format} into {out_dir}"), show_lines=False)
@@ -296,6 +336,53 @@ def import_cmd(
             table.add_row(escape(d.what), escape(d.how), "" if d.count is None else f"{d.count:,}")
         out.print(table)
         out.print(", ".join(f"{k}: {v:,}" for k, v in result.counts.items()))
+        if result.problems:
+            print_problems(result.problems, err)
+
+    guarded(run)
+
+
+export_app = typer.Typer(help="Write a plan or its build outputs in another tool's format.", no_args_is_help=True, rich_markup_mode=None)  # noqa: E501
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("salesforce")
+def export_salesforce(
+    source: Annotated[Path, typer.Argument(help="A plan folder (built first) or a build's output folder.")],
+    forecast_type: Annotated[str, typer.Option(help="The ForecastingType Id the quotas belong to.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The CSV file to write for Data Loader.")],
+    period: Annotated[str | None, typer.Option(
+        help="The org's forecast period: month | quarter (default: the plan's).")] = None,
+    currency: Annotated[str | None, typer.Option(
+        help="CurrencyIsoCode for every row (default: the plan's currency; empty for an output folder).")
+    ] = None,
+    product_family: Annotated[str | None, typer.Option(help="ProductFamily for every row.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """ForecastingQuota rows (carriers and managers, per period) to load with Data Loader."""
+    from quotaplan.interop import salesforce_export as sf
+    from quotaplan.outsafe import csv_written_by_quotaplan, write_file
+
+    def run() -> None:
+        options = sf.ExportOptions.parse(forecast_type, period, currency, product_family)
+        if (source / "plan.toml").is_file():
+            quotas = sf.from_build(_build(source))
+        elif (source / "quotas.csv").is_file():
+            quotas = sf.read_outputs(source)
+        else:
+            raise UsageError(f"{str(source)!r} is neither a plan folder (plan.toml) nor a build's "
+                             "output folder (quotas.csv); pass one of them")
+        rows = sf.forecasting_quotas(quotas, options)
+        write_file(out_file, "export salesforce", lambda tmp: sf.write_rows(rows, tmp),
+                   recognise=csv_written_by_quotaplan(",".join(sf.HEADER)), force=force,
+                   protect=[source])
+        owners, foreign = sf.owners(rows)
+        out.print(f"Wrote {out_file}: {rows.height:,} ForecastingQuota rows for {owners:,} users",
+                  markup=False)
+        if foreign:
+            err.print(f"note: {len(foreign):,} quota owner id(s) are not Salesforce user ids (e.g. "
+                      f"{foreign[0]!r}); Data Loader needs user Ids: replace them (a vacant seat by the "
+                      "user who fills it) or delete their rows before loading", markup=False)
 
     guarded(run)
 

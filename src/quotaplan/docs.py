@@ -19,8 +19,8 @@ from quotaplan.settings import settings_table
 WIDTH = 100
 
 
-COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "demo", "settings",
-            "optimize")
+COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "export",
+            "export salesforce", "demo", "settings", "optimize")
 
 
 def _help(args: list[str]) -> str:
@@ -34,7 +34,7 @@ def cli_reference() -> str:
     parts = ["```\n$ quotaplan --help\n" + _help([]) + "\n```"]
     for name in COMMANDS:
         parts.append(f"### `quotaplan {name}`\n\n```\n$ quotaplan {name} --help\n"
-                     + _help([name]) + "\n```")
+                     + _help(name.split()) + "\n```")
     return "\n\n".join(parts)
 
 

@@ -29,7 +29,7 @@ FORMULA_START = ("=", "+", "-", "@")
 SUMMARY_AMOUNTS = frozenset(
     {"topdown", "account_target_sum", "street_quota", "strategic_gap", "quota_gap",
      "uncovered_target", "productive_capacity", "expected_attrition_loss", "calculated_target_sum",
-     "manager_quota", "hire_contribution", "high_value_target"}
+     "manager_quota", "hire_contribution", "high_value_target", "prior_bookings"}
 )
 
 

@@ -209,11 +209,26 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
         "seller_id", "final_quota", "book_target", "gap", "coverage", "risk", "top1_share",
         "top3_share", "top10_share", "accounts_for_80pct", "hhi", "high_value_accounts",
         "high_value_target_sum", "accounts_to_add", "pipeline_needed", "quota_at_target_coverage",
+        "prior_bookings", "growth_ask",
     ),
     "rollup.csv": (
         "territory_id", "parent_id", "depth", "manager_id", "topdown", "calculated_target_sum",
         "account_target_sum", "quota_sum", "manager_quota", "strategic_gap", "quota_gap",
         "attainment_factor", "productive_capacity", "uncovered_target", "headcount_to_close",
+        "prior_bookings", "growth_ask",
+    ),
+}
+
+#: The columns the build adds after the contract ones, in order, for files that carry every
+#: column it computes.
+OUTPUT_EXTRAS: dict[str, tuple[str, ...]] = {
+    "gap.csv": (
+        "territory_id", "accounts", "median_target", "quota_to_ote", "ote_flag",
+        "accounts_to_add_exceeds_book",
+    ),
+    "rollup.csv": (
+        "is_leaf", "carriers", "ramped_carriers", "ramped_full_year_sum", "high_risk_carriers",
+        "uncovered_accounts", "expected_attrition_loss", "pushed_above_support",
     ),
 }
 

@@ -103,7 +103,9 @@ class WhatIf:
         if result.books is not None:
             self._books = result.books
         else:
-            accounts = result.account_targets.select("account_id", "territory_id", "target")
+            accounts = result.account_targets.select(
+                "account_id", "territory_id", "target",
+                *[c for c in ("base_bookings",) if c in result.account_targets.columns])
             threshold = capacity.high_value_threshold(plan, accounts)
             self._books = feasibility.concentration(accounts, high_value_target=threshold)[0]
         self._book_row = _index(self._books, "territory_id")

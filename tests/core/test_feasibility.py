@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from fractions import Fraction
 from random import Random
 
 import polars as pl
@@ -330,3 +331,25 @@ def test_book_order_is_the_same_when_the_sort_key_needs_more_than_64_bits(scale:
     assert books["book_target"].to_list() == [100 * scale, 7 * scale]
     assert books["accounts_for_80pct"].to_list() == [2, 1]
     assert books["median_target_x2"].to_list() == [80 * scale, 14 * scale]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["T1", "T2", "T3"]), st.integers(0, 10**9),
+                       st.integers(-10**11, 10**12)), max_size=40),
+    st.lists(st.integers(0, 10**13), min_size=4, max_size=4),
+)
+def test_growth_ask_of_carriers_matches_an_independent_fraction(
+    rows: list[tuple[str, int, int]], finals: list[int],
+) -> None:
+    frame = targets([(f"acc{i:03d}", terr, t) for i, (terr, t, _) in enumerate(rows)])
+    frame = frame.with_columns(pl.Series("base_bookings", [b for _, _, b in rows],
+                                         dtype=pl.Int64))
+    books, _ = concentration(frame)
+    # T4 holds no account: an empty book.
+    carriers = quotas([(f"s{i}", f"T{i}", 0, q) for i, q in enumerate(finals, start=1)])
+    gap = gap_table(make_plan(), carriers, books)
+    for row in gap.iter_rows(named=True):
+        prior = sum(b for terr, _, b in rows if terr == row["territory_id"])
+        ask = float(Fraction(row["final_quota"], prior) - 1) if prior > 0 else None
+        assert (row["prior_bookings"], row["growth_ask"]) == (prior, ask)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 
 import polars as pl
@@ -366,3 +367,127 @@ def test_a_plan_without_carriers(load_plan: LoadPlan) -> None:
     result = summary(plan, hierarchy, rollup, gap_table(plan, QUOTAS.clear(), books))
     assert result["sellers_by_risk"] == {"high": 0, "medium": 0, "low": 0, "none": 0}
     assert (result["hire_contribution"], result["hires_to_close_in_year"]) == (None, None)
+
+
+# --- a carrier who starts after the plan year -----------------------------------------------------
+
+LATE_START = {
+    "plan.toml": """
+        [plan]
+        name = "Late start"
+        fiscal_year_start = 2026-01-01
+        [targets]
+        method = "even"
+        topdown = 3000
+        [ramp]
+        cutoff = "{cutoff}"
+    """,
+    "territories.csv": "territory_id,parent_id\nR,\nL1,R\nL2,R\nL3,R\n",
+    "sellers.csv": "seller_id,territory_id,hire_date\ns1,L1,2025-03-01\ns2,L2,{hire}\n",
+    "accounts.csv": "account_id,territory_id\na1,L1\na2,L2\na3,L3\n",
+}
+
+
+@pytest.mark.parametrize(("cutoff", "hire", "after"), [
+    ("month_end", "2026-11-30", False),  # ramps from December
+    ("month_end", "2026-12-01", True),   # ramps from January 2027
+    ("day:15", "2026-12-15", False),
+    ("day:15", "2026-12-16", True),
+    ("day:31", "2026-12-31", False),
+    ("prorate", "2026-12-31", False),    # one day of December
+    ("prorate", "2027-01-01", True),
+    ("month_end", "2027-06-01", True),
+])
+def test_a_carrier_who_starts_after_the_year_leaves_their_book_uncovered(
+    load_plan: LoadPlan, cutoff: str, hire: str, after: bool
+) -> None:
+    from quotaplan.build import build
+
+    files = {name: text.replace("{cutoff}", cutoff).replace("{hire}", hire)
+             for name, text in LATE_START.items()}
+    result = build(load_plan(files))
+    s2 = result.quotas.filter(pl.col("seller_id") == "s2").row(0, named=True)
+    # s2 keeps a row in quotas.csv (their book, a quota of 0 when they start after the year).
+    assert (s2["book_target"], s2["starts_after_year"]) == (100_000, after)
+    assert (s2["final_quota"] == 0) is after
+    warned = [p for p in result.problems if p.code == "starts-after-year"]
+    root = result.rollup.filter(pl.col("territory_id") == "R").row(0, named=True)
+    l2 = result.rollup.filter(pl.col("territory_id") == "L2").row(0, named=True)
+    seller_of_a2 = result.account_targets.filter(pl.col("account_id") == "a2")["seller_id"][0]
+    if after:
+        # L3 has no carrier (1,000.00) and s2 carries nothing this year (1,000.00).
+        assert (root["uncovered_target"], root["uncovered_accounts"]) == (200_000, 2)
+        assert l2["uncovered_target"] == 100_000
+        assert result.summary["uncovered_target"] == 200_000
+        assert result.summary["uncovered_accounts"] == 2
+        assert seller_of_a2 is None
+        [w] = warned
+        assert (w.file, w.line, w.column, w.severity) == ("sellers.csv", 3, "hire_date", "warning")
+        assert f"seller s2 (hired {hire}, cut-off {cutoff}" in w.message
+        assert "starts after the plan year, which ends 2026-12-31" in w.message
+        assert "territory L2 are reported as uncovered" in w.message
+    else:
+        assert (root["uncovered_target"], root["uncovered_accounts"]) == (100_000, 1)
+        assert l2["uncovered_target"] == 0
+        assert result.summary["uncovered_target"] == 100_000
+        assert seller_of_a2 == "s2"
+        assert warned == []
+# --- the growth ask ------------------------------------------------------------------------------
+
+def _independent_growth(hierarchy: Hierarchy, bookings: dict[str, int],
+                        numbers: dict[str, int]) -> dict[str, tuple[int, float | None]]:
+    """Per node: (Σ bookings of the leaves beneath it, number ÷ that − 1 as the float nearest the
+    exact fraction), walking each leaf's parents in Python."""
+    parent = dict(hierarchy.nodes.select("territory_id", "parent_id").iter_rows())
+    prior = dict.fromkeys(parent, 0)
+    for leaf, amount in bookings.items():
+        node: str | None = leaf
+        while node is not None:
+            prior[node] += amount
+            node = parent[node]
+    return {node: (total, None if node not in numbers or total <= 0
+                   else float(Fraction(numbers[node], total) - 1))
+            for node, total in prior.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.data())
+def test_growth_ask_matches_an_independent_fraction(
+    case: tuple[Hierarchy, pl.DataFrame], data: st.DataObject,
+) -> None:
+    hierarchy, quotas = case
+    ids = hierarchy.nodes["territory_id"].to_list()
+    leaves = hierarchy.nodes.filter(pl.col("is_leaf"))["territory_id"].to_list()
+    numbered = data.draw(st.lists(st.sampled_from(ids), unique=True))
+    numbers = {node: data.draw(st.integers(0, 10**13)) for node in numbered}
+    hierarchy = replace(hierarchy, nodes=hierarchy.nodes.with_columns(
+        pl.col("territory_id").replace_strict(numbers, default=None, return_dtype=pl.Int64)
+        .alias("topdown")))
+    accounts = data.draw(st.lists(st.tuples(st.sampled_from(leaves),
+                                            st.integers(-10**9, 10**12)), max_size=30))
+    frame = pl.DataFrame(
+        {"account_id": [f"a{i:02d}" for i in range(len(accounts))],
+         "territory_id": [leaf for leaf, _ in accounts],
+         "calculated_target": [0] * len(accounts), "target": [0] * len(accounts),
+         "base_bookings": [amount for _, amount in accounts]},
+        schema={"account_id": pl.String, "territory_id": pl.String,
+                "calculated_target": pl.Int64, "target": pl.Int64, "base_bookings": pl.Int64})
+    by_leaf: dict[str, int] = {}
+    for leaf, amount in accounts:
+        by_leaf[leaf] = by_leaf.get(leaf, 0) + amount
+    expected = _independent_growth(hierarchy, by_leaf, numbers)
+    rollup = rollup_table(settings_plan(), hierarchy, frame, quotas)
+    got = {r[0]: (r[1], r[2]) for r in
+           rollup.select("territory_id", "prior_bookings", "growth_ask").iter_rows()}
+    assert got == expected
+    root = summary(settings_plan(), hierarchy, rollup, gap_table(
+        settings_plan(), quotas, concentration(frame)[0]))
+    assert (root["prior_bookings"], root["growth_ask"]) == expected[hierarchy.root]
+
+
+def test_without_bookings_column_the_prior_is_unknown(
+    world: tuple[Plan, Hierarchy, pl.DataFrame],
+) -> None:
+    rollup = world[2]
+    assert rollup["prior_bookings"].null_count() == rollup.height
+    assert rollup["growth_ask"].null_count() == rollup.height

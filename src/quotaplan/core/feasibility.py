@@ -19,6 +19,7 @@ from quotaplan.core.capacity import (
     top_decile_threshold,
 )
 from quotaplan.plan import Plan
+from quotaplan.schemas import OUTPUT_EXTRAS, OUTPUTS
 
 #: Pareto share: the smallest count of accounts whose cumulative share reaches it.
 PARETO = Fraction(4, 5)
@@ -26,13 +27,9 @@ PARETO = Fraction(4, 5)
 ABC_A = Fraction(4, 5)
 ABC_B = Fraction(19, 20)
 
-GAP_COLUMNS = (
-    "seller_id", "final_quota", "book_target", "gap", "coverage", "risk", "top1_share",
-    "top3_share", "top10_share", "accounts_for_80pct", "hhi", "high_value_accounts",
-    "high_value_target_sum", "accounts_to_add", "pipeline_needed", "quota_at_target_coverage",
-)
+GAP_COLUMNS = OUTPUTS["gap.csv"]
 #: Columns gap_table adds after the contract ones.
-GAP_EXTRA = ("territory_id", "accounts", "median_target", "quota_to_ote", "ote_flag")
+GAP_EXTRA = OUTPUT_EXTRAS["gap.csv"]
 
 BOOK_SCHEMA: dict[str, pl.DataType] = {
     "territory_id": pl.String(),
@@ -47,7 +44,22 @@ BOOK_SCHEMA: dict[str, pl.DataType] = {
     "median_target_x2": pl.Int64(),
     "high_value_accounts": pl.Int64(),
     "high_value_target_sum": pl.Int64(),
+    "prior_bookings": pl.Int64(),
 }
+
+
+def growth_ask_expr(amount: pl.Expr, prior: pl.Expr) -> pl.Expr:
+    """The growth ask: ``amount ÷ prior − 1`` (a ratio; 0.40 = +40 %), null where ``prior ≤ 0``
+    or either is null. Both are cents. The difference ``amount − prior`` is exact (Int128) and
+    one division follows, so the ratio is the exact fraction correctly rounded to a float for
+    amounts below 2^53 cents (about 90 trillion currency units)."""
+    diff = amount.cast(pl.Int128) - prior.cast(pl.Int128)
+    return (
+        pl.when(prior > 0)
+        .then(diff.cast(pl.Float64) / prior.cast(pl.Float64))
+        .otherwise(None)
+        .cast(pl.Float64)
+    )
 
 
 def _reaches(cents: pl.Expr, total: pl.Expr, share: Fraction) -> pl.Expr:
@@ -128,7 +140,9 @@ def concentration(
       the mean of the two middle targets) and median_target_x2 (twice the median, exact cents),
       high_value_accounts and high_value_target_sum (targets ≥ ``high_value_target`` cents; by
       default the plan-wide top-10 % rule of :func:`~quotaplan.core.capacity.high_value_threshold`
-      without a ``[capacity]`` setting — pass the plan's threshold).
+      without a ``[capacity]`` setting — pass the plan's threshold), prior_bookings (Σ the
+      accounts' ``base_bookings``, cents, negative totals as they are; null when the frame has no
+      ``base_bookings`` column).
       A book whose targets sum to 0 has empty shares, hhi and accounts_for_80pct.
     - ``account_targets`` in its own row order with ``abc_class``, ``book_share`` (target ÷ book
       target) and ``cumulative_share`` (through this account) added: accounts in target order
@@ -137,7 +151,14 @@ def concentration(
     """
     if high_value_target is None:
         high_value_target = top_decile_threshold(account_targets)
-    ranked = _in_target_order(account_targets).with_columns(
+    ranked = _in_target_order(account_targets)
+    has_prior = "base_bookings" in account_targets.columns
+    prior = (
+        account_targets.get_column("base_bookings").fill_null(0).cast(pl.Int64)
+        .gather(ranked.get_column("_row")).alias("_p")
+        if has_prior else pl.lit(None, dtype=pl.Int64).alias("_p")
+    )
+    ranked = ranked.with_columns(prior).with_columns(
         pl.int_range(pl.len()).over("_c").alias("_rank"),
         pl.len().over("_c").cast(pl.Int64).alias("_n"),
         pl.col("_t").sum().over("_c").alias("_total"),
@@ -196,6 +217,7 @@ def concentration(
         middle.sum().cast(pl.Int64).alias("median_target_x2"),
         high.sum().cast(pl.Int64).alias("high_value_accounts"),
         pl.when(high).then(t).otherwise(0).sum().cast(pl.Int64).alias("high_value_target_sum"),
+        (pl.col("_p").sum() if has_prior else pl.col("_p").first()).alias("prior_bookings"),
     )
     zero = pl.col("book_target") <= 0
 
@@ -251,8 +273,13 @@ def gap_table(plan: Plan, quotas: pl.DataFrame, books: pl.DataFrame) -> pl.DataF
     pipeline_coverage`` (cents, half away from zero). When gap ≤ 0 both are 0.
     quota_at_target_coverage = book_target ÷ ``[risk] medium_below`` (cents) is always given.
     A carrier whose leaf has no accounts has an empty book: 0 accounts, empty shares.
-    Extras after the contract columns: territory_id, accounts, median_target (cents), quota_to_ote and
-    ote_flag (``"below"`` / ``"above"`` ``[capacity] quota_to_ote``, else empty).
+    The growth ask: prior_bookings = Σ the book's bookings in the base window (cents, negative
+    totals as they are; 0 for an empty book) and growth_ask = final_quota ÷ prior_bookings − 1
+    (empty where prior_bookings ≤ 0).
+    Extras after the contract columns: territory_id, accounts, median_target (cents), quota_to_ote,
+    ote_flag (``"below"`` / ``"above"`` ``[capacity] quota_to_ote``, else empty) and
+    accounts_to_add_exceeds_book (accounts_to_add > the book's accounts: a remedy the book cannot
+    absorb by itself; empty where accounts_to_add is).
     """
     settings = plan.settings
     frame = quotas
@@ -276,6 +303,9 @@ def gap_table(plan: Plan, quotas: pl.DataFrame, books: pl.DataFrame) -> pl.DataF
         pl.col("high_value_accounts").fill_null(0),
         pl.col("high_value_target_sum").fill_null(0),
         (pl.col("final_quota") - pl.col("book_target")).alias("gap"),
+        # An empty book booked nothing.
+        pl.when(pl.col("accounts").is_null()).then(0).otherwise(pl.col("prior_bookings"))
+        .cast(pl.Int64).alias("prior_bookings"),
     )
     gap, book, quota = pl.col("gap"), pl.col("book_target"), pl.col("final_quota")
     twice_median = pl.col("median_target_x2").cast(pl.Int128)
@@ -305,6 +335,10 @@ def gap_table(plan: Plan, quotas: pl.DataFrame, books: pl.DataFrame) -> pl.DataF
             quota_to_ote_flag(plan),
             # An amount in the gap table: cents, a half cent rounded away from zero (targets ≥ 0).
             ((pl.col("median_target_x2") + 1) // 2).cast(pl.Int64).alias("median_target"),
+            growth_ask_expr(quota, pl.col("prior_bookings")).alias("growth_ask"),
+        )
+        .with_columns(
+            (pl.col("accounts_to_add") > pl.col("accounts")).alias("accounts_to_add_exceeds_book"),
         )
         .select(*GAP_COLUMNS, *GAP_EXTRA)
         .sort("seller_id")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from quotaplan.core.ramp import starts_after_year_expr
 from quotaplan.plan import Plan
 
 
@@ -22,7 +23,8 @@ class Hierarchy:
     numbered), anchor_id (nearest numbered ancestor-or-self), anchor_depth, manager_id.
     ``closure``: territory_id, ancestor_id, ancestor_depth — every (node, ancestor-or-self) pair.
     ``carriers``: one row per quota carrier: the sellers.csv columns of the seller, plus depth and
-    anchor_id / anchor_depth of their leaf.
+    anchor_id / anchor_depth of their leaf, and starts_after_year (their first day of quota is
+    after the plan year: they carry 0 and their book counts as uncovered).
     """
 
     root: str
@@ -87,6 +89,11 @@ def build_hierarchy(plan: Plan) -> Hierarchy:
     )
     leaves = nodes.filter(pl.col("is_leaf")).select("territory_id", "depth", "anchor_id",
                                                      "anchor_depth")
-    carriers = plan.sellers.join(leaves, on="territory_id", how="inner").sort("seller_id")
+    carriers = (
+        plan.sellers.join(leaves, on="territory_id", how="inner")
+        .with_columns(starts_after_year_expr(pl.col("hire_date"), plan.settings)
+                      .alias("starts_after_year"))
+        .sort("seller_id")
+    )
     return Hierarchy(root=str(root), nodes=nodes, closure=closure.sort("territory_id", "ancestor_depth"),
                      carriers=carriers)

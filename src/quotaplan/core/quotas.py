@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -63,7 +64,7 @@ from quotaplan.core.ledger import (
     quota_rules,
     round_together,
 )
-from quotaplan.core.ramp import RampCache, seller_ramp
+from quotaplan.core.ramp import RampCache, add_months, first_ramp_month, month_year, seller_ramp
 from quotaplan.money import format_cents_grouped, split_frame
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, error, warning
@@ -102,6 +103,7 @@ QUOTAS_SCHEMA: dict[str, pl.DataType] = {
     "depth": pl.Int64(),
     "anchor_id": pl.String(),
     "status": pl.String(),
+    "starts_after_year": pl.Boolean(),
 }
 PERIODS_SCHEMA: dict[str, pl.DataType] = {
     "seller_id": pl.String(),
@@ -130,8 +132,9 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         .sort("seller_id")
         .select("seller_id", "territory_id", "book_target", "base", "base_reason", "depth",
                 "anchor_id", "anchor_depth", "seniority", "line", "ramp_profile", "hire_date",
-                "end_date", "status", "ote")
+                "end_date", "status", "ote", "starts_after_year")
     )
+    problems += _late_starts(frame, settings)
     rules = quota_rules(settings)
     manual = manual_lines(plan.adjustments)
     no_match = ("no account in the book matches a strategic focus rule: factor 1"
@@ -182,7 +185,7 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
                               f"seller {seller} is not in [seniority] factors; add it there or "
                               "correct the level", "unknown-seniority"))
     columns = quota_columns(carriers, figured, frame.get_column("ote").to_list())
-    for name in ("depth", "anchor_id", "status"):
+    for name in ("depth", "anchor_id", "status", "starts_after_year"):
         columns[name] = frame.get_column(name).to_list()
     quotas = pl.DataFrame(columns, schema=QUOTAS_SCHEMA)
     sellers = columns["seller_id"]
@@ -468,6 +471,38 @@ def _warn_negative(plan: Plan, anchors: pl.DataFrame, problems: list[Problem]) -
             f"the numbers of the territories beneath {territory} exceed its own by "
             f"{format_cents_grouped(-remainder)}; its carriers outside them get a base of 0",
             "negative-remainder"))
+
+
+#: Sellers who start after the plan year are named one by one up to this many; the rest counted.
+LATE_STARTS_LISTED = 20
+
+
+def _late_starts(frame: pl.DataFrame, settings: Settings) -> list[Problem]:
+    """A warning per carrier who starts after the plan year (SPEC "Bad input"): they carry 0 and
+    their book is reported as uncovered. ``frame``: one row per carrier with starts_after_year."""
+    late = frame.filter(pl.col("starts_after_year")).sort("line", "seller_id")
+    if late.height == 0:
+        return []
+    cutoff = settings.ramp.cutoff
+    year_end = add_months(settings.plan.fiscal_year_start, 12) - timedelta(days=1)
+    found: list[Problem] = []
+    for row in late.head(LATE_STARTS_LISTED).iter_rows(named=True):
+        hire = row["hire_date"]
+        first, _ = first_ramp_month(hire, cutoff)
+        who = (f"vacant seat {row['seller_id']} (planned start" if row["status"] == "tbh"
+               else f"seller {row['seller_id']} (hired")
+        found.append(warning(
+            "sellers.csv", row["line"], "hire_date",
+            f"{who} {hire.isoformat()}, cut-off {cutoff}: first ramp month {month_year(first)}) "
+            f"starts after the plan year, which ends {year_end.isoformat()}: they carry 0 this "
+            f"year and the accounts of territory {row['territory_id']} are reported as uncovered; "
+            "correct the date if it is wrong", "starts-after-year"))
+    if late.height > LATE_STARTS_LISTED:
+        found.append(warning(
+            "sellers.csv", late.get_column("line")[LATE_STARTS_LISTED], "hire_date",
+            f"… and {late.height - LATE_STARTS_LISTED} more sellers who start after the plan year",
+            "starts-after-year"))
+    return found
 
 
 def _names(ids: Sequence[str]) -> str:

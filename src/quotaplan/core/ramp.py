@@ -28,6 +28,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+import polars as pl
+
 from quotaplan.problems import Problem, error, warning
 from quotaplan.settings import Settings
 
@@ -94,6 +96,15 @@ def period_months(period: str) -> list[tuple[int, ...]]:
     raise ValueError(f"period {period!r} is not 'quarter' or 'month'")
 
 
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+
+
+def month_year(day: date) -> str:
+    """``August 2026``: the calendar month of ``day`` for people (English, whatever the locale)."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
 def first_ramp_month(hire_date: date, cutoff: str) -> tuple[date, Fraction]:
     """The first ramp month of a hire and the share (0–1] of that month worked.
 
@@ -116,6 +127,29 @@ def first_ramp_month(hire_date: date, cutoff: str) -> tuple[date, Fraction]:
         limit = min(int(cutoff[4:]), month_length(hire_date))
         return (this_month if hire_date.day <= limit else next_month), ONE
     raise ValueError(f"cutoff {cutoff!r} is not month_end, prorate or day:N")
+
+
+def start_expr(hire_date: pl.Expr, cutoff: str) -> pl.Expr:
+    """Columnar: the first day a hire carries quota — the first day of the first ramp month
+    (:func:`first_ramp_month`), or under ``prorate`` the hire date itself. Null without a date."""
+    this_month = hire_date.dt.month_start()
+    next_month = this_month.dt.offset_by("1mo")
+    if cutoff == "month_end":
+        return next_month
+    if cutoff == "prorate":
+        return hire_date
+    if cutoff.startswith("day:"):
+        limit = pl.min_horizontal(hire_date.dt.month_end().dt.day(), pl.lit(int(cutoff[4:])))
+        return pl.when(hire_date.dt.day() <= limit).then(this_month).otherwise(next_month)
+    raise ValueError(f"cutoff {cutoff!r} is not month_end, prorate or day:N")
+
+
+def starts_after_year_expr(hire_date: pl.Expr, settings: Settings) -> pl.Expr:
+    """Columnar: does a seller start after the plan year — their first day of quota
+    (:func:`start_expr`) on or after the first day after the year? Such a seller carries 0 for
+    the whole year. False without a hire date (fully ramped)."""
+    year_end = add_months(settings.plan.fiscal_year_start, MONTHS_PER_YEAR)
+    return (start_expr(hire_date, settings.ramp.cutoff) >= year_end).fill_null(False)
 
 
 def _calendar_factor(
@@ -289,10 +323,13 @@ __all__ = [
     "add_months",
     "first_ramp_month",
     "month_length",
+    "month_year",
     "monthly_factors",
     "period_factors",
     "period_months",
     "plan_months",
     "plan_periods",
     "seller_ramp",
+    "start_expr",
+    "starts_after_year_expr",
 ]

@@ -21,33 +21,33 @@ from quotaplan.core.capacity import (
     period_weights,
     times_rate,
 )
-from quotaplan.core.feasibility import risk_expr
+from quotaplan.core.feasibility import growth_ask_expr, risk_expr
 from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.money import round_half_away
 from quotaplan.plan import Plan
+from quotaplan.schemas import OUTPUT_EXTRAS, OUTPUTS
 
-ROLLUP_COLUMNS = (
-    "territory_id", "parent_id", "depth", "manager_id", "topdown", "calculated_target_sum",
-    "account_target_sum", "quota_sum", "manager_quota", "strategic_gap", "quota_gap",
-    "attainment_factor", "productive_capacity", "uncovered_target", "headcount_to_close",
-)
+ROLLUP_COLUMNS = OUTPUTS["rollup.csv"]
 #: Columns rollup_table adds after the contract ones.
-ROLLUP_EXTRA = (
-    "is_leaf", "carriers", "ramped_carriers", "ramped_full_year_sum", "high_risk_carriers",
-    "uncovered_accounts", "expected_attrition_loss", "pushed_above_support",
-)
+ROLLUP_EXTRA = OUTPUT_EXTRAS["rollup.csv"]
 
 _SUMMED = (
     "calculated_target_sum", "account_target_sum", "quota_sum", "carriers", "ramped_carriers",
     "ramped_full_year_sum", "high_risk_carriers", "uncovered_target", "uncovered_accounts",
+    "prior_bookings",
 )
 
 
 def _leaf_figures(
     plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFrame, quotas: pl.DataFrame
 ) -> pl.DataFrame:
-    """One row per leaf: its accounts' sums, its carriers' sums, what is uncovered."""
+    """One row per leaf: its accounts' sums (bookings in the base window included: 0 without
+    ``base_bookings``, which :func:`rollup_table` then blanks), its carriers' sums, what is
+    uncovered."""
+    prior = (pl.col("base_bookings") if "base_bookings" in account_targets.columns
+             else pl.lit(0, dtype=pl.Int64))
     books = account_targets.group_by("territory_id").agg(
+        prior.fill_null(0).sum().cast(pl.Int64).alias("prior_bookings"),
         pl.col("calculated_target").fill_null(0).sum().cast(pl.Int64).alias("calculated_target_sum"),
         pl.col("target").fill_null(0).sum().cast(pl.Int64).alias("account_target_sum"),
         pl.len().cast(pl.Int64).alias("_accounts"),
@@ -60,21 +60,30 @@ def _leaf_figures(
         pl.when(ramped).then(pl.col("full_year_quota")).otherwise(0).sum().cast(pl.Int64)
         .alias("ramped_full_year_sum"),
         (risk_expr(plan) == "high").sum().cast(pl.Int64).alias("high_risk_carriers"),
+        _covering(quotas).cast(pl.Int64).alias("_covering"),
     )
     leaves = hierarchy.nodes.filter(pl.col("is_leaf")).select("territory_id")
     counts = [c for c in _SUMMED if c not in ("uncovered_target", "uncovered_accounts")]
-    uncovered = pl.col("carriers") == 0
+    # A leaf whose only carrier starts after the plan year is uncovered this year too.
+    uncovered = pl.col("_covering") == 0
     return (
         leaves.join(books, on="territory_id", how="left")
         .join(seats, on="territory_id", how="left")
-        .with_columns(pl.col(*counts, "_accounts").fill_null(0))
+        .with_columns(pl.col(*counts, "_accounts", "_covering").fill_null(0))
         .with_columns(
             pl.when(uncovered).then(pl.col("account_target_sum")).otherwise(0)
             .alias("uncovered_target"),
             pl.when(uncovered).then(pl.col("_accounts")).otherwise(0).alias("uncovered_accounts"),
         )
-        .drop("_accounts")
+        .drop("_accounts", "_covering")
     )
+
+
+def _covering(quotas: pl.DataFrame) -> pl.Expr:
+    """Per leaf, the carriers who carry quota in the plan year: all but those who start after it."""
+    if "starts_after_year" not in quotas.columns:
+        return pl.len()
+    return (~pl.col("starts_after_year").fill_null(False)).sum()
 
 
 def _manager_quotas(plan: Plan, nodes: pl.DataFrame) -> dict[str, Fraction]:
@@ -121,14 +130,18 @@ def rollup_table(
     per carrier with territory_id, book_target, full_year_quota, ramp_factor, final_quota.
     Per node, over the leaves beneath it (itself included): calculated_target_sum and
     account_target_sum (Σ account targets), quota_sum (Σ carriers' final quotas), uncovered_target
-    (Σ targets on leaves without a carrier), productive_capacity (quota_sum × expected attainment)
+    (Σ targets on leaves without a carrier, or whose carrier starts after the plan year — quotas'
+    starts_after_year, when present), productive_capacity (quota_sum × expected attainment)
     and expected_attrition_loss (× attrition ÷ 2), each exact and rounded once. manager_quota: the
     hedged roll-up of every non-leaf node (empty on leaves). Where the node has a top-down number:
     strategic_gap = topdown − account_target_sum, quota_gap = topdown − quota_sum,
     attainment_factor = topdown ÷ quota_sum (empty when quota_sum is 0), headcount_to_close (see
     :func:`~quotaplan.core.capacity.headcount_to_close`; the plan-wide average quota where the node
     has no fully ramped carrier); all empty without a number. pushed_above_support flags
-    quota_gap < 0 < strategic_gap.
+    quota_gap < 0 < strategic_gap. The growth ask: prior_bookings = Σ the accounts' bookings in
+    the base window beneath the node (``base_bookings`` of ``account_targets``, cents, negative
+    totals as they are, uncovered leaves included; empty when the frame has no such column) and
+    growth_ask = topdown ÷ prior_bookings − 1 (empty without a number or where prior ≤ 0).
     """
     settings = plan.settings
     leaves = _leaf_figures(plan, hierarchy, account_targets, quotas)
@@ -176,6 +189,8 @@ def rollup_table(
     cap = settings.capacity
     loss_rate = Fraction(cap.expected_attainment) * Fraction(cap.attrition) / 2
     order = pl.DataFrame({"territory_id": _tree_order(nodes)}).with_row_index("_order")
+    prior_bookings = (pl.col("prior_bookings") if "base_bookings" in account_targets.columns
+                      else pl.lit(None, dtype=pl.Int64).alias("prior_bookings"))
     return (
         nodes.with_columns(
             pl.Series("manager_quota", manager_quota, dtype=pl.Int64),
@@ -192,7 +207,9 @@ def rollup_table(
             times_rate(quota_sum, loss_rate).alias("expected_attrition_loss"),
             (numbered & (quota_gap < 0) & (strategic > 0)).fill_null(False)
             .alias("pushed_above_support"),
+            prior_bookings,
         )
+        .with_columns(growth_ask_expr(topdown, pl.col("prior_bookings")).alias("growth_ask"))
         .join(order, on="territory_id", how="left")
         .sort("_order")
         .select(*ROLLUP_COLUMNS, *ROLLUP_EXTRA)
@@ -217,7 +234,8 @@ def summary(
     SPEC keys: topdown, account_target_sum, street_quota (Σ carriers' final quotas),
     attainment_factor, sellers_by_risk ({"high", "medium", "low", "none"}: carriers by risk, "none"
     for a zero quota), strategic_gap, quota_gap, uncovered_target, productive_capacity,
-    headcount_to_close. Extras: calculated_target_sum, manager_quota (the root's hedged roll-up),
+    headcount_to_close, prior_bookings and growth_ask (see :func:`rollup_table`). Extras:
+    calculated_target_sum, manager_quota (the root's hedged roll-up),
     carriers, uncovered_accounts, expected_attrition_loss, pushed_above_support (territory ids
     flagged), hire_contribution (expected in-year bookings of one hire at the plan-wide average
     fully ramped quota starting on the first day of the year, under the default ramp profile;
@@ -255,6 +273,7 @@ def summary(
         hires = -(-need.numerator // need.denominator)
     pushed = rollup.filter(pl.col("pushed_above_support")).get_column("territory_id").to_list()
     headcount = _cell(root, "headcount_to_close")
+    growth = _cell(root, "growth_ask")
     return {
         "topdown": amount("topdown"),
         "account_target_sum": amount("account_target_sum"),
@@ -266,6 +285,8 @@ def summary(
         "uncovered_target": amount("uncovered_target"),
         "productive_capacity": amount("productive_capacity"),
         "headcount_to_close": None if headcount is None else int(headcount),
+        "prior_bookings": amount("prior_bookings"),
+        "growth_ask": None if growth is None else float(growth),
         "calculated_target_sum": amount("calculated_target_sum"),
         "manager_quota": amount("manager_quota"),
         "carriers": int(_cell(root, "carriers")),

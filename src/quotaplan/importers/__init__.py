@@ -23,6 +23,7 @@ from quotaplan.errors import UsageError
 from quotaplan.generate import add_months, money, write_generated
 from quotaplan.money import cents_to_decimal, round_half_away
 from quotaplan.outputs import neutralise
+from quotaplan.problems import Problem
 
 #: Growth applied to last year's bookings to propose the root's top-down number.
 DEFAULT_UPLIFT = Decimal("1.10")
@@ -39,11 +40,13 @@ class Derivation:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """Where the plan was written, every derivation made, and row counts by plan file stem."""
+    """Where the plan was written, every derivation made, row counts by plan file stem, and the
+    warnings about the source (each naming its file, line and column)."""
 
     out: Path
     derivations: tuple[Derivation, ...]
     counts: dict[str, int]
+    problems: tuple[Problem, ...] = ()
 
 
 def slug(expr: pl.Expr) -> pl.Expr:
@@ -121,11 +124,11 @@ def proposed_topdown(bookings: pl.DataFrame, start: date) -> tuple[int, Derivati
     return number, Derivation("top-down number at the root", how)
 
 
-def plan_toml(name: str, start: date, topdown_cents: int) -> str:
+def plan_toml(name: str, start: date, topdown_cents: int, currency: str = "USD") -> str:
     return (
         f"# Made by `quotaplan import`; check the derivations it reported.\n"
         f"[plan]\nname = \"{name}\"\nfiscal_year_start = {start.isoformat()}\n"
-        f"currency = \"USD\"\nperiod = \"quarter\"\n\n"
+        f"currency = \"{currency}\"\nperiod = \"quarter\"\n\n"
         f"[targets]\nmethod = \"weighted\"\nweight = \"prior_bookings\"\n"
         f"topdown = {cents_to_decimal(topdown_cents)}\n\n"
         f"[quotas]\nbasis = \"targets\"\n"
@@ -137,10 +140,10 @@ TEXT_COLUMNS = ("name", "product", "role", "level", "reason")
 
 
 def write_plan(out: Path, name: str, start: date, topdown_cents: int,
-               tables: dict[str, pl.DataFrame]) -> dict[str, int]:
+               tables: dict[str, pl.DataFrame], currency: str = "USD") -> dict[str, int]:
     """Write the plan folder atomically; amounts in ``*_cents`` columns are written as decimals.
     Returns row counts by file stem."""
-    files: dict[str, pl.DataFrame | str] = {"plan.toml": plan_toml(name, start, topdown_cents)}
+    files: dict[str, pl.DataFrame | str] = {"plan.toml": plan_toml(name, start, topdown_cents, currency)}
     for file, frame in tables.items():
         cents = [c for c in frame.columns if c.endswith("_cents")]
         # Free text a spreadsheet would run as a formula is neutralised; ids are kept as they are
@@ -156,11 +159,14 @@ def write_plan(out: Path, name: str, start: date, topdown_cents: int,
 
 # The importers use the records above, so they are imported after them.
 from quotaplan.importers.maven_crm import import_maven_crm  # noqa: E402
+from quotaplan.importers.salesforce import import_salesforce  # noqa: E402
 from quotaplan.importers.superstore import import_superstore  # noqa: E402
 
 IMPORTERS: dict[str, Callable[..., ImportReport]] = {
     "maven_crm": import_maven_crm,
+    "salesforce": import_salesforce,
     "superstore": import_superstore,
 }
 
-__all__ = ["IMPORTERS", "Derivation", "ImportReport", "import_maven_crm", "import_superstore"]
+__all__ = ["IMPORTERS", "Derivation", "ImportReport", "import_maven_crm", "import_salesforce",
+           "import_superstore"]

@@ -14,6 +14,7 @@ sortable table of every seller and the strategic gaps by node.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -24,6 +25,14 @@ from quotaplan.build import BuildResult
 from quotaplan.money import format_cents_grouped
 from quotaplan.report import charts
 from quotaplan.report.charts import Bar, Curve, Group, Note, Point, Rule, Series
+from quotaplan.report.growth import (
+    GrowthLead,
+    accounts_to_add_text,
+    ask_pct,
+    exceeds_book,
+    growth_lead,
+    history_label,
+)
 from quotaplan.report.terminal import (
     RISK_BANDS,
     currency_of,
@@ -42,6 +51,7 @@ TOPDOWN_COLOR = "#3b5b92"
 ACCOUNTS_COLOR = "#7fb3d5"
 QUOTAS_COLOR = "#f0a35e"
 CAPACITY_COLOR = "#5aa58a"
+PRIOR_COLOR = "#9aa5b1"
 #: How many books get a Pareto curve, bridge groups and capacity rows at most.
 PARETO_SELLERS = 12
 BRIDGE_NODES = 8
@@ -129,6 +139,20 @@ tr.risk-low td:first-child { box-shadow: inset 4px 0 var(--low); }
 .pill.low { background: var(--low); } .pill.none { background: var(--none); }
 .neg { color: #2f7d55; } .pos { color: #b83232; }
 .flag { color: #b83232; font-weight: 600; }
+.growth-lead { border-top: 4px solid var(--accent); margin-bottom: 16px; display: grid;
+  grid-template-columns: minmax(0, 1fr) minmax(0, 1.3fr); gap: 8px 28px; align-items: center; }
+.growth-lead .label { font-size: 0.85rem; text-transform: uppercase; letter-spacing: 0.06em;
+  color: var(--muted); font-weight: 600; }
+.growth-lead .big { font-size: 2.8rem; }
+.growth-lead .over { font-size: 1.05rem; color: var(--fg); }
+.growth-lead .note { grid-column: 1 / -1; margin: 0; color: var(--muted); font-size: 0.92rem; }
+.growth-bars { display: grid; grid-template-columns: max-content minmax(0, 1fr) max-content;
+  gap: 6px 10px; align-items: center; font-size: 0.9rem; }
+.growth-bars .bar { height: 18px; border-radius: 3px; }
+.growth-bars .amount { font-variant-numeric: tabular-nums; font-weight: 600; }
+.over-book { color: #b83232; font-weight: 600; }
+code { font: 0.85em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  background: #eef1f5; padding: 0 4px; border-radius: 4px; }
 footer { margin-top: 40px; font-size: 0.85rem; color: var(--muted); max-width: 90ch; }
 @media (max-width: 860px) { .headline, .grid2 { grid-template-columns: minmax(0, 1fr); } }
 @media print { body { background:#fff; } .table-wrap { max-height:none; overflow:visible; } }
@@ -219,10 +243,16 @@ def _headline(result: BuildResult, sellers: pl.DataFrame) -> str:
     def tone(cents: int | None) -> str:
         return "" if cents is None else "bad" if cents > 0 else "ok"
 
+    lead = growth_lead(result)
+    strategic_hint = "Top-down − Σ account targets: what the accounts cannot support. "
+    if lead.leads:
+        strategic_hint = ("Top-down − Σ account targets: 0 by construction, since the targets are "
+                          "a split of the top-down number" + (
+                              "; overrides and bottom-up inputs make the difference. "
+                              if strategic else ". "))
     cards = [
         _big_card("Strategic gap", format_cents_grouped(strategic), cur if strategic is not None
-                  else "", "Top-down − Σ account targets: what the accounts cannot support. "
-                  + share(strategic), tone(strategic), "strategic_gap"),
+                  else "", strategic_hint + share(strategic), tone(strategic), "strategic_gap"),
         _big_card("Quota gap", format_cents_grouped(quota_gap), cur if quota_gap is not None
                   else "", "Top-down − Σ carriers' final quotas. " + share(quota_gap),
                   tone(quota_gap), "quota_gap"),
@@ -231,7 +261,9 @@ def _headline(result: BuildResult, sellers: pl.DataFrame) -> str:
                   f"{ratio_pct(float(result.plan.settings.risk.high_below), 0)} is high risk.",
                   "bad" if risks["high"] else "warn" if risks["medium"] else "ok", "high_risk"),
     ]
-    small = [f for f in headline(result) if f.key not in {"strategic_gap", "quota_gap"}]
+    shown = {"strategic_gap", "quota_gap"} | ({"growth_ask", "prior_bookings"} if lead.leads
+                                             else set())
+    small = [f for f in headline(result) if f.key not in shown]
     figures = "".join(
         f'<div class="figure" title="{_e(f.hint)}" data-figure="{_e(f.key)}">'
         f'<div class="label">{_e(f.label)}</div><div class="value">{_e(f.value)}</div></div>'
@@ -243,7 +275,8 @@ def _headline(result: BuildResult, sellers: pl.DataFrame) -> str:
             f'<li><span class="pill {_e(r["risk"])}">{_e(r["risk"])}</span> '
             f'<span class="who">{_e(_display(r["seller_name"], r["seller_id"]))}</span>, '
             f'{_e(r["territory_name"])}: coverage {_e(ratio_pct(r["coverage"]))}, gap '
-            f'{_e(money(r["gap"], cur))}. <span class="muted">{_e(_sentence(remedy(r, cur)))}'
+            f'{_e(money(r["gap"], cur))}{_e(_seller_ask(r))}. '
+            f'<span class="muted">{_code_spans(_e(_sentence(remedy(r, cur))))}'
             "</span></li>"
             for r in at_risk)
         todo = (f'<div class="card todo"><h3>Riskiest sellers and what to do</h3>'
@@ -252,9 +285,92 @@ def _headline(result: BuildResult, sellers: pl.DataFrame) -> str:
         todo = ('<div class="card todo"><h3>Riskiest sellers</h3><p class="muted">Every '
                 "seller's book supports their quota.</p></div>")
     nav = ('<nav class="jump">Jump to: <a href="#charts">Charts</a>'
-           '<a href="#sellers">All sellers</a><a href="#nodes">Strategic gaps by node</a></nav>')
+           f'<a href="#sellers">All sellers</a><a href="#nodes">{_e(_nodes_heading(lead))}</a>'
+           "</nav>")
     return (f'<section class="headline">{"".join(cards)}</section>'
             f'<section class="figures">{figures}</section>{todo}{nav}')
+
+
+# --- the growth ask -------------------------------------------------------------------------
+
+def _growth_banner(result: BuildResult) -> str:
+    """The growth ask first, when the targets are a split of the top-down number: the ratio, last
+    year's bookings against the number as two bars, and why the stretch is against history."""
+    lead = growth_lead(result)
+    if not lead.leads:
+        return ""
+    cur = currency_of(result)
+    history = history_label(result.plan)
+    if lead.ask is None:
+        value = "—"
+        over = _sentence(lead.headline.removeprefix("Growth ask: — ").strip("()"))
+    else:
+        value = ask_pct(lead.ask)
+        over = f"over {history}"
+    bars = _growth_bars(lead, cur, history)
+    return (f'<section class="card growth-lead" data-figure="growth_ask">'
+            f'<div><div class="label">Growth ask</div>'
+            f'<div class="big">{_e(value)}</div><div class="over">{_e(over)}</div></div>'
+            f"{bars}"
+            f'<p class="note">{_e(lead.note)}</p></section>')
+
+
+def _growth_bars(lead: GrowthLead, currency: str, history: str) -> str:
+    """Prior bookings and the top-down number as two bars on one scale (nothing to draw without
+    both, or with a prior at or below 0)."""
+    prior, topdown = lead.prior, lead.topdown
+    if prior is None or topdown is None:
+        return "<div></div>"
+    largest = max(prior, topdown, 1)
+    rows = []
+    for label, cents, color in ((history[:1].upper() + history[1:], prior, PRIOR_COLOR),
+                                ("Top-down number", topdown, TOPDOWN_COLOR)):
+        width = max(0.0, cents / largest * 100)
+        rows.append(f'<div>{_e(label)}</div><div><div class="bar" style="width:{width:.1f}%;'
+                    f'background:{color}"></div></div>'
+                    f'<div class="amount">{_e(money(cents, currency))}</div>')
+    return f'<div class="growth-bars">{"".join(rows)}</div>'
+
+
+def _code_spans(escaped: str) -> str:
+    """Escaped text with its `command` spans set as code."""
+    return re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escaped)
+
+
+def _seller_ask(row: dict[str, Any]) -> str:
+    """", growth ask +12.0 %" for a seller with prior bookings above 0, else nothing."""
+    ask = row.get("growth_ask")
+    return "" if ask is None else f", growth ask {ask_pct(ask)}"
+
+
+def _accounts_to_add_td(row: dict[str, Any]) -> str:
+    """The accounts to add; more than the book holds is said so, and where to look instead."""
+    add = row.get("accounts_to_add")
+    if not exceeds_book(row):
+        return _num_td(add, accounts_to_add_text(row))
+    title = ("More accounts than the book holds: move accounts from other sellers "
+             "(quotaplan optimize --goal fix-coverage)")
+    return (f'<td class="num over-book" data-v="{_e(add)}" title="{_e(title)}">'
+            f"{_e(accounts_to_add_text(row))}</td>")
+
+
+def _bridge_history(result: BuildResult) -> str | None:
+    """The bridge's first series, last year's bookings, when the growth ask leads."""
+    return history_label(result.plan) if growth_lead(result).leads else None
+
+
+def _nodes_heading(lead: GrowthLead) -> str:
+    return "Growth ask and strategic gaps by node" if lead.leads else "Strategic gaps by node"
+
+
+def _nodes_lead(result: BuildResult, lead: GrowthLead) -> str:
+    order = "largest growth ask first" if lead.leads else "largest strategic gap first"
+    text = (f"Numbered nodes first, {order}; the figures of nodes without a number of their own "
+            "are roll-ups. Red: short of the top-down number.")
+    if lead.leads:
+        text += (" Strategic gaps are 0 by construction where the targets split the node's "
+                 f"number; the growth ask compares the number with {history_label(result.plan)}.")
+    return text
 
 
 # --- charts ---------------------------------------------------------------------------------
@@ -267,31 +383,48 @@ def _bridge(result: BuildResult, nodes: pl.DataFrame) -> str:
     chosen = numbered.head(BRIDGE_NODES) if numbered.height else nodes.filter(
         pl.col("depth") == 0)
     groups = []
+    history = _bridge_history(result)
     for r in chosen.rows(named=True):
-        values = (None if r["topdown"] is None else _units(r["topdown"]),
-                  _units(r["account_target_sum"]), _units(r["quota_sum"]))
+        values: tuple[float | None, ...] = (
+            None if r["topdown"] is None else _units(r["topdown"]),
+            _units(r["account_target_sum"]), _units(r["quota_sum"]))
         label = r["territory_name"]
-        tips = (f"{label}: top-down {money(r['topdown'], cur)}",
+        tips: tuple[str, ...] = (f"{label}: top-down {money(r['topdown'], cur)}",
                 f"{label}: Σ account targets {money(r['account_target_sum'], cur)}",
                 f"{label}: Σ carriers' final quotas {money(r['quota_sum'], cur)}")
         notes = [_gap_note("strategic gap", r["strategic_gap"]),
                  _gap_note("quota gap", r["quota_gap"])]
+        if history is not None:
+            prior = r["prior_bookings"]
+            values = (None if prior is None else _units(prior), *values)
+            tips = (f"{label}: {history} {money(prior, cur)}", *tips)
+            notes.insert(0, Note(f"growth ask {ask_pct(r['growth_ask'])}"))
         if r["pushed"]:
             notes.append(Note("⚠ quotas above accounts", "bad"))
         groups.append(Group(label, values, tips, tuple(notes)))
-    series = (Series("Top-down", TOPDOWN_COLOR), Series("Σ account targets", ACCOUNTS_COLOR),
-              Series("Σ quotas", QUOTAS_COLOR))
+    series: tuple[Series, ...] = (
+        Series("Top-down", TOPDOWN_COLOR), Series("Σ account targets", ACCOUNTS_COLOR),
+        Series("Σ quotas", QUOTAS_COLOR))
+    if history is not None:
+        series = (Series(history[:1].upper() + history[1:], PRIOR_COLOR), *series)
     more = numbered.height - len(groups) if numbered.height else 0
     caption = ("Each numbered node's top-down number, what its accounts support, and what its "
                "carriers carry. Strategic gap = top-down − account targets (red: short); "
                "quota gap = top-down − quotas.")
+    if history is not None:
+        caption = (f"Each numbered node's {history}, its top-down number (the growth ask is the "
+                   "step between them), what its accounts support and what its carriers carry. "
+                   "Strategic gap = top-down − account targets (0 by construction when the "
+                   "targets split the number); quota gap = top-down − quotas.")
     if not numbered.height:
         caption = "No node has a top-down number: the root's account targets and quotas."
     if more > 0:
         caption += f" {_plural(more, 'more numbered node')} in the table below."
-    svg = charts.grouped_bar_chart(groups, series, title="Bridge: top-down → accounts → quotas",
-                                   y_label=cur, css_class="chart-bridge")
-    return _chart_card("bridge", "Bridge: top-down → account targets → quotas", caption, svg)
+    title = ("Bridge: top-down → account targets → quotas" if history is None
+             else "Bridge: last year → top-down → account targets → quotas")
+    svg = charts.grouped_bar_chart(groups, series, title=title, y_label=cur,
+                                   css_class="chart-bridge")
+    return _chart_card("bridge", title, caption, svg)
 
 
 def _risk_bars(result: BuildResult) -> str:
@@ -470,7 +603,8 @@ def _sellers_table(result: BuildResult, sellers: pl.DataFrame) -> str:
     has_ote = "quota_to_ote" in sellers.columns
     heads = [_th("Seller"), _th("Territory"), _th("Quota", "num"),
              _th("Book target", "num"), _th("Gap", "num"),
-             _th("Coverage", "num"), _th("Risk", "num", "risk"), _th("Accts to add", "num"),
+             _th("Coverage", "num"), _th("Risk", "num", "risk"), _th("Growth ask", "num"),
+             _th("Accts to add", "num"),
              _th("Pipeline needed", "num"), _th("Quota at target coverage", "num"),
              _th("Accts for 80 %", "num"), _th("Top-1 share", "num")]
     if has_ote:
@@ -489,8 +623,8 @@ def _sellers_table(result: BuildResult, sellers: pl.DataFrame) -> str:
             _num_td(r["coverage"], ratio_pct(r["coverage"])),
             f'<td class="risk" data-v="{rank.get(r["risk"], 3)}">'
             f'<span class="pill {_e(r["risk"])}">{_e(r["risk"])}</span></td>',
-            _num_td(r["accounts_to_add"], "—" if r["accounts_to_add"] is None
-                    else f"{r['accounts_to_add']:,}"),
+            _num_td(r["growth_ask"], ask_pct(r["growth_ask"])),
+            _accounts_to_add_td(r),
             _money_td(r["pipeline_needed"]), _money_td(r["quota_at_target_coverage"]),
             _num_td(r["accounts_for_80pct"], "—" if r["accounts_for_80pct"] is None
                     else f"{r['accounts_for_80pct']:,}"),
@@ -515,8 +649,11 @@ def _sellers_table(result: BuildResult, sellers: pl.DataFrame) -> str:
 
 def _nodes_table(result: BuildResult, nodes: pl.DataFrame) -> str:
     cur = currency_of(result)
-    ordered = pl.concat([numbered_nodes(nodes), nodes.filter(pl.col("topdown").is_null())])
+    lead = growth_lead(result)
+    ordered = pl.concat([numbered_nodes(nodes, by_growth_ask=lead.leads),
+                         nodes.filter(pl.col("topdown").is_null())])
     heads = [_th("Node"), _th("Depth", "num"), _th("Manager"), _th("Top-down", "num"),
+             _th("Prior bookings", "num"), _th("Growth ask", "num"),
              _th("Account targets", "num"), _th("Quotas", "num"),
              _th("Manager quota", "num"), _th("Strategic gap", "num"),
              _th("Quota gap", "num"), _th("Attainment factor", "num"),
@@ -535,17 +672,17 @@ def _nodes_table(result: BuildResult, nodes: pl.DataFrame) -> str:
             + _text_td(name, _e(name) + flag)
             + _num_td(r["depth"], "" if r["depth"] is None else str(r["depth"]))
             + _text_td(r["manager_name"] or "")
-            + _money_td(r["topdown"]) + _money_td(r["account_target_sum"])
+            + _money_td(r["topdown"]) + _money_td(r["prior_bookings"])
+            + _num_td(r["growth_ask"], ask_pct(r["growth_ask"]))
+            + _money_td(r["account_target_sum"])
             + _money_td(r["quota_sum"]) + _money_td(r["manager_quota"])
             + _money_td(r["strategic_gap"], signed=True) + _money_td(r["quota_gap"], signed=True)
             + _num_td(factor, "—" if factor is None else f"{factor:.3f}")
             + _money_td(r["productive_capacity"]) + _money_td(r["uncovered_target"])
             + _num_td(heads_needed, "—" if heads_needed is None else f"{heads_needed:,}")
             + "</tr>")
-    return (f'<h2 id="nodes">Strategic gaps by node ({nodes.height} nodes)</h2>'
-            '<p class="lead">Numbered nodes first, largest strategic gap first; the figures of '
-            "nodes without a number of their own are roll-ups. Red: short of the top-down "
-            f"number. Amounts in {_e(cur)}.</p>"
+    return (f'<h2 id="nodes">{_e(_nodes_heading(lead))} ({nodes.height} nodes)</h2>'
+            f'<p class="lead">{_e(_nodes_lead(result, lead))} Amounts in {_e(cur)}.</p>'
             f'<div class="table-wrap"><table class="sortable" id="nodes-table">'
             f'<thead><tr>{"".join(heads)}</tr></thead><tbody>{"".join(rows)}</tbody>'
             "</table></div>")
@@ -558,6 +695,10 @@ def _footer(result: BuildResult) -> str:
         "Accounts to add = gap ÷ the book's median account target, rounded up; pipeline needed = "
         f"gap × {s.capacity.pipeline_coverage}; quota at target coverage = book target ÷ "
         f"{s.risk.medium_below}.",
+        f"Growth ask = final quota (or a node's top-down number) ÷ prior bookings − 1; prior "
+        f"bookings are {history_label(result.plan)} of the accounts that carry targets (the "
+        f"{s.targets.base_window_months} months before the plan year); no ratio where they are "
+        "0 or below.",
         "Amounts are exact to the cent; charts round them for display.",
     )
     return "<footer>" + "".join(f"<p>{_e(line)}</p>" for line in lines) + "</footer>"
@@ -574,6 +715,7 @@ def render_html(result: BuildResult) -> str:
             f"{settings.plan.currency}")
     body = "".join([
         f'<header class="top"><h1>{_e(title)}</h1><div class="meta">{_e(meta)}</div></header>',
+        _growth_banner(result),
         _headline(result, sellers),
         '<h2 id="charts">Where the plan stands</h2>',
         _bridge(result, nodes),

@@ -18,6 +18,15 @@ from rich.text import Text
 
 from quotaplan.build import BuildResult
 from quotaplan.money import format_cents_grouped
+from quotaplan.report.growth import (
+    GrowthLead,
+    accounts_to_add_text,
+    add_accounts_clause,
+    ask_pct,
+    exceeds_book,
+    growth_lead,
+    history_label,
+)
 
 #: Risk bands, worst first; ``none`` is a carrier with a zero quota (no coverage).
 RISK_BANDS = ("high", "medium", "low", "none")
@@ -37,6 +46,10 @@ _SELLER_COLUMNS: dict[str, pl.DataType] = {
     "top1_share": pl.Float64(),
     "top3_share": pl.Float64(),
     "hhi": pl.Float64(),
+    "accounts": pl.Int64(),
+    "accounts_to_add_exceeds_book": pl.Boolean(),
+    "prior_bookings": pl.Int64(),
+    "growth_ask": pl.Float64(),
 }
 _NODE_COLUMNS: dict[str, pl.DataType] = {
     "parent_id": pl.String(),
@@ -52,6 +65,8 @@ _NODE_COLUMNS: dict[str, pl.DataType] = {
     "productive_capacity": pl.Int64(),
     "uncovered_target": pl.Int64(),
     "headcount_to_close": pl.Int64(),
+    "prior_bookings": pl.Int64(),
+    "growth_ask": pl.Float64(),
 }
 
 
@@ -125,10 +140,12 @@ def nodes_view(result: BuildResult) -> pl.DataFrame:
     ).sort(["depth", "territory_id"], nulls_last=True)
 
 
-def numbered_nodes(nodes: pl.DataFrame) -> pl.DataFrame:
-    """Nodes with a top-down number, largest strategic gap first."""
+def numbered_nodes(nodes: pl.DataFrame, *, by_growth_ask: bool = False) -> pl.DataFrame:
+    """Nodes with a top-down number, largest strategic gap first (``by_growth_ask``: largest
+    growth ask first, nodes without one last)."""
+    first = "growth_ask" if by_growth_ask else "strategic_gap"
     return nodes.filter(pl.col("topdown").is_not_null()).sort(
-        ["strategic_gap", "depth", "territory_id"], descending=[True, False, False], nulls_last=True)
+        [first, "depth", "territory_id"], descending=[True, False, False], nulls_last=True)
 
 
 def money(cents: int | None, currency: str) -> str:
@@ -165,7 +182,15 @@ def headline(result: BuildResult) -> list[Figure]:
     cur = currency_of(result)
     risks = risk_counts(result)
     factor = s.get("attainment_factor")
+    growth = [
+        Figure("growth_ask", "Growth ask", ask_pct(s.get("growth_ask")),
+               f"top-down ÷ {history_label(result.plan)} − 1"),
+        Figure("prior_bookings", "Prior bookings", money(s.get("prior_bookings"), cur),
+               f"{history_label(result.plan)}: the base window before the plan year"),
+    ]
+    lead = growth_lead(result).leads
     return [
+        *(growth if lead else []),
         Figure("topdown", "Top-down number", money(s.get("topdown"), cur),
                "the company number at the root"),
         Figure("account_target_sum", "Account targets", money(s.get("account_target_sum"), cur),
@@ -179,6 +204,7 @@ def headline(result: BuildResult) -> list[Figure]:
                "top-down − account targets: what the accounts cannot support"),
         Figure("quota_gap", "Quota gap", money(s.get("quota_gap"), cur),
                "top-down − street quota"),
+        *([] if lead else growth),
         Figure("uncovered_target", "Uncovered target", money(s.get("uncovered_target"), cur),
                "targets of accounts on leaves with no carrier"),
         Figure("productive_capacity", "Productive capacity",
@@ -203,10 +229,7 @@ def remedy(row: dict[str, Any], currency: str) -> str:
     if not row.get("book_target"):
         return (f"the book holds no target: assign accounts, or build {pipeline} of pipeline, "
                 f"or lower the quota to {lower}")
-    add = row.get("accounts_to_add")
-    first = (f"add {add} account{'s' if add != 1 else ''} at the book's median target"
-             if add is not None else "assign accounts")
-    return f"{first}, or build {pipeline} of pipeline, or lower the quota to {lower}"
+    return f"{add_accounts_clause(row)}, or build {pipeline} of pipeline, or lower the quota to {lower}"
 
 
 def _risk_text(risk: str) -> Text:
@@ -270,19 +293,21 @@ def _sellers_table(rows: list[dict[str, Any]], currency: str, total: int) -> Tab
             _amount(row["gap"], alarm=True),
             Text(ratio_pct(row["coverage"])),
             _risk_text(row["risk"]),
-            Text(count(row["accounts_to_add"])),
+            Text(ask_pct(row["growth_ask"])),
+            Text(accounts_to_add_text(row), style="bold red" if exceeds_book(row) else ""),
             _amount(row["pipeline_needed"]),
         ]
         for row in rows
     ]
     headers = [("Seller", False), ("Territory", False), ("Quota", True), ("Book target", True),
-               ("Gap", True), ("Coverage", True), ("Risk", False), ("Accts to add", True),
-               ("Pipeline needed", True)]
+               ("Gap", True), ("Coverage", True), ("Risk", False), ("Growth ask", True),
+               ("Accts to add", True), ("Pipeline needed", True)]
     return _table(f"Riskiest sellers ({len(rows)} of {total}, lowest coverage first; amounts in "
                   f"{currency})", headers, cells)
 
 
-def _nodes_table(rows: list[dict[str, Any]], currency: str, total: int) -> Table:
+def _nodes_table(rows: list[dict[str, Any]], currency: str, total: int, *,
+                 by_growth_ask: bool = False) -> Table:
     flagged = any(row["pushed"] for row in rows)
     cells = []
     for row in rows:
@@ -291,7 +316,8 @@ def _nodes_table(rows: list[dict[str, Any]], currency: str, total: int) -> Table
         label = name if name == row["territory_id"] else f"{name} ({row['territory_id']})"
         line = [
             Text(label), Text(str(row["depth"])),
-            _amount(row["topdown"]), _amount(row["account_target_sum"]),
+            _amount(row["topdown"]), _amount(row["prior_bookings"]),
+            Text(ask_pct(row["growth_ask"])), _amount(row["account_target_sum"]),
             _amount(row["quota_sum"]), _amount(row["strategic_gap"], alarm=True),
             _amount(row["quota_gap"], alarm=True),
             Text("—" if factor is None else f"{factor:.3f}"),
@@ -301,13 +327,24 @@ def _nodes_table(rows: list[dict[str, Any]], currency: str, total: int) -> Table
             line.append(Text("⚠ quotas above account support" if row["pushed"] else "",
                              style="bold red"))
         cells.append(line)
-    headers = [("Node", False), ("Depth", True), ("Top-down", True), ("Account targets", True),
+    headers = [("Node", False), ("Depth", True), ("Top-down", True), ("Prior bookings", True),
+               ("Growth ask", True), ("Account targets", True),
                ("Quotas", True), ("Strategic gap", True), ("Quota gap", True),
                ("Attain. factor", True), ("Capacity", True), ("Hires to close", True)]
     if flagged:
         headers.append(("Flag", False))
-    return _table(f"Largest strategic gaps by node ({len(rows)} of {total} numbered nodes; "
+    what = "Largest growth asks" if by_growth_ask else "Largest strategic gaps"
+    return _table(f"{what} by node ({len(rows)} of {total} numbered nodes; "
                   f"amounts in {currency})", headers, cells)
+
+
+def _growth_lead_text(lead: GrowthLead) -> Text:
+    """The growth ask first, and why the stretch is against history."""
+    text = Text(lead.headline, style="bold")
+    for line in (lead.detail, lead.note):
+        if line:
+            text.append("\n" + line, style="dim")
+    return text
 
 
 def render_terminal(result: BuildResult, *, top: int = 10) -> list[RenderableType]:
@@ -315,20 +352,24 @@ def render_terminal(result: BuildResult, *, top: int = 10) -> list[RenderableTyp
     top = max(1, top)
     currency = currency_of(result)
     sellers = sellers_view(result)
-    numbered = numbered_nodes(nodes_view(result))
+    lead = growth_lead(result)
+    numbered = numbered_nodes(nodes_view(result), by_growth_ask=lead.leads)
     riskiest = sellers.head(top).rows(named=True)
     out: list[RenderableType] = [
         Text(f"{result.plan.settings.plan.name} — fiscal year from "
              f"{result.plan.settings.plan.fiscal_year_start.isoformat()}, amounts in {currency}",
              style="bold"),
-        _headline_table(result),
     ]
+    if lead.leads:
+        out.append(_growth_lead_text(lead))
+    out.append(_headline_table(result))
     if riskiest:
         out.append(_sellers_table(riskiest, currency, sellers.height))
     else:
         out.append(Text("No quota carriers: nothing to assess.", style="dim"))
     if numbered.height:
-        out.append(_nodes_table(numbered.head(top).rows(named=True), currency, numbered.height))
+        out.append(_nodes_table(numbered.head(top).rows(named=True), currency, numbered.height,
+                                by_growth_ask=lead.leads))
     else:
         out.append(Text("No node has a top-down number, so there is no strategic gap to show.",
                         style="dim"))

@@ -1,0 +1,1 @@
+"""Interop with the tools planners already use: Salesforce exports in, ForecastingQuota rows out."""
