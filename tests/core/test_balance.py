@@ -171,8 +171,6 @@ def test_generated_plans_keep_every_numbered_node_number_to_the_cent(
 ) -> None:
     from decimal import Decimal
 
-    from tests.conftest import write_plan
-
     from quotaplan.planfolder.read import read_plan
 
     territories, sellers, accounts, numbers = ["territory_id,parent_id", "W,"], [
@@ -190,7 +188,8 @@ def test_generated_plans_keep_every_numbered_node_number_to_the_cent(
         extra = 0
     root = round(sum(numbers.values()) + extra / 100, 2)
     topdown = ["territory_id,amount", f"W,{root:.2f}"] + [f"{t},{v:.2f}" for t, v in numbers.items()]
-    folder = write_plan(tmp_path_factory.mktemp("plan"), {
+    folder = tmp_path_factory.mktemp("plan")
+    files = {
         "plan.toml": ('[plan]\nname = "Generated"\nfiscal_year_start = 2026-01-01\n'
                       '[targets]\nmethod = "weighted"\nweight = "annual_revenue"\n'
                       '[quotas]\nbasis = "even"\n'),
@@ -198,7 +197,9 @@ def test_generated_plans_keep_every_numbered_node_number_to_the_cent(
         "sellers.csv": "\n".join(sellers),
         "accounts.csv": "\n".join(accounts),
         "topdown.csv": "\n".join(topdown),
-    })
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
     plan, problems = read_plan(folder)
     assert plan is not None, problems
     result = build(plan)
