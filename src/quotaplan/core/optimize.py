@@ -130,25 +130,23 @@ def _figures(carriers: pl.DataFrame) -> dict[str, Any]:
 
 def solver_summary(solutions: tuple[Solution, ...]) -> dict[str, Any]:
     """status (the worst of the solves: ``optimal`` when every program was solved to optimality,
-    ``not_needed`` when there was nothing to solve), gap (the largest relative gap to optimal;
-    ``None`` when a solve could not bound its answer), gaps (the same for each objective in
-    order; ``None`` for one that some solved program did not reach), seconds (their sum) and the
-    number of programs."""
+    ``not_needed`` when there was nothing to solve), gaps (for each objective in order, the
+    largest relative gap to optimal over the programs; ``None`` where a program did not reach that
+    objective or found no answer at all), gap (that of the first objective, the goal's own; the
+    later ones only break its ties), seconds (their sum) and the number of programs."""
     if not solutions:
         return {"status": "not_needed", "gap": 0.0, "gaps": [], "seconds": 0.0, "programs": 0}
     rank = ["optimal", "feasible", "no_solution", "infeasible", "error"]
     status = max((s.status for s in solutions), key=rank.index)
-    gaps = [s.gap for s in solutions if s.gap is not None]
-    gap = max(gaps) if gaps else None
     solved = [s for s in solutions if s.x is not None]
     by_objective: list[float | None] = []
     for k in range(max((len(s.gaps) for s in solved), default=0)):
         reached = [s.gaps[k] for s in solved if len(s.gaps) > k]
-        known = len(reached) == len(solved) and all(math.isfinite(g) for g in reached)
+        known = len(reached) == len(solutions) and all(math.isfinite(g) for g in reached)
         by_objective.append(max(reached) if known else None)
     return {
         "status": status,
-        "gap": gap if gap is not None and math.isfinite(gap) else None,
+        "gap": by_objective[0] if by_objective else None,
         "gaps": by_objective,
         "seconds": round(sum(s.seconds for s in solutions), 3),
         "programs": len(solutions),
