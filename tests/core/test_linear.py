@@ -96,7 +96,7 @@ def test_the_solver_summary_names_the_worst_status_and_largest_gap() -> None:
                  Solution("feasible", x, gap=0.02, seconds=2.5, gaps=(0.0, 0.02)))
     # The goal's own gap is the first objective's; the second only breaks its ties.
     assert solver_summary(solutions) == {"status": "feasible", "gap": 0.0, "gaps": [0.0, 0.02],
-                                         "seconds": 3.5, "programs": 2}
+                                         "seconds": 3.5, "programs": 2, "unsolved": 0}
     # A program whose second objective the time did not reach: that gap is not known.
     cut = (*solutions, Solution("feasible", x, gap=0.0, gaps=(0.0,)))
     assert solver_summary(cut)["gaps"] == [0.0, None]
@@ -104,4 +104,5 @@ def test_the_solver_summary_names_the_worst_status_and_largest_gap() -> None:
     assert solver_summary(unbounded)["gap"] is None  # never "Infinity" in optimize.json
     unsolved = (*solutions, Solution("no_solution", None))
     assert solver_summary(unsolved)["gaps"] == [None, None]
+    assert solver_summary(unsolved)["unsolved"] == 1
     assert solver_summary(())["status"] == "not_needed"

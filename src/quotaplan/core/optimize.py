@@ -133,9 +133,12 @@ def solver_summary(solutions: tuple[Solution, ...]) -> dict[str, Any]:
     ``not_needed`` when there was nothing to solve), gaps (for each objective in order, the
     largest relative gap to optimal over the programs; ``None`` where a program did not reach that
     objective or found no answer at all), gap (that of the first objective, the goal's own; the
-    later ones only break its ties), seconds (their sum) and the number of programs."""
+    later ones only break its ties), seconds (their sum), the number of programs and of those
+    without an answer (``unsolved``: the time ran out before one was found or the program was
+    reached; their carriers get no proposals)."""
     if not solutions:
-        return {"status": "not_needed", "gap": 0.0, "gaps": [], "seconds": 0.0, "programs": 0}
+        return {"status": "not_needed", "gap": 0.0, "gaps": [], "seconds": 0.0, "programs": 0,
+                "unsolved": 0}
     rank = ["optimal", "feasible", "no_solution", "infeasible", "error"]
     status = max((s.status for s in solutions), key=rank.index)
     solved = [s for s in solutions if s.x is not None]
@@ -150,6 +153,7 @@ def solver_summary(solutions: tuple[Solution, ...]) -> dict[str, Any]:
         "gaps": by_objective,
         "seconds": round(sum(s.seconds for s in solutions), 3),
         "programs": len(solutions),
+        "unsolved": len(solutions) - len(solved),
     }
 
 

@@ -70,8 +70,11 @@ def _summary_line(headline: dict[str, Any]) -> Text:
         what = (f"{headline['moves']} account move(s) ({format_cents_grouped(headline['target_moved'])}"
                 f" of target); {headline['fixed']} of {headline['high_risk_before']} high-risk "
                 "carrier(s) brought to target coverage")
+    unsolved = solver.get("unsolved", 0)
+    cut = (f" {unsolved} of them ran out of time with no answer: their carriers get no "
+           "proposals (raise --time-limit)." if unsolved else "")
     return Text(f"{what}. Solver: {solver['status']}, {solver['seconds']:.2f} s, "
-                f"{solver['programs']} program(s); gap to optimal: {_gaps(headline)}.")
+                f"{solver['programs']} program(s); gap to optimal: {_gaps(headline)}.{cut}")
 
 
 def _proposals_table(optimisation: Optimisation, top: int) -> Table:
