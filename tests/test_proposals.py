@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quotaplan.build import BuildResult, build
+from quotaplan.core.linear import LinearProgram, Solution
 from quotaplan.demo import demo_plan_path
 from quotaplan.errors import PlanInvalid, UsageError
 from quotaplan.planfolder.read import read_plan
@@ -137,3 +138,33 @@ def test_any_lock_file_gives_ids_or_named_problems(content: bytes) -> None:
             problems, ids = exc.problems, frozenset()
         assert ids <= KNOWN
         assert all(p.file == str(path) and p.severity == "error" for p in problems)
+
+
+class OutOfTime:
+    """A solver whose every program runs out of time before an answer."""
+
+    def solve(self, program: LinearProgram, time_limit: float) -> Solution:
+        return Solution("no_solution", None, seconds=time_limit)
+
+
+@pytest.mark.parametrize("goal", ["balance-quotas", "fix-coverage"])
+def test_programs_without_an_answer_propose_nothing_and_say_so(
+    demo: BuildResult, goal: str
+) -> None:
+    from rich.console import Console
+
+    from quotaplan.report.optimize import render_optimisation
+
+    proposed = optimize(demo, OptimizeOptions(goal=goal), OutOfTime())
+    assert proposed.proposals.is_empty()
+    solver = proposed.headline["solver"]
+    assert solver["unsolved"] == solver["programs"] > 0
+    assert solver["status"] == "no_solution"
+    assert solver["gap"] is None
+    assert proposed.headline["after"] == proposed.headline["before"]
+    console = Console(record=True, width=200)
+    for item in render_optimisation(proposed):
+        console.print(item)
+    text = console.export_text()
+    assert "ran out of time with no answer" in text
+    assert "Nothing to propose." in text
