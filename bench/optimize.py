@@ -101,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{carriers:,} carriers, {built:.1f} s")
     rows = [_goal(result, goal, args.time_limit, args.within)
             for goal in ("balance-quotas", "fix-coverage")]
-    print(f"{'goal':<16}{'wall s':>8}{'solver s':>10}{'status':>10}{'gap':>10}{'programs':>10}"
+    print(f"{'goal':<16}{'wall s':>8}{'solver s':>10}{'status':>13}{'gap':>10}{'programs':>10}"
           f"{'proposals':>11}{'high before→after':>20}")
     for r in rows:
         gap = "—" if r["gap"] is None else f"{r['gap']:.2e}"
-        print(f"{r['goal']:<16}{r['wall_s']:>8.2f}{r['solver_s']:>10.2f}{r['status']:>10}"
+        print(f"{r['goal']:<16}{r['wall_s']:>8.2f}{r['solver_s']:>10.2f}{r['status']:>13}"
               f"{gap:>10}{r['programs']:>10}{r['proposals']:>11}"
               f"{str(r['high_before']) + ' → ' + str(r['high_after']):>20}")
         print(f"{'':<16}cpu {r['cpu_s']:.2f} s; programs without an answer: {r['unsolved']}; "

@@ -30,8 +30,9 @@ from quotaplan.problems import Problem, error
 
 #: Headline keys whose values are amounts (cents in memory, two-decimal strings on disk).
 AMOUNT_KEYS = frozenset({"street_quota", "book_target_sum", "target_moved"})
-#: Share of ``--time-limit`` kept after the last solve for building the proposals.
-RESERVE = 0.02
+#: Time kept after the last solve for building the proposals: half a second and 2 % of
+#: ``--time-limit`` (at most a tenth of it).
+RESERVE_SECONDS, RESERVE = 0.5, 0.02
 #: Longest line a lock file may have (bytes); a longer one is an error, not a memory hog.
 MAX_LOCK_LINE = 1 << 20
 
@@ -130,7 +131,9 @@ def optimize(result: BuildResult, options: OptimizeOptions, solver: Solver | Non
 
         # The limit covers the whole step (candidates, programs, proposals), not only the solves:
         # these stop a little early, leaving the time to turn their answers into proposals.
-        solver = HighsSolver(deadline=time.perf_counter() + options.time_limit * (1 - RESERVE))
+        limit = options.time_limit
+        reserve = min(limit / 10, RESERVE_SECONDS + limit * RESERVE)
+        solver = HighsSolver(deadline=time.perf_counter() + limit - reserve)
     settings = result.plan.settings
     bands = RiskBands.of(settings.risk.high_below, settings.risk.medium_below)
     nodes = result.hierarchy.nodes
