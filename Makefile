@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt bench browser docs clean
+.PHONY: install demo test lint fmt bench browser postgres docs clean
 
 install: $(STAMP)
 
@@ -29,11 +29,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: install Debian's chromium package to run the browser tests"; fi; }
 
+# PostgreSQL: the store's tests start a throwaway server from its binaries (/usr/lib/postgresql/*/bin);
+# install Debian's package when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "postgresql is missing: install Debian's postgresql package to run the store's tests on it"; fi; }
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-test: install browser lint
+test: install browser postgres lint
 	$(BIN)/python -m pytest -q
 
 docs: install

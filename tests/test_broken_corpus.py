@@ -46,6 +46,6 @@ def test_broken_plan_reports_every_expected_problem(folder: Path) -> None:
 def test_every_problem_names_its_file() -> None:
     for folder in FOLDERS:
         for problem in read_plan(folder)[1]:
-            assert problem.file.endswith((".csv", ".toml")), problem
+            assert problem.file.lower().endswith((".csv", ".toml")), problem
             if problem.file.endswith(".csv") and problem.line is not None:
                 assert problem.line >= 1

@@ -12,9 +12,8 @@ from conftest import write_plan
 from quotaplan.build import build
 from quotaplan.planfolder import checks
 from quotaplan.planfolder.checks import MAX_DEPTH, REGISTRY, Tables, run_checks
-from quotaplan.planfolder.csvfile import MAX_LISTED
 from quotaplan.planfolder.read import read_plan_files
-from quotaplan.problems import Problem
+from quotaplan.problems import MAX_LISTED, Problem
 from quotaplan.settings import parse_settings
 
 Problems = Callable[[dict[str, str]], list[Problem]]
@@ -249,7 +248,7 @@ factor = 1.2
 """
     found = only(problems_of(plan(plan_toml=toml)), "unknown-reference")
     assert [where(p) for p in found] == [
-        ("plan.toml", None, "strategic_focus[2].match.accounts", "error")]
+        ("plan.toml", 21, "strategic_focus[2].match.accounts", "error")]
     assert "'NOPE'" in found[0].message
 
 
@@ -344,7 +343,7 @@ def test_splitting_methods_need_a_root_number(problems_of: Problems, method: str
     toml = PLAN.replace('method = "weighted"', f'method = "{method}"').replace(
         "topdown = 1_000_000", "")
     found = only(problems_of(plan(plan_toml=toml)), "topdown")
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.topdown", "error")]
+    assert [where(p) for p in found] == [("plan.toml", 5, "targets.topdown", "error")]
 
 
 def test_growth_needs_no_number(problems_of: Problems) -> None:
@@ -387,7 +386,7 @@ def test_deeper_numbers_count_against_the_number_above(problems_of: Problems) ->
     # WORLD 1,000 holds EAST 700 and WEST 400: 1,100 > 1,000.
     toml = PLAN.replace("topdown = 1_000_000", "topdown = 1_000")
     found = problems_of(plan(plan_toml=toml, topdown_csv="territory_id,amount\nEAST,700\nWEST,400"))
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.topdown", "warning")]
+    assert [where(p) for p in found] == [("plan.toml", 8, "targets.topdown", "warning")]
     assert "1,100.00" in found[0].message
 
 
@@ -404,7 +403,7 @@ def test_weight_must_be_a_known_numeric_column(problems_of: Problems) -> None:
                          ("segment", "is not a numeric column")]:
         toml = PLAN.replace('weight = "annual_revenue"', f'weight = "{weight}"')
         found = only(problems_of(plan(plan_toml=toml)), "weight")
-        assert [where(p) for p in found] == [("plan.toml", None, "targets.weight", "error")]
+        assert [where(p) for p in found] == [("plan.toml", 7, "targets.weight", "error")]
         assert text in found[0].message
 
 
@@ -451,7 +450,7 @@ def test_an_eligible_account_without_a_bucket(problems_of: Problems) -> None:
 def test_bucket_by_a_column_accounts_do_not_have(problems_of: Problems) -> None:
     toml = BUCKETED.replace('bucket_by = "grade"', 'bucket_by = "tier"')
     found = only(problems_of(plan(plan_toml=toml)), "bucket")
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.bucket_by", "error")]
+    assert [where(p) for p in found] == [("plan.toml", 7, "targets.bucket_by", "error")]
 
 
 def test_bucket_by_an_extra_column(problems_of: Problems) -> None:
@@ -517,7 +516,7 @@ def test_anchors_are_the_nearest_numbered_ancestor() -> None:
 def test_a_schema_weight_column_without_values(problems_of: Problems) -> None:
     toml = PLAN.replace('weight = "annual_revenue"', 'weight = "employees"')
     found = only(problems_of(plan(plan_toml=toml)), "weight")
-    assert [where(p) for p in found] == [("plan.toml", None, "targets.weight", "error")]
+    assert [where(p) for p in found] == [("plan.toml", 7, "targets.weight", "error")]
     assert "no values" in found[0].message
     # Only the accounts that share the number need a weight: the rest may leave it empty.
     accounts = ACCOUNTS.replace("annual_revenue", "employees").replace("A,500,,", "A,,700000,")
@@ -587,7 +586,8 @@ def test_a_file_that_cannot_be_read_is_a_problem_not_a_crash() -> None:
     assert loaded is None
     found = only(problems, "unreadable")
     assert [(p.file, p.line, p.message) for p in found] == [
-        ("accounts.csv", None, "cannot read the file: Permission denied")]
+        ("accounts.csv", None, "the file cannot be read (Permission denied); check that it is a "
+         "plain file you may read")]
 
 
 def test_a_folder_read_by_paths_is_the_plan_read_from_bytes(tmp_path: Path) -> None:
@@ -613,3 +613,20 @@ def test_an_empty_file_given_by_path_is_reported_like_its_bytes(tmp_path: Path) 
     _, by_bytes = read_plan_files({n: (folder / n).read_bytes() for n in names})
     assert by_path == by_bytes
     assert [(p.file, p.code) for p in by_path] == [("overrides.csv", "empty")]
+
+
+def test_amounts_that_add_up_beyond_15_digits_are_an_error_on_the_line_that_passes(
+    problems_of: Problems,
+) -> None:
+    big = "999999999999999.99"
+    rows = "".join(f"A1,2025-03-01,{'-' if i % 2 else ''}{big}\n" for i in range(3))
+    found = only(problems_of(plan(bookings_csv="account_id,date,amount\n" + rows)),
+                 "out-of-range")
+    assert [where(p) for p in found] == [("bookings.csv", 3, "amount", "error")]
+    assert "amounts add up to more than 15 digits" in found[0].message
+
+
+def test_amounts_that_add_up_to_15_digits_are_fine(problems_of: Problems) -> None:
+    rows = "A1,2025-03-01,999999999999998.99\nA2,2025-03-01,-1\n"
+    found = problems_of(plan(bookings_csv="account_id,date,amount\n" + rows))
+    assert only(found, "out-of-range") == []

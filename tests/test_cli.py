@@ -246,3 +246,31 @@ def test_only_the_command_tunes_the_allocator(
     assert blas == ("1" if ours else "2" if preset is not None else "None")
     if kept is not None:
         assert conf.endswith(kept)
+
+
+def _many_bad_bookings(plan_dir: Callable[[dict[str, str]], Path], n: int) -> Path:
+    rows = "".join(f"a1,2025-01-01,x{i}\n" for i in range(n))
+    return plan_dir(VALID | {"bookings.csv": "account_id,date,amount\n" + rows})
+
+
+def test_the_count_is_of_problems_not_of_printed_lines(
+    plan_dir: Callable[[dict[str, str]], Path],
+) -> None:
+    code, output = run("validate", str(_many_bad_bookings(plan_dir, 2000)))
+    assert code == 1
+    assert "2000 error(s), 0 warning(s); 1980 of them counted but not printed (`quotaplan " \
+        "validate --all` prints every one)" in output
+    assert output.count("is not a plain number") == 20
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "report"])
+def test_all_prints_every_problem(
+    plan_dir: Callable[[dict[str, str]], Path], tmp_path: Path, command: str
+) -> None:
+    folder = _many_bad_bookings(plan_dir, 300)
+    extra = ["--out", str(tmp_path / "out")] if command == "build" else []
+    code, output = run(command, str(folder), *extra, "--all")
+    assert code == 1
+    assert output.count("is not a plain number") == 300
+    assert "300 error(s), 0 warning(s)\n" in output
+    assert "more rows like this" not in output

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from quotaplan.planfolder import csvfile
 from quotaplan.planfolder.csvfile import (
     MAX_LINE_BYTES,
-    MAX_LISTED,
     _split_quoted_fast,
     _split_slow,
     read_table,
+    read_table_exact,
     split_rows,
 )
-from quotaplan.problems import Problem
+from quotaplan.problems import MAX_LISTED, Problem
 from quotaplan.schemas import ACCOUNTS, ADJUSTMENTS, BOOKINGS, SELLERS, TableSchema
 
 
@@ -378,3 +378,84 @@ def test_an_amount_too_large_for_cents_is_a_problem_not_a_crash() -> None:
     _, problems = read_table("bookings.csv", data, BOOKINGS)
     assert [(p.line, p.column) for p in problems] == [(3, "amount")]
     assert "too large" in problems[0].message
+
+
+# --- what a planner is told about files written the spreadsheet way ----------------------------
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_file_split_by_semicolons_or_tabs_is_one_problem_that_says_so(separator: str) -> None:
+    text = "account_id,date,amount,product\nA1,2025-01-01,1234.56,X\nA2,2025-02-01,7,Y\n"
+    data = text.replace(",", separator).replace("1234.56", "1234,56").encode()
+    table, problems = read_table("bookings.csv", data, BOOKINGS)
+    assert table is None
+    name = "semicolons" if separator == ";" else "tabs"
+    assert [(p.line, p.code) for p in problems] == [(1, "separator")]
+    assert f"separated by {name}, not commas; save it as comma-separated CSV" in (
+        problems[0].message)
+
+
+def test_a_header_in_another_case_names_the_column_to_rename() -> None:
+    table, problems = read_table("bookings.csv", b"Account_ID,date,Amount\nA1,2025-01-01,1\n",
+                                 BOOKINGS)
+    assert table is None
+    assert sorted((p.column, p.message) for p in problems) == [
+        ("account_id", "required column 'account_id' is missing from the header; it has "
+         "'Account_ID': rename it to account_id (column names are exact)"),
+        ("amount", "required column 'amount' is missing from the header; it has 'Amount': "
+         "rename it to amount (column names are exact)"),
+    ]
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_an_optional_column_in_another_case_is_not_silently_ignored(quick: bool) -> None:
+    text = "account_id,territory_id,Bottom Up Target\n" + "".join(
+        f"A{i},T1,{i}\n" for i in range(3))
+    read = read_table if quick else read_table_exact
+    _table, problems = read("accounts.csv", text.encode(), ACCOUNTS)
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (1, "Bottom Up Target", "column 'Bottom Up Target' is not read: column names are exact; "
+         "rename it to bottom_up_target")]
+
+
+def test_cells_written_the_spreadsheet_way_say_what_they_look_like() -> None:
+    text = ('account_id,date,amount\nA1,03/15/2026,"1234,56"\nA2,2026-01-01,"1.234,56"\n'
+            "A3,9999-01-01,1\nA4,1899-12-31,1\n")
+    _table, problems = read_table("bookings.csv", text.encode(), BOOKINGS)
+    assert sorted((p.line, p.column or "", p.message) for p in problems) == [
+        (2, "amount", "'1234,56' is not a plain number; it has a decimal comma; write 1234.56: a "
+         "point before the decimals"),
+        (2, "date", "'03/15/2026' is not a date; it looks like a US date (MM/DD/YYYY); write it "
+         "as 2026-03-15"),
+        (3, "amount", "'1.234,56' is not a plain number; it has a decimal comma (and '.' between "
+         "thousands); write 1234.56: a point before the decimals and no thousands separators"),
+        (4, "date", "'9999-01-01' is outside the years 1900–2200; check the year"),
+        (5, "date", "'1899-12-31' is outside the years 1900–2200; check the year"),
+    ]
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_dates_at_the_ends_of_the_plan_years_are_read(quick: bool) -> None:
+    text = "account_id,date,amount\nA1,1900-01-01,1\nA2,2200-12-31,2\n"
+    read = read_table if quick else read_table_exact
+    table, problems = read("bookings.csv", text.encode(), BOOKINGS)
+    assert problems == []
+    assert table is not None
+    assert table.get_column("date").to_list() == [date(1900, 1, 1), date(2200, 12, 31)]
+
+
+def test_an_amount_of_more_than_15_digits_is_an_error_not_a_crash() -> None:
+    text = "account_id,date,amount\nA1,2025-01-01,1234567890123456\nA2,2025-01-01,1e400\n"
+    _table, problems = read_table("bookings.csv", text.encode(), BOOKINGS)
+    assert [(p.line, p.code) for p in problems] == [(2, "number"), (3, "number")]
+    assert "takes at most 15 digits before the decimal point" in problems[0].message
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_a_rate_of_more_than_3_digits_is_an_error(quick: bool) -> None:
+    text = "seller_id,rate,reason\ns1,0.05,ok\ns2,999.5,ok\ns3,1000,typo\n"
+    read = read_table if quick else read_table_exact
+    _table, problems = read("adjustments.csv", text.encode(), ADJUSTMENTS)
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (4, "rate", "'1000' is too large for a rate: a rate is a fraction (0.10 = +10 %) with at "
+         "most 3 digits before the point")]

@@ -286,7 +286,7 @@ def test_superstore_missing_or_malformed_sources_are_usage_errors(tmp_path: Path
 
 
 def test_the_registry_names_every_importer() -> None:
-    assert sorted(IMPORTERS) == ["maven_crm", "salesforce", "superstore"]
+    assert sorted(IMPORTERS) == ["maven_crm", "salesforce", "superstore", "xlsx"]
     assert IMPORTERS["maven_crm"] is import_maven_crm
     assert IMPORTERS["salesforce"] is import_salesforce
     assert IMPORTERS["superstore"] is import_superstore

@@ -24,10 +24,20 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from quotaplan.build import BuildResult, build
-from quotaplan.errors import PlanInvalid, QuotaplanError, UnknownSeller, UsageError
+from quotaplan.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PlanInvalid,
+    QuotaplanError,
+    StoreError,
+    UnknownSeller,
+    UsageError,
+)
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
-from quotaplan.problems import Problem, has_errors
+from quotaplan.problems import Problem, counts, has_errors, listing_every_problem
+from quotaplan.store.policy import Grant
 
 app = typer.Typer(
     name="quotaplan",
@@ -47,6 +57,8 @@ EXIT_OK, EXIT_PLAN, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 T = TypeVar("T")
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan folder (plan.toml and the CSV files).")]
+AllOption = Annotated[bool, typer.Option(
+    "--all", help="Print every problem (by default 20 of a kind, then how many more).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Replace an output that an earlier run of the same command wrote (never a plan's "
     "input, never a folder or file quotaplan did not write).")]
@@ -56,7 +68,13 @@ def exit_code(exc: BaseException) -> int:
     """The one mapping from errors to exit codes."""
     if isinstance(exc, UsageError):
         return EXIT_USAGE
-    if isinstance(exc, PlanInvalid | UnknownSeller | QuotaplanError):
+    if isinstance(exc, PlanInvalid | UnknownSeller):
+        return EXIT_PLAN
+    # The store: what does not exist (or may not be seen), a refused action, a conflict, a database
+    # that cannot be used as it is — each names what and says what to do.
+    if isinstance(exc, NotFound | Forbidden | Conflict | StoreError):
+        return EXIT_PLAN
+    if isinstance(exc, QuotaplanError):
         return EXIT_PLAN
     return EXIT_BUG
 
@@ -86,9 +104,11 @@ def print_problems(problems: Sequence[Problem], console: Console) -> None:
         console.print(f"{escape(p.location())}: [{colour}]{p.severity}[/]: {escape(p.message)}",
                       markup=True,
                       soft_wrap=True)
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    console.print(f"{errors} error(s), {warnings} warning(s)")
+    errors, warnings, unlisted = counts(problems)
+    console.print(f"{errors} error(s), {warnings} warning(s)" + (
+        f"; {unlisted} of them counted but not printed (`quotaplan validate --all` prints every "
+        "one)" if unlisted
+        else ""))
 
 
 def _load(folder: Path) -> tuple[Plan | None, list[Problem]]:
@@ -117,7 +137,7 @@ def guarded(fn: Callable[[], T]) -> T:
 
 
 @app.command()
-def validate(plan: PlanArg) -> None:
+def validate(plan: PlanArg, every: AllOption = False) -> None:
     """Check a plan folder and list every problem (file, line, column). Exit 0 valid, 1 errors."""
     def run() -> None:
         loaded, problems = read_plan(plan)
@@ -134,7 +154,8 @@ def validate(plan: PlanArg) -> None:
         out.print(f"{plan}: the plan is valid" + (" (with warnings)" if problems else ""),
                   markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 @app.command("build")
@@ -143,6 +164,7 @@ def build_cmd(
     out_dir: Annotated[Path, typer.Option(
         "--out", help="Output folder: new, empty, or an earlier build's output (replaced on success).")],
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+    every: AllOption = False,
     force: ForceOpt = False,
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
@@ -166,7 +188,8 @@ def build_cmd(
             ["account_targets.csv", "quotas.csv", "quota_periods.csv", "gap.csv", "rollup.csv",
              "summary.json"]), markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path]) -> None:
@@ -183,6 +206,7 @@ def report(
     plan: PlanArg,
     html: Annotated[Path | None, typer.Option(help="Write one self-contained HTML report here.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
+    every: AllOption = False,
     force: ForceOpt = False,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
@@ -200,7 +224,8 @@ def report(
             _write_html(result, html, force=force, protect=[plan])
             out.print(f"HTML report: {html}", markup=False)
 
-    guarded(run)
+    with listing_every_problem(every):
+        guarded(run)
 
 
 @app.command()
@@ -278,7 +303,8 @@ def generate(
 
 @app.command("import")
 def import_cmd(
-    format: Annotated[str, typer.Argument(help="Source format: maven_crm | salesforce | superstore.")],
+    format: Annotated[str, typer.Argument(
+        help="Source format: maven_crm | salesforce | superstore | xlsx.")],
     source: Annotated[Path, typer.Argument(help="The source folder or file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (new or empty).")],
     force: ForceOpt = False,
@@ -387,6 +413,110 @@ def export_salesforce(
     guarded(run)
 
 
+@export_app.command("xlsx")
+def export_xlsx(
+    source: Annotated[Path, typer.Argument(
+        help="A plan folder (built in memory) or a build's output folder.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The workbook to write (FILE.xlsx).")],
+    plan_sheets: Annotated[bool, typer.Option(
+        "--plan-sheets", help="Write the plan's own files instead (a sheet per file and a sheet "
+        "plan of settings), the layout `quotaplan import xlsx` reads.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Write an Excel workbook: Summary, Sellers, Periods, Accounts, Roll-up and Ledger sheets."""
+    from quotaplan.interop.workbook import MAX_DATA_ROWS
+    from quotaplan.outsafe import check_file, write_file, xlsx_written_by_quotaplan
+
+    def run() -> None:
+        if not source.is_dir():
+            raise UsageError(f"{str(source)!r} is not a folder; pass a plan folder or a build's "
+                             "output folder")
+        if out_file.suffix.lower() != ".xlsx":
+            raise UsageError(f"--out {str(out_file)!r} must end in .xlsx (Excel opens a workbook "
+                             "by its extension)")
+        is_plan = (source / "plan.toml").is_file()
+        if not is_plan and (plan_sheets or not (source / "quotas.csv").is_file()):
+            raise UsageError(f"{str(source)!r} holds no plan.toml" + (
+                "; --plan-sheets needs a plan folder" if plan_sheets else
+                " and no quotas.csv; pass a plan folder or the --out folder of `quotaplan build`"))
+        protect = [source] if is_plan else []
+        check_file(out_file, recognise=xlsx_written_by_quotaplan, force=force, protect=protect)
+        sheets: list[str] = []
+        if plan_sheets:
+            from quotaplan.interop.xlsx_plan import write_plan_sheets
+
+            plan, problems = _load(source)
+            if plan is None or has_errors(problems):
+                raise PlanInvalid(problems)
+            with step(f"Writing {out_file}"):
+                write_file(out_file, "export", lambda tmp: sheets.extend(
+                    write_plan_sheets(source, tmp)), recognise=xlsx_written_by_quotaplan,
+                    force=force, protect=protect)
+        else:
+            from quotaplan.interop.xlsx_export import (
+                tables_from_folder,
+                tables_from_result,
+                write_workbook,
+            )
+
+            tables = tables_from_result(_build(source)) if is_plan else tables_from_folder(source)
+            with step(f"Writing {out_file}"):
+                write_file(out_file, "export", lambda tmp: sheets.extend(
+                    write_workbook(tables, tmp)), recognise=xlsx_written_by_quotaplan,
+                    force=force, protect=protect)
+        split = [name for name in sheets if name[-1].isdigit() and " " in name]
+        out.print(f"Wrote {out_file}: sheets " + ", ".join(sheets), markup=False)
+        if split:
+            out.print(f"A table longer than a sheet ({MAX_DATA_ROWS:,} rows) continues on "
+                      + ", ".join(split), markup=False)
+
+    guarded(run)
+
+
+@app.command()
+def letters(
+    plan: PlanArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the letters into.")],
+    seller: Annotated[str | None, typer.Option(
+        "--seller", help="Only this seller's letter (a quota carrier or a manager).")] = None,
+    version_label: Annotated[str | None, typer.Option(
+        help="The version the letters are of (default: draft, not yet published).")] = None,
+    effective: Annotated[str | None, typer.Option(
+        help="The date the quotas take effect, YYYY-MM-DD.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write a quota letter for every carrier and manager: <seller_id>.pdf and <seller_id>.html."""
+    from quotaplan.letters import Version, select_letters, write_letters
+    from quotaplan.outsafe import check_folder, write_folder
+
+    def run() -> None:
+        day = None
+        if effective is not None:
+            try:
+                day = date.fromisoformat(effective)
+            except ValueError:
+                raise UsageError(f"--effective {effective!r} is not a date; write YYYY-MM-DD"
+                                 ) from None
+        label = version_label.strip() if version_label is not None else None
+        if label == "":
+            raise UsageError("--version-label is empty; name the version, or leave the option "
+                             "out for a draft")
+        check_folder(out_dir, "letters", force=force, protect=[plan])
+        result = _build(plan)
+        chosen = select_letters(result, Version(label, day), seller)
+        notes: list[str] = []
+        with step(f"Writing {len(chosen):,} letter(s) to {out_dir}"):
+            write_folder(out_dir, "letters", lambda staging: notes.extend(
+                write_letters(chosen, staging)), force=force, protect=[plan])
+        for note in notes:
+            err.print(f"note: {note}", markup=False)
+        carriers = sum(1 for letter in chosen if letter.kind == "carrier")
+        out.print(f"Wrote {len(chosen):,} quota letter(s) to {out_dir} ({carriers:,} carrier(s), "
+                  f"{len(chosen) - carriers:,} manager(s)), each as PDF and HTML", markup=False)
+
+    guarded(run)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where to build the demo.")] = Path(
@@ -438,6 +568,189 @@ def settings() -> None:
     for row in settings_table():
         table.add_row(escape(row.key), escape(row.default), escape(row.help))
     out.print(table)
+
+# --- The store: database, users, roles, tokens --------------------------------------------------------
+# Thin: parse, call quotaplan.store.admin (which opens the store, finds the actor and asks the
+# policy), print.
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Database URL (default: $QUOTAPLAN_DB, else sqlite:///quotaplan.db; for a team: "
+    "postgresql+psycopg://USER@HOST/NAME).")]
+AsOpt = Annotated[str | None, typer.Option(
+    "--as", help="Act as this user of the store (default: the OS user's name).")]
+
+
+def _sub(help_text: str) -> typer.Typer:
+    return typer.Typer(help=help_text, no_args_is_help=True, add_completion=False,
+                       pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+db_app = _sub("The store's database: bring it to the current schema.")
+user_app = _sub("Users of the store and their roles per plan.")
+token_app = _sub("API tokens for scripts (shown once, stored hashed).")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Create or upgrade the store's tables (one transaction). A database of a newer quotaplan is refused."""
+    from quotaplan.store import admin
+    from quotaplan.store.db import resolve_url, safe_url
+
+    def run() -> None:
+        url = resolve_url(db)
+        before, after = admin.db_upgrade(url)
+        if before == after:
+            out.print(f"{safe_url(url)} is at the current schema ({after})", markup=False)
+        else:
+            out.print(f"Upgraded {safe_url(url)} from {before or 'an empty database'} to schema {after}",
+                      markup=False)
+
+    guarded(run)
+
+
+def _read_password(path: Path) -> str:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--password-file {str(path)!r} cannot be read: "
+                         f"{getattr(exc, 'strerror', None) or exc}") from None
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user's name (what --as and sign-in use).")],
+    password_file: Annotated[Path, typer.Option(
+        "--password-file", help="A file holding the password (its last line feed is dropped); - reads "
+        "standard input. Never on the command line, where other users of the machine can see it.")],
+    email: Annotated[str | None, typer.Option(help="The user's e-mail address.")] = None,
+    db: DbOpt = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Add a user. The store's first user is its admin; after that, only an admin adds users."""
+    from quotaplan.store import admin
+    from quotaplan.store.db import resolve_url
+
+    def run() -> None:
+        password = _read_password(password_file)
+        user, is_admin = admin.add_user(resolve_url(db), name, password, email=email, as_user=as_user)
+        out.print(f"Added user {user.name}" + (" (admin: the store's first user)" if is_admin else ""),
+                  markup=False)
+
+    guarded(run)
+
+
+@user_app.command("list")
+def user_list(db: DbOpt = None, as_user: AsOpt = None) -> None:
+    """The users, whether they are active, and their roles."""
+    from quotaplan.store import admin
+    from quotaplan.store.db import resolve_url
+
+    def run() -> None:
+        table = Table(title="Users")
+        for column in ("user", "email", "active", "roles"):
+            table.add_column(column)
+        for user, grants in admin.list_users(resolve_url(db), as_user=as_user):
+            roles = "; ".join(_grant_text(g) for g in grants) or "-"
+            table.add_row(escape(user.name), escape(user.email or ""), "yes" if user.active else "no",
+                          escape(roles))
+        out.print(table)
+
+    guarded(run)
+
+
+def _grant_text(grant: Grant) -> str:
+    text = grant.role
+    if grant.node:
+        text += f" of node {grant.node}"
+    if grant.seller:
+        text += f" (seller {grant.seller})"
+    return text + (f" on plan {grant.plan}" if grant.plan else " of the store")
+
+
+@user_app.command("disable")
+def user_disable(
+    name: Annotated[str, typer.Argument(help="The user to disable.")],
+    db: DbOpt = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Disable a user: they can no longer sign in or act, their tokens stop working; history stays."""
+    from quotaplan.store import admin
+    from quotaplan.store.db import resolve_url
+
+    def run() -> None:
+        user = admin.disable_user(resolve_url(db), name, as_user=as_user)
+        out.print(f"Disabled {user.name}; their API tokens no longer work", markup=False)
+
+    guarded(run)
+
+
+@user_app.command("grant")
+def user_grant(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    role: Annotated[str, typer.Argument(help="admin | planner | manager | seller | viewer.")],
+    plan: Annotated[str | None, typer.Option(help="The plan the role is on (every role but admin).")] = None,
+    node: Annotated[str | None, typer.Option(help="A manager's node (territory_id).")] = None,
+    seller: Annotated[str | None, typer.Option(
+        help="A seller's own seller_id (for a manager: their own seat, whose quota they never change).")
+    ] = None,
+    db: DbOpt = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Grant a role on a plan (admin: on the whole store). Needs an admin or a planner of that plan."""
+    from quotaplan.store import admin
+    from quotaplan.store.db import resolve_url
+
+    def run() -> None:
+        grant, added = admin.grant(resolve_url(db), name, role, plan=plan, node=node, seller=seller,
+                                   as_user=as_user)
+        what = _grant_text(grant)
+        out.print(f"Granted {name} {what}" if added else f"{name} is already {what}", markup=False)
+
+    guarded(run)
+
+
+@app.command("plans")
+def plans_cmd(db: DbOpt = None, as_user: AsOpt = None) -> None:
+    """The plans in the store that you have a role on."""
+    from quotaplan.store import admin
+    from quotaplan.store.db import resolve_url
+
+    def run() -> None:
+        stored = admin.list_plans(resolve_url(db), as_user=as_user)
+        if not stored:
+            out.print("No plans in this store that you have a role on.", markup=False)
+            return
+        table = Table(title="Plans")
+        for column in ("plan", "loaded", "by"):
+            table.add_column(column)
+        for plan in stored:
+            table.add_row(escape(plan.name), plan.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                          escape(plan.created_by))
+        out.print(table)
+
+    guarded(run)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    db: DbOpt = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Create an API token for a user (themself, or any user for an admin). Printed once: keep it."""
+    from quotaplan.store import admin
+    from quotaplan.store.db import resolve_url
+
+    def run() -> None:
+        token = admin.create_token(resolve_url(db), name, as_user=as_user)
+        print(token)  # alone on standard output, for a script to capture
+        err.print(f"This token acts as {escape(name)}. It is shown only now: store it safely.")
+
+    guarded(run)
 
 
 class Goal(StrEnum):

@@ -20,7 +20,9 @@ WIDTH = 100
 
 
 COMMANDS = ("validate", "build", "report", "explain", "generate", "import", "export",
-            "export salesforce", "demo", "settings", "optimize")
+            "export salesforce", "export xlsx", "letters", "demo", "settings",
+            "db upgrade", "plans", "user add", "user list", "user disable", "user grant", "token create",
+            "optimize")
 
 
 def _help(args: list[str]) -> str:

@@ -18,6 +18,8 @@ import polars as pl
 CENTS = 100
 #: Largest number of integer digits accepted in an amount: 10^15 in the plan currency.
 MAX_INT_DIGITS = 15
+#: The largest amount in cents kept exact: 15 digits before the point, two after.
+MAX_CENTS: int = 10 ** (MAX_INT_DIGITS + 2) - 1
 #: Pattern of a plain decimal as the plan folder accepts it (no separators, exponents, NaN, inf).
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 

@@ -6,11 +6,25 @@ Reading a plan (``planfolder``) is kept apart from computing it (``core``): the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from quotaplan.settings import Settings
+
+#: Table → the plan folder file it is read from.
+FOLDER_SOURCES: Mapping[str, str] = {
+    "settings": "plan.toml",
+    "territories": "territories.csv",
+    "sellers": "sellers.csv",
+    "accounts": "accounts.csv",
+    "bookings": "bookings.csv",
+    "topdown": "topdown.csv",
+    "overrides": "overrides.csv",
+    "adjustments": "adjustments.csv",
+    "assigned_quotas": "assigned_quotas.csv",
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +34,10 @@ class Plan:
     Every table has a ``line`` column (the row's line in its file, header = 1; null for rows that
     did not come from a file). Amounts are ``Int64`` cents. ``topdown`` already holds the root's
     ``[targets] topdown`` when it was given in ``plan.toml`` (with a null ``line``).
+
+    ``sources`` names where each table (and ``settings``) came from, as problems show it: a plan
+    folder's file names by default (:data:`FOLDER_SOURCES`); a plan from a store or a workbook
+    names its own. The core never names a file: it asks :meth:`source`.
     """
 
     settings: Settings
@@ -31,6 +49,11 @@ class Plan:
     overrides: pl.DataFrame
     adjustments: pl.DataFrame
     assigned_quotas: pl.DataFrame
+    sources: Mapping[str, str] = field(default_factory=lambda: dict(FOLDER_SOURCES))
+
+    def source(self, table: str) -> str:
+        """Where ``table`` (``"accounts"``, ``"settings"``, …) came from, for a problem's location."""
+        return self.sources.get(table, table)
 
     def with_tables(self, **tables: pl.DataFrame) -> Plan:
         """A copy with some tables replaced (what-if edits, scenarios)."""

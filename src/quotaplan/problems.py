@@ -3,16 +3,26 @@
 A :class:`Problem` names where it is (file, line, column or key) and says in a plain sentence what is
 wrong and what to do. Checks return lists of them; the CLI renders them; the web API will serialise
 them. ``line`` is the physical line of the file, the header being line 1; for ``plan.toml`` the
-``column`` holds the dotted key and ``line`` is ``None``.
+``column`` holds the dotted key and ``line`` is the key's line when it can be found.
+
+Problems of one kind (one check on one column) are listed one by one up to :data:`MAX_LISTED`;
+one more record then stands for the rest (its ``count``), so that a file with a million bad rows
+does not make a million records. :func:`listing_every_problem` lifts the limit (``--all``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+#: Problems of one kind listed one by one before the rest are counted in one record.
+MAX_LISTED = 20
+_LIMIT: ContextVar[int | None] = ContextVar("quotaplan_listed_limit", default=MAX_LISTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,14 @@ class Problem:
     message: str
     severity: Severity = "error"
     code: str = "invalid"
+    #: 0 for a problem; above 0, this record is the line "… and N more" that stands for that many
+    #: problems of its kind which were counted but not listed.
+    more: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many problems this record stands for."""
+        return self.more or 1
 
     def location(self) -> str:
         """``accounts.csv:12 (territory_id)`` or ``plan.toml (targets.method)``."""
@@ -45,6 +63,40 @@ def error(file: str, line: int | None, column: str | None, message: str, code: s
 
 def warning(file: str, line: int | None, column: str | None, message: str, code: str) -> Problem:
     return Problem(file, line, column, message, "warning", code)
+
+
+def listed(total: int) -> int:
+    """How many of ``total`` problems of one kind are listed one by one (the rest are counted)."""
+    limit = _LIMIT.get()
+    return total if limit is None else min(total, limit)
+
+
+@contextmanager
+def listing_every_problem(every: bool = True) -> Iterator[None]:
+    """Within this block (when ``every``), every problem is listed: none is only counted."""
+    token = _LIMIT.set(None if every else _LIMIT.get())
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)
+
+
+def counts(problems: Iterable[Problem]) -> tuple[int, int, int]:
+    """(errors, warnings, how many of them are counted but not listed): true counts, not records."""
+    errors = warnings = unlisted = 0
+    for p in problems:
+        if p.severity == "error":
+            errors += p.count
+        else:
+            warnings += p.count
+        unlisted += p.more
+    return errors, warnings, unlisted
+
+
+def more(file: str, line: int | None, column: str | None, message: str, severity: Severity,
+         code: str, count: int) -> Problem:
+    """The record that stands for ``count`` problems of one kind that are not listed."""
+    return Problem(file, line, column, message, severity, code, count)
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

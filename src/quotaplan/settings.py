@@ -14,15 +14,54 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from quotaplan.money import MAX_INT_DIGITS
 from quotaplan.problems import Problem, error, warning
+from quotaplan.settings_problems import FILE as _FILE
+from quotaplan.settings_problems import locate, sentence, syntax_problem
 
-FILE = "plan.toml"
+FILE = _FILE
+
+#: Dates a plan may hold: years 1900 to 2200 (a year 9999 is a typing slip, not a plan).
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
 SUM_TOLERANCE = Decimal("0.000001")
 CUTOFF_PATTERN = re.compile(r"^(month_end|prorate|day:([1-9]|[12][0-9]|3[01]))$")
+
+
+def _exact(value: Decimal) -> Decimal:
+    """A number kept exact to the cent: at most :data:`MAX_INT_DIGITS` digits before the point."""
+    if value.is_finite() and value != 0 and value.adjusted() >= MAX_INT_DIGITS:
+        raise ValueError(f"{value:f} has more than {MAX_INT_DIGITS} digits before the decimal "
+                         "point, more than quotaplan keeps exact to the cent; check the number")
+    return value
+
+
+#: Every number of plan.toml: a Decimal of at most 15 digits before the point.
+Number = Annotated[Decimal, AfterValidator(_exact)]
+
+
+def _band(value: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
+    if value[0] > value[1]:
+        raise ValueError(f"the band is [low, high] but {value[0]} is above {value[1]}; swap the "
+                         "two values")
+    return value
+
+
+#: A band [low, high] with low ≤ high.
+Band = Annotated[tuple[Number, Number], AfterValidator(_band)]
 
 
 class _Section(BaseModel):
@@ -38,6 +77,14 @@ class PlanSection(_Section):
     period: Literal["quarter", "month"] = Field(
         "quarter", description="Quota periods: `quarter` (4 a year) or `month` (12)."
     )
+
+    @field_validator("fiscal_year_start")
+    @classmethod
+    def _plausible(cls, value: date) -> date:
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(f"{value.isoformat()} is outside the years {FIRST_DATE.year}–"
+                             f"{LAST_DATE.year}; check the year")
+        return value
 
 
 class TargetsSection(_Section):
@@ -56,22 +103,22 @@ class TargetsSection(_Section):
     missing_weight: Literal["error", "zero"] = Field(
         "error", description="An eligible account with an empty weight: `error`, or `zero` (weight 0)."
     )
-    topdown: Decimal | None = Field(
+    topdown: Number | None = Field(
         None, ge=0, description="The root's top-down number; topdown.csv may number any node."
     )
-    growth: Decimal = Field(
+    growth: Number = Field(
         Decimal(0), ge=-1, le=100, description="Growth rate g for `growth` and `blend` (0.10 = +10 %)."
     )
-    growth_by_segment: dict[str, Decimal] = Field(
+    growth_by_segment: dict[str, Annotated[Number, Field(ge=-1, le=100)]] = Field(
         default_factory=dict, description="Growth rate per account segment; overrides `growth`."
     )
     trend: bool = Field(
         False, description="Growth from each account's change between its last two full years."
     )
-    trend_band: tuple[Decimal, Decimal] = Field(
+    trend_band: Band = Field(
         (Decimal("-0.5"), Decimal("1.0")), description="Clamp [low, high] for trend growth rates."
     )
-    blend_alpha: Decimal = Field(
+    blend_alpha: Number = Field(
         Decimal("0.5"), ge=0, le=1, description="Weight α of the growth target in `blend`."
     )
     bucket_by: str | None = Field(
@@ -80,7 +127,7 @@ class TargetsSection(_Section):
     within_bucket: Literal["even", "weighted"] = Field(
         "even", description="How a bucket's share is split over its accounts: even | weighted."
     )
-    buckets: dict[str, Decimal] = Field(
+    buckets: dict[str, Number] = Field(
         default_factory=dict,
         description="Share of each bucket, e.g. { A = 0.5, B = 0.3, C = 0.2 }, summing to 1.",
     )
@@ -93,13 +140,6 @@ class TargetsSection(_Section):
         if value and abs(sum(value.values(), Decimal(0)) - 1) > SUM_TOLERANCE:
             total = sum(value.values(), Decimal(0))
             raise ValueError(f"bucket shares sum to {total}, not 1; make them add up to 1")
-        return value
-
-    @field_validator("trend_band")
-    @classmethod
-    def _band(cls, value: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
-        if value[0] > value[1]:
-            raise ValueError("trend_band is [low, high] with low ≤ high; swap the two values")
         return value
 
     @model_validator(mode="after")
@@ -115,10 +155,10 @@ class QuotasSection(_Section):
     basis: Literal["targets", "topdown", "even", "assigned"] = Field(
         "targets", description="Base quota: targets | topdown | even | assigned (assigned_quotas.csv)."
     )
-    over_assignment: dict[int, Decimal] = Field(
+    over_assignment: dict[int, Number] = Field(
         default_factory=dict, description="Padding by depth, e.g. { 1 = 0.05, 2 = 0.10 }; absent depths 0."
     )
-    hedge: dict[int, Decimal] = Field(
+    hedge: dict[int, Number] = Field(
         default_factory=dict, description="Manager hedge by the manager node's depth, e.g. { 1 = 0.05 }."
     )
     adjustment_mode: Literal["multiplicative", "additive"] = Field(
@@ -127,12 +167,15 @@ class QuotasSection(_Section):
 
     @field_validator("over_assignment", "hedge")
     @classmethod
-    def _depth_rates(cls, value: dict[int, Decimal]) -> dict[int, Decimal]:
+    def _depth_rates(cls, value: dict[int, Decimal], info: ValidationInfo) -> dict[int, Decimal]:
+        # A hedge takes a share off the manager's sum: (1 − hedge) multiplies a quota, so a
+        # hedge of 1 or more would make it 0 or negative.
+        top = Decimal(1) if info.field_name == "hedge" else Decimal(10)
         for depth, rate in value.items():
             if depth < 0:
                 raise ValueError("depths are 0 (root) or more")
-            if not Decimal(-1) < rate < Decimal(10):
-                raise ValueError(f"rate {rate} at depth {depth} is out of range (-1, 10)")
+            if not Decimal(-1) < rate < top:
+                raise ValueError(f"rate {rate} at depth {depth} is out of range (-1, {top})")
         return value
 
 
@@ -140,7 +183,7 @@ class RampSection(_Section):
     cutoff: str = Field(
         "month_end", description="First ramp month from the hire date: month_end | prorate | day:N (1–31)."
     )
-    profiles: dict[str, list[Decimal]] = Field(
+    profiles: dict[str, list[Number]] = Field(
         default_factory=dict,
         description="Ramp profiles: monthly factors by month of tenure (1 after the list).",
     )
@@ -177,7 +220,7 @@ class RampSection(_Section):
 
 
 class SenioritySection(_Section):
-    factors: dict[str, Decimal] = Field(
+    factors: dict[str, Annotated[Number, Field(gt=0, le=100)]] = Field(
         default_factory=dict, description="Quota factor per seniority level, e.g. { junior = 0.9 }."
     )
 
@@ -187,7 +230,7 @@ class StrategicFocusRule(_Section):
         description="Which accounts: { segment = … } | { industry = … } | { grade = … } | "
         "{ accounts = [ids] }."
     )
-    factor: Decimal = Field(gt=0, le=100, description="Matched accounts' targets count × factor.")
+    factor: Number = Field(gt=0, le=100, description="Matched accounts' targets count × factor.")
     reason: str = Field("", description="Why; shown in the quota ledger.")
 
     @field_validator("match")
@@ -203,7 +246,7 @@ class StrategicFocusRule(_Section):
 
 
 class SeasonalitySection(_Section):
-    weights: list[Decimal] | None = Field(
+    weights: list[Number] | None = Field(
         None, description="Period weights, 4 (quarters) or 12 (months), summing to 1; default even."
     )
 
@@ -221,8 +264,8 @@ class SeasonalitySection(_Section):
 
 
 class RiskSection(_Section):
-    high_below: Decimal = Field(Decimal("0.90"), ge=0, description="Coverage below this is high risk.")
-    medium_below: Decimal = Field(
+    high_below: Number = Field(Decimal("0.90"), ge=0, description="Coverage below this is high risk.")
+    medium_below: Number = Field(
         Decimal("1.00"), gt=0, description="Coverage below this is medium risk; also the target coverage."
     )
 
@@ -235,20 +278,20 @@ class RiskSection(_Section):
 
 
 class CapacitySection(_Section):
-    quota_to_ote: tuple[Decimal, Decimal] = Field(
+    quota_to_ote: Band = Field(
         (Decimal(4), Decimal(6)), description="Healthy band [low, high] of quota ÷ OTE."
     )
-    expected_attainment: Decimal = Field(
+    expected_attainment: Number = Field(
         Decimal("0.80"), gt=0, le=10, description="Expected attainment for productive capacity."
     )
-    high_value_target: Decimal | None = Field(
+    high_value_target: Number | None = Field(
         None, ge=0,
         description="Target at or above which an account is high-value; default: the smallest "
         "target among the top 10 % of accounts by target.",
     )
-    attrition: Decimal = Field(Decimal("0.25"), ge=0, le=1, description="Annual seller attrition rate.")
-    pipeline_coverage: Decimal = Field(
-        Decimal("3.0"), ge=0, description="Pipeline needed per unit of gap."
+    attrition: Number = Field(Decimal("0.25"), ge=0, le=1, description="Annual seller attrition rate.")
+    pipeline_coverage: Number = Field(
+        Decimal("3.0"), ge=0, le=20, description="Pipeline needed per unit of gap."
     )
 
 
@@ -360,83 +403,14 @@ def _drop_unknown(raw: dict[str, Any], problems: list[Problem]) -> dict[str, Any
     return clean
 
 
-def setting_key(loc: tuple[int | str, ...]) -> str:
-    """A validation location → the dotted key a planner finds in plan.toml.
-
-    ``("targets", "method")`` → ``targets.method``; the n-th ``[[strategic_focus]]`` table is
-    ``strategic_focus[n]`` (counted from 1, as they appear in the file). A position inside a list
-    value (``quota_to_ote``, a ramp profile) ends the key: the key is the list's.
-    """
-    key = ""
-    for item in loc:
-        if isinstance(item, int):
-            if key != "strategic_focus":
-                break
-            key += f"[{item + 1}]"
-        else:
-            key += f".{item}" if key else str(item)
-    return key
-
-
-def _position(loc: tuple[int | str, ...]) -> str:
-    """``"item 2 of "`` when the location points inside a list value, else ``""``."""
-    for i, item in enumerate(loc):
-        if isinstance(item, int) and (i == 0 or loc[i - 1] != "strategic_focus"):
-            return f"item {item + 1}: "
-    return ""
-
-
-def _toml_value(value: Any) -> str:
-    """A value as it would be written in plan.toml (for messages)."""
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return str(value)
-
-
-def _message(err: Any) -> tuple[str, str]:
-    """A Pydantic error → (dotted key, sentence naming the key and the value given)."""
-    key = setting_key(tuple(err["loc"]))
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    # Cross-field validators name their key first: "weights: …" inside the model at ``loc``.
-    named = re.match(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", msg, re.DOTALL)
-    if err["type"] == "value_error" and named:
-        key = f"{key}.{named.group(1)}" if key else named.group(1)
-        return key, f"{key}: {named.group(2)}"
-    key = key or "plan.toml"
-    inside = _position(tuple(err["loc"]))
-    if err["type"] == "missing":
-        if inside:
-            return key, f"{key}: {inside}a value is missing; give the full list"
-        return key, f"{key} is required; add it to plan.toml"
-    given = err.get("input")
-    if given is None or isinstance(given, dict):
-        return key, f"{key}: {inside}{msg}"
-    return key, f"{key}: {inside}{msg} (got {show_input(given)})"
-
-
-def show_input(value: Any) -> str:
-    text = _toml_value(value)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
 def parse_settings(text: str) -> tuple[Settings | None, list[Problem]]:
-    """``plan.toml`` text → (settings, problems). Every problem names the key."""
-    problems: list[Problem] = []
+    """``plan.toml`` text → (settings, problems). Every problem names the key, on its line."""
     try:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        found = re.search(r"at line (\d+)", msg)
-        line = int(found.group(1)) if found else None
-        problems.append(error(FILE, line, None, f"this is not valid TOML ({msg}); fix the syntax: "
-                              "text in quotes, one key = value per line, each [section] once",
-                              "toml-syntax"))
-        return None, problems
-    return settings_from_dict(raw, problems)
+        return None, [syntax_problem(exc)]
+    settings, problems = settings_from_dict(raw)
+    return settings, locate(problems, text)
 
 
 def settings_from_dict(
@@ -448,9 +422,12 @@ def settings_from_dict(
     try:
         settings = Settings.model_validate(clean)
     except ValidationError as exc:
+        said: set[tuple[str, str]] = set()
         for err in exc.errors():
-            key, msg = _message(err)
-            problems.append(error(FILE, None, key, msg, "setting"))
+            key, msg = sentence(dict(err))
+            if (key, msg) not in said:  # a union's members each report the same value
+                said.add((key, msg))
+                problems.append(error(FILE, None, key, msg, "setting"))
         return None, problems
     return settings, problems
 

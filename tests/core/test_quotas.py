@@ -582,3 +582,32 @@ def test_every_row_and_period_equals_the_carriers_ledger(load_plan: LoadPlan) ->
     assert quota(result, "s2", "ramp_factor") == 1.0
     assert "hired 2019-05-02" in result.ledgers["s2"].line("ramp").reason
     assert result.inputs["s2"].months == (F(1),) * 12
+
+
+# --- quotas that grow beyond exact amounts -----------------------------------------------------
+
+BIG_BOOKS = [acct("a1", "E1", "999999999999996.99"), acct("a2", "E2", "1"),
+             acct("a3", "N1", "1"), acct("a4", "N2", "1")]
+
+
+def test_a_quota_beyond_15_digits_is_an_error_naming_the_seller(load_plan: LoadPlan) -> None:
+    result = run(load_plan, "[quotas]\nover_assignment = { 1 = 9, 2 = 9 }\n", TREE, TREE_SELLERS,
+                 BIG_BOOKS)
+    assert [(p.file, p.line, p.code) for p in result.problems] == [
+        ("sellers.csv", 2, "out-of-range")]
+    assert "seller s1's quota grows to more than 15 digits" in result.problems[0].message
+    assert result.quotas.height == 0
+
+
+def test_quotas_that_roll_up_beyond_15_digits_are_an_error(load_plan: LoadPlan) -> None:
+    books = [acct(a, t, "600000000000000") for a, t in (("a1", "E1"), ("a2", "E2"))] + [
+        acct("a3", "N1", "1"), acct("a4", "N2", "1")]
+    result = run(load_plan, "", TREE, TREE_SELLERS, books)
+    assert [(p.file, p.column, p.code) for p in result.problems] == [
+        ("plan.toml", "quotas.hedge", "out-of-range")]
+
+
+def test_quotas_up_to_15_digits_are_computed_exactly(load_plan: LoadPlan) -> None:
+    result = run(load_plan, "", TREE, TREE_SELLERS, BIG_BOOKS)
+    assert result.problems == []
+    assert quota(result, "s1", "final_quota") == 99_999_999_999_999_699

@@ -218,8 +218,9 @@ def test_root_number_from_plan_toml_is_named_by_its_key(
     assert column(result) == {"a1": 2000, "a2": 0}
     assert result.problems == []
     [short] = [p for p in problems_of(files) if p.code == "bottom-up-above"]
+    # On the key's line (the file is written stripped: topdown is its seventh line).
     assert (short.file, short.line, short.column, short.severity, short.code) == (
-        "plan.toml", None, "targets.topdown", "warning", "bottom-up-above")
+        "plan.toml", 7, "targets.topdown", "warning", "bottom-up-above")
     assert "beneath 'root'" in short.message
     assert "above its top-down number 10.00" in short.message
 

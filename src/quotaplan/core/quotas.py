@@ -65,9 +65,10 @@ from quotaplan.core.ledger import (
     round_together,
 )
 from quotaplan.core.ramp import RampCache, add_months, first_ramp_month, month_year, seller_ramp
-from quotaplan.money import format_cents_grouped, split_frame
+from quotaplan.money import MAX_CENTS, MAX_INT_DIGITS, format_cents_grouped, split_frame
 from quotaplan.plan import Plan
-from quotaplan.problems import Problem, error, warning
+from quotaplan.problems import Problem, error, listed, warning
+from quotaplan.problems import more as more_like_this
 from quotaplan.settings import Settings, StrategicFocusRule
 
 #: At most this many ids are named in one problem message.
@@ -145,6 +146,7 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
     carriers: list[CarrierInputs] = []
     figured: list[Figures] = []
     unknown_levels: list[tuple[str, int | None, str]] = []
+    too_large: list[tuple[str, int | None]] = []
     for row in frame.iter_rows(named=True):
         seller = str(row["seller_id"])
         seniority, seniority_reason = _seniority(row, settings, unknown_levels)
@@ -173,6 +175,8 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
             ramp_reason=ramp_reason,
         )
         figures = carrier_figures(inputs, rules)
+        if not _in_range(figures):
+            too_large.append((seller, row["line"]))
         if figures.negative:
             problems.append(warning("adjustments.csv", None, "amount", f"seller {seller}'s "
                                     "full-year quota is below 0 after manual amounts; check their "
@@ -184,6 +188,16 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
         problems.append(error("sellers.csv", line, "seniority", f"seniority level {level!r} of "
                               f"seller {seller} is not in [seniority] factors; add it there or "
                               "correct the level", "unknown-seniority"))
+    out_of_range = _out_of_range(too_large)
+    if not out_of_range and not _roll_ups_in_range(figured, settings):
+        out_of_range.append(error(
+            "plan.toml", None, "quotas.hedge", "the carriers' quotas rolled up through the "
+            f"hierarchy grow to more than {MAX_INT_DIGITS} digits before the decimal point, beyond "
+            "what quotaplan keeps exact; check the amounts, [quotas] over_assignment and hedge",
+            "out-of-range"))
+    if out_of_range:  # no table is built from figures out of range
+        return QuotasResult(pl.DataFrame(schema=QUOTAS_SCHEMA), pl.DataFrame(schema=PERIODS_SCHEMA),
+                            LazyLedgers({}, rules), problems + out_of_range, {})
     columns = quota_columns(carriers, figured, frame.get_column("ote").to_list())
     for name in ("depth", "anchor_id", "status", "starts_after_year"):
         columns[name] = frame.get_column(name).to_list()
@@ -198,6 +212,38 @@ def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFra
     }, schema=PERIODS_SCHEMA)
     return QuotasResult(quotas, periods, LazyLedgers(inputs_by_seller, rules), problems,
                         inputs_by_seller)
+
+
+def _out_of_range(sellers: Sequence[tuple[str, int | None]]) -> list[Problem]:
+    """An error per carrier (seller id, line) whose quota is out of range, then a count."""
+    shown = listed(len(sellers))
+    found = [error("sellers.csv", line, "seller_id", f"seller {seller}'s quota grows to more than "
+                   f"{MAX_INT_DIGITS} digits before the decimal point, beyond what quotaplan keeps "
+                   "exact; check [quotas] over_assignment, the [seniority] and [[strategic_focus]] "
+                   "factors, adjustments.csv and the amounts behind the book", "out-of-range")
+             for seller, line in sellers[:shown]]
+    if len(sellers) > shown:
+        rest = len(sellers) - shown
+        found.append(more_like_this("sellers.csv", sellers[shown][1], "seller_id",
+                                    f"… and {rest} more sellers like this", "error",
+                                    "out-of-range", rest))
+    return found
+
+
+def _in_range(figures: Figures) -> bool:
+    """Is every figure of a carrier within :data:`~quotaplan.money.MAX_CENTS`?"""
+    return max(abs(figures.base_quota), abs(figures.manual_adjustment),
+               abs(figures.full_year_quota), abs(figures.final_quota),
+               *(abs(q) for q in figures.period_quotas)) <= MAX_CENTS
+
+
+def _roll_ups_in_range(figured: Sequence[Figures], settings: Settings) -> bool:
+    """Do the roll-ups stay within :data:`~quotaplan.money.MAX_CENTS`? Bounded from above: all
+    carriers' quotas together, times every hedge factor (1 − hedge) that raises a sum."""
+    bound = Fraction(sum(abs(f.final_quota) for f in figured))
+    for hedge in settings.quotas.hedge.values():
+        bound *= max(Fraction(1), 1 - Fraction(hedge))
+    return bound <= MAX_CENTS
 
 
 def quota_columns(

@@ -49,12 +49,10 @@ from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.core.textorder import sort_by_text
 from quotaplan.money import format_cents_grouped, parse_scaled, split_frame, sums_by_index
 from quotaplan.plan import Plan
-from quotaplan.problems import Problem, Severity
+from quotaplan.problems import Problem, Severity, listed, more
 from quotaplan.schemas import ACCOUNTS, NUMBER_SCALE
 from quotaplan.settings import TargetsSection
 
-#: Problems of one kind about accounts are listed up to this many; the rest are counted.
-MAX_LISTED = 20
 #: Length of each of the two yearly windows read by ``trend = true``.
 TREND_MONTHS = 12
 #: Int128 intermediate values are kept below this, so ``2·x + d`` cannot overflow.
@@ -662,17 +660,18 @@ def _listed(
     code: str,
     severity: Severity = "error",
 ) -> list[Problem]:
-    """One problem per account row (the first :data:`MAX_LISTED` by line), then a count."""
+    """One problem per account row (the first :data:`~quotaplan.problems.MAX_LISTED` by line),
+    then one record that counts the rest."""
     if hits.height == 0:
         return []
     hits = hits.sort("line", "account_id")
+    count = listed(hits.height)
     found = [
         Problem(ACCOUNTS_FILE, row["line"], column, message(row), severity, code)
-        for row in hits.head(MAX_LISTED).iter_rows(named=True)
+        for row in hits.head(count).iter_rows(named=True)
     ]
-    if hits.height > MAX_LISTED:
-        found.append(Problem(
-            ACCOUNTS_FILE, hits.get_column("line")[MAX_LISTED], column,
-            f"… and {hits.height - MAX_LISTED} more accounts like this", severity, code,
-        ))
+    if hits.height > count:
+        rest = hits.height - count
+        found.append(more(ACCOUNTS_FILE, hits.get_column("line")[count], column,
+                          f"… and {rest} more accounts like this", severity, code, rest))
     return found

@@ -161,12 +161,14 @@ def write_plan(out: Path, name: str, start: date, topdown_cents: int,
 from quotaplan.importers.maven_crm import import_maven_crm  # noqa: E402
 from quotaplan.importers.salesforce import import_salesforce  # noqa: E402
 from quotaplan.importers.superstore import import_superstore  # noqa: E402
+from quotaplan.importers.xlsx import import_xlsx  # noqa: E402
 
 IMPORTERS: dict[str, Callable[..., ImportReport]] = {
     "maven_crm": import_maven_crm,
     "salesforce": import_salesforce,
     "superstore": import_superstore,
+    "xlsx": import_xlsx,
 }
 
 __all__ = ["IMPORTERS", "Derivation", "ImportReport", "import_maven_crm", "import_salesforce",
-           "import_superstore"]
+           "import_superstore", "import_xlsx"]

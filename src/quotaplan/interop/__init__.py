@@ -1,1 +1,2 @@
-"""Interop with the tools planners already use: Salesforce exports in, ForecastingQuota rows out."""
+"""Interop with the tools planners already use: Salesforce exports in and ForecastingQuota rows
+out; Excel workbooks out and in."""

@@ -8,7 +8,8 @@ order they are registered, and every one runs (a plan's problems are all reporte
 Checks are vectorised (Polars joins, anti-joins and window counts); only the territory hierarchy is
 walked in Python, once, in linear time (:class:`Structure`). Checks that need leaves, carriers or
 numbered ancestors run only on a *sound* hierarchy: exactly one root and no cycle. Each check lists
-at most :data:`~quotaplan.planfolder.csvfile.MAX_LISTED` rows, then one "… and N more" problem.
+at most :data:`~quotaplan.problems.MAX_LISTED` rows (unless every problem is listed), then one
+"… and N more" record that counts the rest.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ from typing import Any
 
 import polars as pl
 
-from quotaplan.money import DECIMAL_PATTERN, format_cents_grouped, to_cents
-from quotaplan.planfolder.csvfile import MAX_LISTED, show_value
-from quotaplan.problems import Problem, Severity, error, warning
+from quotaplan.money import (
+    DECIMAL_PATTERN,
+    MAX_CENTS,
+    MAX_INT_DIGITS,
+    format_cents_grouped,
+    to_cents,
+)
+from quotaplan.planfolder.csvfile import show_value
+from quotaplan.planfolder.hints import number_hint
+from quotaplan.problems import Problem, Severity, error, listed, more, warning
 from quotaplan.schemas import INPUTS
 from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.settings import Settings
@@ -242,18 +250,21 @@ def _each(
     code: str,
     severity: Severity = "error",
 ) -> list[Problem]:
-    """One problem per row of ``rows`` (by line; the first :data:`MAX_LISTED`, then a count)."""
+    """One problem per row of ``rows`` (by line; the first
+    :data:`~quotaplan.problems.MAX_LISTED`, then one record that counts the rest)."""
     if rows.height == 0:
         return []
     make = error if severity == "error" else warning
     rows = rows.sort("line", nulls_last=True)
+    count = listed(rows.height)
     problems = [
         make(file, _line(row["line"]), column, say(row), code)
-        for row in rows.head(MAX_LISTED).iter_rows(named=True)
+        for row in rows.head(count).iter_rows(named=True)
     ]
-    if rows.height > MAX_LISTED:
-        problems.append(make(file, _line(rows.get_column("line")[MAX_LISTED]), column,
-                             f"… and {rows.height - MAX_LISTED} more rows like this", code))
+    if rows.height > count:
+        rest = rows.height - count
+        problems.append(more(file, _line(rows.get_column("line")[count]), column,
+                             f"… and {rest} more rows like this", severity, code, rest))
     return problems
 
 
@@ -392,16 +403,18 @@ def cycles(t: Tables) -> list[Problem]:
     lines = dict(zip(found.nodes["territory_id"].to_list(), found.nodes["line"].to_list(),
                      strict=True))
     problems = []
-    for cycle in found.cycles[:MAX_LISTED]:
+    count = listed(len(found.cycles))
+    for cycle in found.cycles[:count]:
         shown = cycle if len(cycle) <= 10 else [*cycle[:10], "…"]
         path = " → ".join(f"'{c}'" for c in [*shown, cycle[0]])
         problems.append(error(TERRITORIES, lines[cycle[0]], "parent_id",
                               f"the parent links form a cycle ({path}, child → parent); a "
                               "territory cannot be beneath itself — correct one parent_id",
                               "cycle"))
-    if len(found.cycles) > MAX_LISTED:
-        problems.append(error(TERRITORIES, lines[found.cycles[MAX_LISTED][0]], "parent_id",
-                              f"… and {len(found.cycles) - MAX_LISTED} more cycles", "cycle"))
+    if len(found.cycles) > count:
+        rest = len(found.cycles) - count
+        problems.append(more(TERRITORIES, lines[found.cycles[count][0]], "parent_id",
+                             f"… and {rest} more cycles", "error", "cycle", rest))
     return problems
 
 
@@ -454,11 +467,12 @@ def strategic_focus_accounts(t: Tables) -> list[Problem]:
         problems += [
             error(SETTINGS_FILE, None, key, f"account {_q(a)} in [[strategic_focus]] rule {number} "
                   f"is not in {ACCOUNTS}; correct the id or remove it", "unknown-reference")
-            for a in missing[:MAX_LISTED]
+            for a in missing[:listed(len(missing))]
         ]
-        if len(missing) > MAX_LISTED:
-            problems.append(error(SETTINGS_FILE, None, key, f"… and {len(missing) - MAX_LISTED} "
-                                  "more unknown accounts", "unknown-reference"))
+        rest = len(missing) - listed(len(missing))
+        if rest:
+            problems.append(more(SETTINGS_FILE, None, key, f"… and {rest} more unknown accounts",
+                                 "error", "unknown-reference", rest))
     return problems
 
 
@@ -735,10 +749,13 @@ def target_weight(t: Tables) -> list[Problem]:
                                   | (digits > MAX_WEIGHT_DIGITS)))
     negative = frame.filter(present & text.str.contains(DECIMAL_PATTERN)
                             & text.str.starts_with("-") & text.str.contains("[1-9]"))
-    return _each(ACCOUNTS, bad, name,
-                 lambda r: f"{_q(r['_w'])} is not a plain number, but [targets] weight uses "
-                 f"{name}; write digits with an optional '.' (at most {MAX_WEIGHT_DIGITS} before "
-                 "it), without separators or exponents", "weight") + _each(
+    def say(r: dict[str, Any]) -> str:
+        hint = number_hint(str(r["_w"]))
+        return (f"{_q(r['_w'])} is not a plain number, but [targets] weight uses {name}; " + (
+            hint or f"write digits with an optional '.' (at most {MAX_WEIGHT_DIGITS} before it), "
+            "without separators or exponents"))
+
+    return _each(ACCOUNTS, bad, name, say, "weight") + _each(
         ACCOUNTS, negative, name,
         lambda r: f"{_q(r['_w'])} is negative, but [targets] weight uses {name}; weights are 0 or "
         "more", "weight")
@@ -782,6 +799,38 @@ def buckets(t: Tables) -> list[Problem]:
 
 
 # --- other files ---------------------------------------------------------------------------------
+
+
+@check("amount-totals")
+def amount_totals(t: Tables) -> list[Problem]:
+    """Every amount column adds up within 15 digits before the point (sums are kept exact).
+
+    Each cell already has at most 15; a column of many such cells would add up beyond what a
+    sum holds exactly. Reported on the line where the running total of sizes passes the limit.
+    """
+    problems: list[Problem] = []
+    for table, schema in INPUTS.items():
+        frame = getattr(t, table)
+        names = [c.name for c in schema.columns if c.kind == "amount" and c.name in
+                 (frame.columns if frame is not None else ())]
+        if frame is None or not names or frame.height == 0:
+            continue
+        # The largest size times the rows bounds the total: the exact sum (in Int128, which
+        # costs memory on ten million rows) is needed only when that bound is too large.
+        bounds = frame.select(pl.max_horizontal(pl.col(n).max().abs(), pl.col(n).min().abs())
+                              for n in names).row(0)
+        for name, bound in zip(names, bounds, strict=True):
+            size = pl.col(name).cast(pl.Int128).abs()
+            if (bound or 0) * frame.height <= MAX_CENTS or frame.select(size.sum()).item() <= (
+                    MAX_CENTS):
+                continue
+            running = frame.select("line", size.cum_sum().alias("_run"))
+            line = running.filter(pl.col("_run") > MAX_CENTS).get_column("line")[0]
+            problems.append(error(schema.file, _line(line), name, f"the {name} amounts add up to "
+                                  f"more than {MAX_INT_DIGITS} digits before the decimal point "
+                                  "(from this line on), beyond what quotaplan keeps exact; check "
+                                  "for a misplaced decimal point", "out-of-range"))
+    return problems
 
 
 @check("adjustment-amount-or-rate")

@@ -27,10 +27,21 @@ import numpy as np
 import polars as pl
 
 from quotaplan.money import DECIMAL_PATTERN, MAX_INT_DIGITS, parse_scaled
+from quotaplan.planfolder.hints import (
+    FIRST_DATE,
+    LAST_DATE,
+    column_key,
+    date_hint,
+    number_hint,
+    outside_years,
+    separator_of,
+)
 from quotaplan.planfolder.quickread import (
     BOM,
     MAX_NUMBER_DIGITS,
+    MAX_RATE_DIGITS,
     QUOTED_FAST_BYTES,
+    RATE_PATTERN,
     Bytes,
     count_byte,
     dtype,
@@ -41,7 +52,7 @@ from quotaplan.planfolder.quickread import (
     read_clean,
     repeated,
 )
-from quotaplan.problems import Problem, error
+from quotaplan.problems import Problem, error, listed, more
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 MAX_LINE_BYTES = 1024 * 1024
@@ -49,8 +60,6 @@ MAX_LINE_BYTES = 1024 * 1024
 UTF8_PIECE = 16 * 1024 * 1024
 #: Decimal places Polars parses exactly (38-digit decimals, at most 15 digits before the point).
 EXACT_DECIMALS = 18
-#: At most this many problems of one kind in one column are listed; the rest are counted.
-MAX_LISTED = 20
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -150,15 +159,16 @@ def split_rows(file: str, data: bytes) -> tuple[list[str], pl.DataFrame | None, 
 
 
 def _ragged(file: str, lines: list[int], counts: list[int], width: int, total: int) -> list[Problem]:
+    shown = listed(total)
     problems = [
         error(file, ln, None, f"this row has {n} cells but the header has {width}; "
               "check for a missing or extra comma", "ragged")
-        for ln, n in zip(lines[:MAX_LISTED], counts[:MAX_LISTED], strict=True)
+        for ln, n in zip(lines[:shown], counts[:shown], strict=True)
     ]
-    if total > MAX_LISTED:
-        problems.append(error(file, lines[MAX_LISTED], None,
-                              f"… and {total - MAX_LISTED} more rows with the wrong number of cells",
-                              "ragged"))
+    if total > shown:
+        problems.append(more(file, lines[shown], None,
+                             f"… and {total - shown} more rows with the wrong number of cells",
+                             "error", "ragged", total - shown))
     return problems
 
 
@@ -374,23 +384,26 @@ def _listed(
     message: str | Callable[[str], str],
     code: str,
 ) -> list[Problem]:
-    """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count).
+    """One problem per row where ``mask`` holds (the first :data:`~quotaplan.problems.MAX_LISTED` unless every
+    problem is listed, then one record for the rest).
 
     ``message`` may hold ``{value}`` (the cell as written, shortened), or be a function of the cell.
     """
     hits = frame.filter(mask)
     if hits.height == 0:
         return []
-    shown = hits.head(MAX_LISTED)
+    count = listed(hits.height)
+    shown = hits.head(count)
     values = shown.get_column(column).to_list() if column in shown.columns else [None] * shown.height
     problems = [
         error(file, int(ln), column,
               message(str(v)) if callable(message) else message.format(value=show_value(v)), code)
         for ln, v in zip(shown.get_column("line").to_list(), values, strict=True)
     ]
-    if hits.height > MAX_LISTED:
-        problems.append(error(file, int(hits.get_column("line")[MAX_LISTED]), column,
-                              f"… and {hits.height - MAX_LISTED} more rows like this", code))
+    if hits.height > count:
+        rest = hits.height - count
+        problems.append(more(file, int(hits.get_column("line")[count]), column,
+                             f"… and {rest} more rows like this", "error", code, rest))
     return problems
 
 
@@ -490,25 +503,31 @@ def _convert_column(
     if col.kind == "date":
         parsed = text.str.to_date("%Y-%m-%d", strict=False, cache=False)
         # to_date also takes 2026-1-5: ten bytes pins the ISO form (digits are all it parsed).
-        bad = ~empty & (parsed.is_null() | (text.str.len_bytes() != 10))
-        issues.append(_Issue(bad, name, "{value!r} is not a date; write dates as YYYY-MM-DD "
-                             "(e.g. 2026-02-01)", "date"))
+        bad = ~empty & (parsed.is_null() | (text.str.len_bytes() != 10)
+                        | ~parsed.is_between(FIRST_DATE, LAST_DATE))
+        issues.append(_Issue(bad, name, _say_date, "date"))
         return pl.when(bad).then(None).otherwise(parsed), issues
     if col.kind == "rate":
         bad = ~empty & ~text.str.contains(DECIMAL_PATTERN)
-        issues.append(_Issue(bad, name, "{value!r} is not a number; write a plain decimal such as "
-                             "0.05 or -0.02", "number"))
-        return pl.when(bad | empty).then(None).otherwise(text), issues
+        issues.append(_Issue(bad, name, _say_number("is not a number", "write a plain decimal "
+                                                    "such as 0.05 or -0.02"), "number"))
+        large = ~empty & ~bad & ~text.str.contains(RATE_PATTERN)
+        issues.append(_Issue(large, name, f"{{value!r}} is too large for a {name}: a rate is a "
+                             f"fraction (0.10 = +10 %) with at most {MAX_RATE_DIGITS} digits "
+                             "before the point", "number"))
+        return pl.when(bad | large | empty).then(None).otherwise(text), issues
     scale = 2 if col.kind == "amount" else NUMBER_SCALE
     most = MAX_INT_DIGITS if col.kind == "amount" else MAX_NUMBER_DIGITS
     ok = text.str.contains(rf"^-?[0-9]{{1,{most}}}(\.[0-9]+)?$")
 
+    plain = _say_number("is not a plain number", "write digits with an optional '-' and '.', "
+                        "without thousands separators, exponents, NaN or inf")
+
     def say(cell: str) -> str:
         if re.match(DECIMAL_PATTERN, cell.strip()):
-            return (f"{cell!r} is too large; {name} takes at most {most} digits before the "
-                    "decimal point")
-        return (f"{show_value(cell)!r} is not a plain number; write digits with an optional '-' "
-                "and '.', without thousands separators, exponents, NaN or inf")
+            return (f"{show_value(cell)!r} is too large; {name} takes at most {most} digits "
+                    "before the decimal point")
+        return plain(cell)
 
     issues.append(_Issue(~empty & ~ok, name, say, "number"))
     if not col.negative:
@@ -516,6 +535,25 @@ def _convert_column(
         issues.append(_Issue(negative, name, f"{{value}} is negative; {name} must be 0 or more",
                              "negative"))
     return pl.when(ok).then(_scaled(frame, name, text, scale)), issues
+
+
+def _say_date(cell: str) -> str:
+    if outside_years(cell):
+        return (f"{show_value(cell)!r} is outside the years {FIRST_DATE.year}–{LAST_DATE.year}; "
+                "check the year")
+    hint = date_hint(cell)
+    return f"{show_value(cell)!r} is not a date; " + (
+        hint or "write dates as YYYY-MM-DD (e.g. 2026-02-01)")
+
+
+def _say_number(what: str, otherwise: str) -> Callable[[str], str]:
+    """A bad number cell's message: ``what`` it is not, then what it looks like (a decimal
+    comma, …) and what to write, or else ``otherwise``."""
+
+    def say(cell: str) -> str:
+        return f"{show_value(cell)!r} {what}; {number_hint(cell) or otherwise}"
+
+    return say
 
 
 def _scaled(frame: pl.DataFrame, name: str, text: pl.Expr, scale: int) -> pl.Expr:
@@ -536,6 +574,29 @@ def _scaled(frame: pl.DataFrame, name: str, text: pl.Expr, scale: int) -> pl.Exp
     return (exact.round(scale, mode="half_away_from_zero") * factor).cast(pl.Int64)
 
 
+def misnamed_columns(
+    file: str, header: list[str], schema: TableSchema, *, optional_only: bool = False
+) -> list[Problem]:
+    """Header cells that mean a column of the schema but do not name it exactly (``Grade``,
+    ``Bottom Up Target``): not read, so each is an error. O(columns): cheap for any file."""
+    present = set(header)
+    wanted = {column_key(c.name): c.name for c in schema.columns
+              if c.name not in present and not (optional_only and c.required)}
+    return [
+        error(file, 1, h, f"column {h!r} is not read: column names are exact; rename it to "
+              f"{wanted[column_key(h)]}", "column-name")
+        for h in header if h and column_key(h) in wanted
+    ]
+
+
+def _header_of(data: Bytes) -> list[str]:
+    """The header cells of a file known to be UTF-8 with lines under 1 MiB."""
+    start = len(BOM) if data[: len(BOM)] == BOM else 0
+    end = data.find(b"\n", start)
+    line = bytes(data[start: len(data) if end < 0 else end]).decode("utf-8").rstrip("\r")
+    return header_names(next(csv.reader([line]), []))
+
+
 def read_table(
     file: str, data: bytes | Path, schema: TableSchema
 ) -> tuple[pl.DataFrame | None, list[Problem]]:
@@ -551,7 +612,7 @@ def read_table(
         return None, problems
     clean = read_clean(data, schema)
     if clean is not None:
-        return clean, []
+        return clean, misnamed_columns(file, _header_of(data), schema)
     return _split_and_convert(file, data, schema)
 
 
@@ -567,13 +628,14 @@ def _read_file(file: str, path: Path, schema: TableSchema) -> tuple[pl.DataFrame
             if problems:
                 return None, problems
             clean = read_clean(view, schema, path)
+            misnamed = misnamed_columns(file, _header_of(view), schema) if clean is not None else []
         finally:
             # A NumPy view still held by a traceback would make closing fail and hide the
             # original error; the map is then freed with the last view.
             with contextlib.suppress(BufferError):
                 view.close()
     if clean is not None:
-        return clean, []
+        return clean, misnamed
     return _split_and_convert(file, path.read_bytes(), schema)
 
 
@@ -598,15 +660,26 @@ def _split_and_convert(
     seen: dict[str, int] = defaultdict(int)
     for h in header:
         seen[h] += 1
+    missing = [c.name for c in schema.columns if c.required and c.name not in seen]
+    separator = separator_of(",".join(header)) if missing else None
+    if separator:
+        return None, [error(file, 1, None, f"the file is separated by {separator}, not commas; "
+                            "save it as comma-separated CSV (in Excel: Save As → CSV UTF-8 "
+                            f"(Comma delimited)) or replace the {separator} by commas",
+                            "separator")]
     for h, n in seen.items():
         if n > 1 and h:
             problems.append(error(file, 1, h, f"column {h!r} appears {n} times in the header; "
                                   "keep one", "duplicate-column"))
-    missing = [c.name for c in schema.columns if c.required and c.name not in seen]
+    meant = {column_key(h): h for h in header if h}
     for name in missing:
-        problems.append(error(file, 1, name, f"required column {name!r} is missing from the header "
+        near = meant.get(column_key(name))
+        problems.append(error(file, 1, name, f"required column {name!r} is missing from the header; "
+                              f"it has {near!r}: rename it to {name} (column names are exact)"
+                              if near else f"required column {name!r} is missing from the header "
                               f"(it has: {', '.join(h for h in header if h) or 'nothing'})",
                               "missing-column"))
+    problems += misnamed_columns(file, header, schema, optional_only=True)
     if frame is None or problems:
         return None, problems
     typed, found = convert(file, frame, schema, may_pad=b" " in data or b"\t" in data)

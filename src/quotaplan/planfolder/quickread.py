@@ -22,7 +22,7 @@ from typing import TypeAlias
 import numpy as np
 import polars as pl
 
-from quotaplan.money import DECIMAL_PATTERN
+from quotaplan.planfolder.hints import FIRST_DATE, LAST_DATE
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 #: A file's bytes: in memory, or mapped from disk (only what both offer is used on it).
@@ -39,6 +39,9 @@ COUNT_PIECE = 1024 * 1024
 FLOAT_EXACT_DIGITS = 13
 #: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
 MAX_NUMBER_DIGITS = 12
+#: Largest integer part of a rate (a fraction: 0.10 = +10 %); a larger one is a typing slip.
+MAX_RATE_DIGITS = 3
+RATE_PATTERN = rf"^-?[0-9]{{1,{MAX_RATE_DIGITS}}}(\.[0-9]+)?$"
 
 
 def header_names(raw: list[str]) -> list[str]:
@@ -152,10 +155,11 @@ def quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
     if col.kind == "date":
         # Without Polars' cache of parsed texts: keeping it costs twice the parse itself.
         parsed = raw.str.to_date("%Y-%m-%d", strict=False, cache=False)
-        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)))
+        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)
+                                           | ~parsed.is_between(FIRST_DATE, LAST_DATE)))
     if col.kind == "rate":
         return (pl.when(missing).then(None).otherwise(raw),
-                need | (~missing & ~raw.str.contains(DECIMAL_PATTERN)))
+                need | (~missing & ~raw.str.contains(RATE_PATTERN)))
     if col.kind == "amount":
         # Cents through a double: exact for plain amounts of up to 13 integer digits (below 2^50
         # cents, the parse and the × 100 are each within half an ulp, so the product is within

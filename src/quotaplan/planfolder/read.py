@@ -6,9 +6,11 @@ when any error makes the plan unusable. The checks themselves live in :mod:`.che
 
 from __future__ import annotations
 
+import contextvars
+import os
+import stat
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,6 +25,7 @@ from quotaplan.problems import Problem, error, has_errors, sort_key
 from quotaplan.schemas import INPUTS, TableSchema
 from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.settings import Settings, settings_from_bytes
+from quotaplan.settings_problems import locate
 
 T = TypeVar("T")
 
@@ -46,9 +49,62 @@ def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
     if not folder.is_dir():
         raise UsageError(f"{str(folder)!r} is a file, not a plan folder; pass the folder that holds "
                          "plan.toml")
-    names = [n for n in PLAN_FILES if (folder / n).is_file()]
-    plan, found = read_plan_files({name: folder / name for name in names})
-    return plan, sorted(found, key=sort_key)
+    files, problems = plan_files_in(folder)
+    plan, found = read_plan_files(files)
+    # A plan file that is there but could not be taken is reported as such, not also as missing.
+    told = {p.file.lower() for p in problems}
+    found = [p for p in found if not (p.code == "missing-file" and p.file in told)]
+    problems += found
+    return (plan if not has_errors(problems) else None), sorted(problems, key=sort_key)
+
+
+def plan_files_in(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """The plan files of ``folder`` by name, and a problem for each one that is there but cannot
+    be read as a file: a folder, a broken link, a pipe, a name that differs only in case."""
+    try:
+        entries = sorted(os.listdir(folder))
+    except OSError as exc:
+        raise UsageError(f"cannot list the plan folder {str(folder)!r} ({exc.strerror}); check its "
+                         "permissions") from None
+    exact = {name.lower(): name for name in PLAN_FILES}
+    files: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for entry in entries:
+        name = exact.get(entry.lower())
+        if name is None:
+            continue
+        if entry != name:
+            also = f" ({name} is here too: keep one)" if name in entries else ""
+            problems.append(error(entry, None, None, f"plan file names are exact: this file is not "
+                                  f"read as {name}{also}; rename it to {name}", "file-name"))
+            continue
+        path = folder / name
+        why = _not_a_file(path)
+        if why is None:
+            files[name] = path
+        else:
+            problems.append(error(name, None, None, why, "unreadable"))
+    return files, problems
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a plan file, or ``None`` when it is a readable file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        target = os.readlink(path) if path.is_symlink() else "?"
+        return (f"this is a link to {target!r}, which does not exist; put the file itself here or "
+                "correct the link")
+    except OSError as exc:
+        return f"the file cannot be read ({exc.strerror}); replace it with a plain file"
+    if stat.S_ISDIR(mode):
+        return "this is a folder, not a file; the plan needs a file of this name here"
+    if not stat.S_ISREG(mode):
+        return ("this is not a plain file (a pipe, socket or device); the plan needs a file of "
+                "this name here")
+    if not os.access(path, os.R_OK):
+        return "the file cannot be read: permission denied; give yourself read permission"
+    return None
 
 
 def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, list[Problem]]:
@@ -59,6 +115,7 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
     its own."""
     problems: list[Problem] = []
     settings: Settings | None = None
+    settings_bytes: bytes | None = None
     if SETTINGS_FILE not in files:
         problems.append(error(SETTINGS_FILE, None, None, "plan.toml is missing; every plan folder "
                               "needs one with at least [plan] name and fiscal_year_start",
@@ -73,8 +130,11 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
     # go first, so that the longest read starts at once.
     given = sorted((schema for schema in INPUTS.values() if schema.file in files),
                    key=lambda schema: _size(files, schema.file), reverse=True)
+    # Each read runs in a copy of this context, so that listing every problem carries over.
+    context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        read = dict(zip((s.file for s in given), pool.map(partial(_read_one, files), given),
+        read = dict(zip((s.file for s in given),
+                        pool.map(lambda s: context.copy().run(_read_one, files, s), given),
                         strict=True))
     tables: dict[str, pl.DataFrame | None] = {}
     for table, schema in INPUTS.items():
@@ -88,12 +148,16 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
         else:
             tables[table] = empty_table(schema)
     problems += checks.run_checks(settings, tables)
+    if settings_bytes is not None:  # the checks name plan.toml keys: put them on their lines
+        problems = locate(problems, settings_bytes.decode("utf-8-sig", errors="replace"))
     problems = sorted(problems, key=sort_key)
     if settings is None or has_errors(problems) or any(t is None for t in tables.values()):
         return None, problems
     ready = {k: v for k, v in tables.items() if v is not None}
     ready["topdown"] = checks.merged_topdown(settings, ready["territories"], ready["topdown"])
-    return Plan(settings=settings, **ready), problems
+    return Plan(settings, ready["territories"], ready["sellers"], ready["accounts"],
+                ready["bookings"], ready["topdown"], ready["overrides"], ready["adjustments"],
+                ready["assigned_quotas"]), problems
 
 
 def _read_one(
@@ -127,6 +191,6 @@ def _unreadable(name: str, problems: list[Problem], read: Callable[[], T]) -> T 
     try:
         return read()
     except OSError as exc:
-        problems.append(error(name, None, None, f"cannot read the file: {exc.strerror}",
-                              "unreadable"))
+        problems.append(error(name, None, None, f"the file cannot be read ({exc.strerror}); check "
+                              "that it is a plain file you may read", "unreadable"))
         return None
