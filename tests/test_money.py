@@ -150,3 +150,39 @@ def test_every_rounding_of_money_is_the_same_rule(cents: list[int], num: int, de
     assert frame.select(times_rate(pl.col("x"), rate))["x"].to_list() == expected
     exact = frame.select(round_div(pl.col("x").cast(pl.Int128) * num, pl.lit(den, pl.Int128)))
     assert exact["x"].to_list() == [round_half_away(Fraction(c * num, den)) for c in cents]
+def test_round_to_total_gives_the_cents_left_to_the_largest_remainders() -> None:
+    from quotaplan.money import round_to_total
+
+    values = [Fraction(1001, 3), Fraction(1001, 3), Fraction(998, 3)]  # 333.67, 333.67, 332.67
+    assert round_to_total(values, 1000, ["b", "a", "c"], [0, 0, 0], [1000] * 3) == [334, 334, 332]
+    # Equal remainders: ascending id wins.
+    assert round_to_total([Fraction(1, 2)] * 2, 1, ["b", "a"], [0, 0], [1, 1]) == [0, 1]
+
+
+def test_round_to_total_keeps_bounds_when_the_values_miss_the_total() -> None:
+    from quotaplan.money import round_to_total
+
+    # Values a little off the total (as a solver's floats are): the bounds still hold.
+    assert round_to_total([Fraction(1151, 10), Fraction(849, 10)], 200, ["a", "b"], [85, 85],
+                          [115, 115]) == [115, 85]
+    with pytest.raises(ValueError, match="cannot hold"):
+        round_to_total([Fraction(1)], 5, ["a"], [0], [4])
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 10**6), st.integers(0, 10**6)),
+                min_size=1, max_size=12),
+       st.integers(0, 10**6), st.data())
+def test_round_to_total_sums_exactly_within_bounds(
+    rows: list[tuple[int, int, int]], noise: int, data: st.DataObject
+) -> None:
+    from quotaplan.money import round_to_total
+
+    lower = [lo for lo, _, _ in rows]
+    upper = [lo + room for lo, room, _ in rows]
+    total = data.draw(st.integers(sum(lower), sum(upper)))
+    values = [Fraction(lo * 1000 + frac, 1000) + Fraction(noise, 10**7)
+              for lo, _, frac in rows]
+    ids = [f"id{i}" for i in range(len(rows))]
+    parts = round_to_total(values, total, ids, lower, upper)
+    assert sum(parts) == total
+    assert all(lo <= p <= hi for p, lo, hi in zip(parts, lower, upper, strict=True))

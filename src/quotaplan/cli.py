@@ -6,12 +6,14 @@ Exit codes: 0 success (warnings allowed), 1 the plan has errors (or a seller is 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -792,6 +794,70 @@ def token_create(
         token = admin.create_token(resolve_url(db), name, as_user=as_user)
         print(token)  # alone on standard output, for a script to capture
         err.print(f"This token acts as {escape(name)}. It is shown only now: store it safely.")
+
+    guarded(run)
+
+
+class Goal(StrEnum):
+    """What ``quotaplan optimize`` proposes."""
+
+    balance_quotas = "balance-quotas"
+    fix_coverage = "fix-coverage"
+
+
+@app.command()
+def optimize(
+    plan: PlanArg,
+    goal: Annotated[Goal, typer.Option(
+        help="balance-quotas: re-split each numbered node's quotas toward its coverage (LP); "
+        "fix-coverage: account moves between sibling carriers for high-risk carriers (MILP).")],
+    max_change: Annotated[float, typer.Option(
+        min=0, help="balance-quotas: each quota within ± this share of its current one.")] = 0.15,
+    within: Annotated[str | None, typer.Option(
+        help="fix-coverage: moves between any carriers beneath this territory (default: between "
+        "carriers under the same parent).")] = None,
+    lock: Annotated[Path | None, typer.Option(
+        help="fix-coverage: a CSV file with an account_id column; those accounts never move.")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(
+        min=0.01, help="Seconds the optimisation may take in all; the solver stops there "
+        "and reports its gap to optimal.")] = 60.0,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Write proposals.csv and optimize.json into this folder.")] = None,
+    force: ForceOpt = False,
+    top: Annotated[int, typer.Option(min=0, help="How many proposals to show.")] = 15,
+) -> None:
+    """Propose better quotas or account moves (never applied: a planner reviews them)."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from quotaplan.outsafe import check_folder, write_folder
+    from quotaplan.proposals import OptimizeOptions, read_lock_file, write_proposals
+    from quotaplan.proposals import optimize as run_goal
+    from quotaplan.report.optimize import render_optimisation
+
+    def run() -> None:
+        for option, value in (("--max-change", max_change), ("--time-limit", time_limit)):
+            if not math.isfinite(value):
+                raise UsageError(f"{option} {value} is not a finite number; pass e.g. "
+                                 + ("0.15 (±15 %)" if option == "--max-change" else "60 (seconds)"))
+        if out_dir is not None:
+            check_folder(out_dir, "optimize", force=force, protect=[plan])
+        result = _build(plan)
+        accounts = frozenset(result.plan.accounts.get_column("account_id").to_list())
+        locked = read_lock_file(lock, accounts) if lock is not None else frozenset()
+        options = OptimizeOptions(goal=goal.value, max_change=Fraction(Decimal(repr(max_change))),
+                                  within=within, locked=locked, time_limit=time_limit)
+        with step(f"Optimising ({goal.value})"):
+            optimisation = run_goal(result, options)
+        if out_dir is not None:
+            with step(f"Writing {out_dir}"):
+                write_folder(out_dir, "optimize", lambda staging: write_proposals(
+                    optimisation, staging), force=force, protect=[plan])
+        for item in render_optimisation(optimisation, top=top):
+            out.print(item)
+        if out_dir is not None:
+            out.print(f"Wrote {out_dir}: proposals.csv, optimize.json", markup=False)
 
     guarded(run)
 

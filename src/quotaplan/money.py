@@ -231,3 +231,58 @@ def sums_by_index(index: np.ndarray, cents: np.ndarray, size: int) -> np.ndarray
         part = np.bincount(index, weights=limb, minlength=size).astype(np.uint64)
         total += part << np.uint64(shift)
     return total.view(np.int64)
+
+
+def round_to_total(
+    values: Sequence[Fraction],
+    total: int,
+    ids: Sequence[str],
+    lower: Sequence[int],
+    upper: Sequence[int],
+) -> list[int]:
+    """Round exact ``values`` to integers (cents) that sum exactly to ``total``, each within its
+    ``[lower, upper]`` (integers).
+
+    Each part starts as the floor of its value, held within its bounds; the units still missing go
+    one each to the largest remainders (ties by ascending id, compared as text); units in excess
+    are taken back one each from the smallest remainders (same ties). When more units are missing
+    (or in excess) than there are parts with room, every such part first takes an equal whole
+    share, capped by its bounds. When the values already sum to ``total`` and lie within the
+    bounds this is the largest-remainder rounding of :func:`largest_remainder`. Raises
+    ``ValueError`` when the bounds cannot hold ``total`` (Σ lower > total or Σ upper < total).
+    """
+    n = len(values)
+    if not len(ids) == len(lower) == len(upper) == n:
+        raise ValueError("values, ids and bounds differ in length")
+    if sum(lower) > total or sum(upper) < total or any(lo > hi for lo, hi in zip(lower, upper,
+                                                                                  strict=True)):
+        raise ValueError(f"bounds cannot hold a total of {total}")
+    parts = [min(max(v.numerator // v.denominator, lo), hi)
+             for v, lo, hi in zip(values, lower, upper, strict=True)]
+    left = total - sum(parts)
+    if left == 0:
+        return parts
+    sign = 1 if left > 0 else -1
+    room = [(hi - p) if sign > 0 else (p - lo) for p, lo, hi in zip(parts, lower, upper,
+                                                                    strict=True)]
+    # Far from the total (more units than parts with room): equal whole shares first, capped
+    # by each part's room, so the unit-by-unit pass below stays short.
+    while True:
+        open_parts = [i for i in range(n) if room[i] > 0]
+        share = abs(left) // len(open_parts) if open_parts else 0
+        if share == 0:
+            break
+        for i in open_parts:
+            step = min(share, room[i])
+            parts[i] += sign * step
+            room[i] -= step
+            left -= sign * step
+    # Largest remainders first when adding, smallest first when taking back; ties by id.
+    order = sorted(range(n), key=lambda i: (sign * (parts[i] - values[i]), ids[i]))
+    for i in order:
+        if left == 0:
+            break
+        if room[i] > 0:
+            parts[i] += sign
+            left -= sign
+    return parts

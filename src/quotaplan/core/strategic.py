@@ -20,7 +20,7 @@ def books_and_strategic(
     """One grouping of the accounts by leaf (and by the combination of rules they match): the
     books — territory_id, book_target (cents), accounts (count) per leaf — and
     :func:`_strategic`'s factors."""
-    masks = [_rule_mask(rule, account_targets.columns) for rule in rules]
+    masks = [rule_mask(rule, account_targets.columns) for rule in rules]
     chunks = [masks[i:i + RULE_BITS] for i in range(0, len(masks), RULE_BITS)]
     codes = [
         pl.sum_horizontal([m.cast(pl.Int64) * (1 << bit) for bit, m in enumerate(chunk)])
@@ -50,7 +50,7 @@ def books_and_strategic(
     return books, _strategic(matched, rules, totals)
 
 
-def _rule_mask(rule: StrategicFocusRule, columns: Iterable[str]) -> pl.Expr:
+def rule_mask(rule: StrategicFocusRule, columns: Iterable[str]) -> pl.Expr:
     """Accounts a rule matches: every key of ``match`` holds (a list matches any of its values)."""
     present = set(columns)
     mask = pl.lit(True)
