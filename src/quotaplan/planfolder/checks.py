@@ -28,7 +28,7 @@ from quotaplan.money import (
     format_cents_grouped,
     to_cents,
 )
-from quotaplan.planfolder.csvfile import show_value
+from quotaplan.planfolder.cells import show_value
 from quotaplan.planfolder.hints import number_hint
 from quotaplan.problems import Problem, Severity, error, listed, more, warning
 from quotaplan.schemas import INPUTS

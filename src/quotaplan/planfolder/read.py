@@ -19,8 +19,8 @@ import polars as pl
 from quotaplan.errors import UsageError
 from quotaplan.plan import Plan
 from quotaplan.planfolder import checks
+from quotaplan.planfolder.cells import dtype
 from quotaplan.planfolder.csvfile import read_table
-from quotaplan.planfolder.quickread import dtype
 from quotaplan.problems import Problem, error, has_errors, sort_key
 from quotaplan.schemas import INPUTS, TableSchema
 from quotaplan.settings import FILE as SETTINGS_FILE
