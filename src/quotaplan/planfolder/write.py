@@ -1,0 +1,94 @@
+"""A :class:`~quotaplan.plan.Plan` → a plan folder that reads back to an equal plan.
+
+``plan.toml`` holds every setting that differs from its default, numbers exact (``Decimal`` text,
+never a float); each table is one CSV file in the schema's column order (then any other columns
+the plan keeps), amounts with two decimals, weights (``number`` columns) with the decimals they
+need, dates ISO, empty cells for nulls. Required files are always written (a header at least);
+an optional table without rows is left out, as a folder would. The ``line`` column is where a row
+was read from, not part of the plan: reading the folder numbers the rows again.
+
+The folder is written through :func:`quotaplan.outsafe.write_folder`: atomically, and never over
+a folder quotaplan did not write for the same command (unless forced).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from quotaplan.interop.tomltext import settings_document
+from quotaplan.money import to_cents
+from quotaplan.outsafe import write_folder
+from quotaplan.plan import Plan
+from quotaplan.schemas import INPUTS, NUMBER_SCALE, TableSchema
+from quotaplan.settings import FILE as SETTINGS_FILE
+from quotaplan.settings import Settings
+
+HEADER = "# Written by quotaplan: every setting that differs from its default.\n"
+
+
+def write_plan(plan: Plan, folder: Path, *, command: str, force: bool = False,
+               protect: tuple[Path, ...] = ()) -> Path:
+    """Write ``plan`` as a plan folder at ``folder`` (see the module); returns the folder."""
+
+    def write(staging: Path) -> None:
+        (staging / SETTINGS_FILE).write_text(settings_toml(plan.settings), encoding="utf-8",
+                                             newline="\n")
+        for table, schema in INPUTS.items():
+            frame = plan_table(plan, table)
+            if frame.height or schema.required_file:
+                csv_table(frame, schema).write_csv(staging / schema.file, null_value="")
+
+    return write_folder(folder, command, write, force=force, protect=protect)
+
+
+def settings_toml(settings: Settings) -> str:
+    """``plan.toml`` text of every setting that differs from its default (and the required ones)."""
+    given: dict[str, Any] = settings.model_dump(exclude_defaults=True)
+    entries: list[tuple[tuple[str, ...], Any]] = []
+    for section, body in given.items():
+        if isinstance(body, dict):
+            entries += [((section, key), value) for key, value in body.items()]
+        else:  # [[strategic_focus]]: a list of tables
+            entries.append(((section,), body))
+    return HEADER + settings_document(entries)
+
+
+def plan_table(plan: Plan, table: str) -> pl.DataFrame:
+    """A plan's table as its file holds it: ``topdown`` without the root's number that
+    ``plan.toml`` already gives (the reader adds it back, with no line)."""
+    frame: pl.DataFrame = getattr(plan, table)
+    number = plan.settings.targets.topdown
+    if table != "topdown" or number is None:
+        return frame
+    roots = plan.territories.filter(pl.col("parent_id").is_null()).get_column("territory_id")
+    if roots.len() != 1:
+        return frame
+    from_toml = (pl.col("line").is_null() & (pl.col("territory_id") == roots[0])
+                 & (pl.col("amount") == to_cents(number)))
+    return frame.filter(~from_toml)
+
+
+def csv_table(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
+    """A typed table → its cells as the plan file writes them (without ``line``)."""
+    kinds = {c.name: c.kind for c in schema.columns}
+    return frame.drop("line").with_columns(
+        *(scaled_text(pl.col(name), 2).alias(name)
+          for name in frame.columns if kinds.get(name) == "amount"),
+        *(scaled_text(pl.col(name), NUMBER_SCALE, trim=True).alias(name)
+          for name in frame.columns if kinds.get(name) == "number"),
+    )
+
+
+def scaled_text(units: pl.Expr, scale: int, *, trim: bool = False) -> pl.Expr:
+    """Int64 at ``10**scale`` → exact decimal text (``-12.30`` at scale 2); ``trim`` drops
+    trailing zeros and a bare point (``12.5``, ``100``)."""
+    size = 10**scale
+    whole = (units.abs() // size).cast(pl.String)
+    part = (units.abs() % size).cast(pl.String).str.zfill(scale)
+    text = pl.when(units < 0).then(pl.lit("-")).otherwise(pl.lit("")) + whole + "." + part
+    if trim:
+        text = text.str.strip_chars_end("0").str.strip_chars_end(".")
+    return pl.when(units.is_null()).then(None).otherwise(text)
