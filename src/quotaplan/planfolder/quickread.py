@@ -10,6 +10,22 @@ on its own: it either gives the very table the exact reader would, or steps asid
 
 The per-column quick conversions (:func:`~.cells.quick_column`) live with the rest of the cell
 typing in :mod:`.cells`; the exact reader uses them for its first, cheap phase.
+
+Speed tricks, each safe because a doubt sends the file to the exact reader:
+
+* **Mapped, not loaded.** A file on disk is checked through a read-only ``mmap`` and Polars scans
+  it by its path; its bytes are only loaded if the exact reader is needed.
+* **Counting instead of splitting.** An unquoted file has the header's width on every row exactly
+  when it holds ``(width - 1) × lines`` commas (:func:`count_byte`, NumPy over cache-sized
+  pieces); a quoted one when its byte counts balance (:func:`_quoted_rows_whole`).
+* **Every column read.** Polars lets a row with too many cells through when a column after the
+  last one read is skipped, so each column is touched (its nullness joins the flags).
+* **Amounts through a double.** Plain amounts of up to 13 integer digits convert to cents through
+  ``Float64`` exactly (:data:`~.cells.FLOAT_EXACT_DIGITS`); larger ones are flagged.
+* **Prefix comparisons.** A cell that starts with a space or tab is found by comparing it with
+  ``" "``/``"!"``, which reads only its first bytes.
+* **Lines numbered after the query.** Numbering rows inside the streaming query would make its
+  batches wait for each other; each row is on its own line (checked), so row i is line i + 2.
 """
 
 from __future__ import annotations
