@@ -35,6 +35,8 @@ def plan_from_tables(
     settings: Settings,
     tables: Mapping[str, pl.DataFrame],
     sources: Mapping[str, str] | None = None,
+    *,
+    passthrough: bool = False,
 ) -> tuple[Plan | None, list[Problem]]:
     """Tables of text cells by table name (``"accounts"``, …) → (plan, or ``None`` on errors;
     every problem, sorted).
@@ -57,7 +59,7 @@ def plan_from_tables(
                                       f"needs it ({schema.help})", "missing-file"))
             typed[table] = None if schema.required_file else empty_table(schema)
             continue
-        typed[table], found = _typed(source, frame, schema)
+        typed[table], found = _typed(source, frame, schema, passthrough)
         problems += found
     for name in sorted(set(tables) - set(INPUTS)):
         problems.append(error(named.get(name, name), None, None, f"{name} is not a table of a "
@@ -68,7 +70,7 @@ def plan_from_tables(
 
 
 def _typed(
-    source: str, frame: pl.DataFrame, schema: TableSchema
+    source: str, frame: pl.DataFrame, schema: TableSchema, passthrough: bool
 ) -> tuple[pl.DataFrame | None, list[Problem]]:
     """One table of text cells → (typed table, or ``None`` when its columns do not fit; problems)."""
     if "line" not in frame.columns:
@@ -82,7 +84,13 @@ def _typed(
     problems = header_problems(source, header, schema)
     if problems:
         return None, problems
-    return convert(source, frame, schema)
+    typed, problems = convert(source, frame, schema)
+    if passthrough:
+        rest = [c for c in frame.columns if c not in typed.columns]
+        typed = typed.with_columns(
+            pl.when(frame.get_column(c) == "").then(None).otherwise(frame.get_column(c)).alias(c)
+            for c in rest)
+    return typed, problems
 
 
 def checked_plan(

@@ -1,11 +1,11 @@
 """A :class:`~quotaplan.plan.Plan` → a plan folder that reads back to an equal plan.
 
 ``plan.toml`` holds every setting that differs from its default, numbers exact (``Decimal`` text,
-never a float); each table is one CSV file in the schema's column order (then any other columns
-the plan keeps), amounts with two decimals, weights (``number`` columns) with the decimals they
-need, dates ISO, empty cells for nulls. Required files are always written (a header at least);
-an optional table without rows is left out, as a folder would. The ``line`` column is where a row
-was read from, not part of the plan: reading the folder numbers the rows again.
+never a float); each table is one CSV file in the plan's column order (optional columns empty on
+every row are left out), amounts with two decimals, weights (``number`` columns) with the
+decimals they need, dates ISO, empty cells for nulls. Required files are always written (a header
+at least); an optional table without rows is left out, as a folder would. The ``line`` column is
+where a row was read from, not part of the plan: reading the folder numbers the rows again.
 
 The folder is written through :func:`quotaplan.outsafe.write_folder`: atomically, and never over
 a folder quotaplan did not write for the same command (unless forced).
@@ -72,13 +72,16 @@ def plan_table(plan: Plan, table: str) -> pl.DataFrame:
 
 
 def csv_table(frame: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
-    """A typed table → its cells as the plan file writes them (without ``line``)."""
+    """A typed table → its cells as the plan file writes them: without ``line``, nor the
+    optional columns of the schema that are empty on every row (reading fills them in again)."""
     kinds = {c.name: c.kind for c in schema.columns}
-    return frame.drop("line").with_columns(
+    empty = [c.name for c in schema.columns if not c.required and c.name in frame.columns
+             and c.kind != "enum" and frame.get_column(c.name).null_count() == frame.height]
+    return frame.drop("line", *empty).with_columns(
         *(scaled_text(pl.col(name), 2).alias(name)
-          for name in frame.columns if kinds.get(name) == "amount"),
+          for name in frame.columns if kinds.get(name) == "amount" and name not in empty),
         *(scaled_text(pl.col(name), NUMBER_SCALE, trim=True).alias(name)
-          for name in frame.columns if kinds.get(name) == "number"),
+          for name in frame.columns if kinds.get(name) == "number" and name not in empty),
     )
 
 
