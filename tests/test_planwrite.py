@@ -14,9 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import shared_data
 from quotaplan.build import build
 from quotaplan.errors import UsageError
 from quotaplan.generate import GenerateOptions, generate_plan, write_generated
+from quotaplan.importers import maven_crm_plan
 from quotaplan.outputs import output_tables
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
@@ -230,3 +232,18 @@ def test_scaled_units_are_written_exactly(units: int | None, scale: int, trim: b
     assert frame.select(scaled_text(pl.col("v"), scale, trim=trim)).item() == text
     if text is not None:
         assert Decimal(text) * 10**scale == units
+
+
+@pytest.mark.realdata
+def test_an_imported_plan_builds_as_its_written_folder_does(tmp_path: Path) -> None:
+    imported = maven_crm_plan(shared_data("maven_crm"))
+    report = imported.write(tmp_path / "plan")
+    assert report.out == tmp_path / "plan"
+    again, _ = read_plan(tmp_path / "plan")
+    assert again is not None
+    ours, theirs = output_tables(build(imported.plan)), output_tables(build(again))
+    assert ours
+    for name, frame in ours.items():
+        assert theirs[name].write_csv() == frame.write_csv(), name
+    written = pl.read_csv(tmp_path / "plan" / "bookings.csv", infer_schema=False)
+    assert "product" in written.columns  # kept through the plan for the folder
