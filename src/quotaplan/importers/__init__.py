@@ -3,10 +3,10 @@
 Each importer reads a source (a file or a folder) and derives what the source does not say (who
 owns an account, the territory tree, the plan year, the top-down number, …), listing every such
 choice as a :class:`Derivation` in its :class:`ImportReport`, so the planner can check them. The
-Maven CRM and Superstore importers return a :class:`PlanImport`: a plan made by
+Maven CRM, Salesforce and Superstore importers return a :class:`PlanImport`: a plan made by
 :meth:`~quotaplan.plan.Plan.from_tables` (checked like a folder), written by the plan writer
-(:mod:`quotaplan.planfolder.write`); the Salesforce and workbook importers still write their
-folder through :func:`write_plan`. A missing or malformed source is a
+(:mod:`quotaplan.planfolder.write`); the workbook importer, whose workbook is a plan folder in
+another form, still writes its folder through :func:`write_plan`. A missing or malformed source is a
 :class:`~quotaplan.errors.UsageError` naming the file and what is expected.
 """
 
@@ -169,11 +169,12 @@ class PlanImport:
 
 
 def imported_plan(name: str, start: date, topdown_cents: int, tables: dict[str, pl.DataFrame],
-                  derivations: list[Derivation], currency: str = "USD") -> PlanImport:
+                  derivations: list[Derivation], currency: str = "USD",
+                  problems: Sequence[Problem] = ()) -> PlanImport:
     """The plan of typed tables by plan file name (amounts in ``*_cents`` columns), through
     :meth:`Plan.from_tables`: the same checks as a plan folder, rows located on the lines they
     will have in the written files. A plan with errors is a :class:`UsageError` listing them."""
-    settings, problems = settings_from_dict({
+    settings, found = settings_from_dict({
         "plan": {"name": name, "fiscal_year_start": start, "currency": currency,
                  "period": "quarter"},
         "targets": {"method": "weighted", "weight": "prior_bookings",
@@ -182,17 +183,17 @@ def imported_plan(name: str, start: date, topdown_cents: int, tables: dict[str, 
     })
     if settings is None:
         raise UsageError("the imported settings are invalid: "
-                         + "; ".join(p.render() for p in problems))
+                         + "; ".join(p.render() for p in found))
     by_file = {schema.file: table for table, schema in INPUTS.items()}
-    plan, problems = Plan.from_tables(
+    plan, found = Plan.from_tables(
         settings, {by_file[file]: text_cells(frame) for file, frame in tables.items()},
         passthrough=True)
     if plan is None:
-        errors = [p.render() for p in problems if p.severity == "error"]
+        errors = [p.render() for p in found if p.severity == "error"]
         raise UsageError(f"the imported plan has {len(errors)} error(s), e.g. "
                          f"{'; '.join(errors[:3])}; check the source")
     counts = {file.removesuffix(".csv"): frame.height for file, frame in tables.items()}
-    return PlanImport(plan, tuple(derivations), counts)
+    return PlanImport(plan, tuple(derivations), counts, tuple(problems))
 
 
 def text_cells(frame: pl.DataFrame) -> pl.DataFrame:
@@ -228,7 +229,7 @@ def write_plan(out: Path, name: str, start: date, topdown_cents: int,
 
 # The importers use the records above, so they are imported after them.
 from quotaplan.importers.maven_crm import import_maven_crm, maven_crm_plan  # noqa: E402
-from quotaplan.importers.salesforce import import_salesforce  # noqa: E402
+from quotaplan.importers.salesforce import import_salesforce, salesforce_plan  # noqa: E402
 from quotaplan.importers.superstore import import_superstore, superstore_plan  # noqa: E402
 from quotaplan.importers.xlsx import import_xlsx  # noqa: E402
 
@@ -243,6 +244,7 @@ IMPORTERS: dict[str, Callable[..., ImportReport]] = {
 #: still write their folder themselves.
 PLAN_IMPORTERS: dict[str, Callable[..., PlanImport]] = {
     "maven_crm": maven_crm_plan,
+    "salesforce": salesforce_plan,
     "superstore": superstore_plan,
 }
 
