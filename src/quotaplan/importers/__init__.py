@@ -6,7 +6,7 @@ choice as a :class:`Derivation` in its :class:`ImportReport`, so the planner can
 Maven CRM, Salesforce and Superstore importers return a :class:`PlanImport`: a plan made by
 :meth:`~quotaplan.plan.Plan.from_tables` (checked like a folder), written by the plan writer
 (:mod:`quotaplan.planfolder.write`); the workbook importer, whose workbook is a plan folder in
-another form, still writes its folder through :func:`write_plan`. A missing or malformed source is a
+another form, writes the workbook's files as they are. A missing or malformed source is a
 :class:`~quotaplan.errors.UsageError` naming the file and what is expected.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from quotaplan.errors import UsageError
-from quotaplan.generate import add_months, money, write_generated
+from quotaplan.generate import add_months
 from quotaplan.money import cents_to_decimal, round_half_away
 from quotaplan.outputs import neutralise
 from quotaplan.plan import Plan
@@ -132,17 +132,6 @@ def proposed_topdown(bookings: pl.DataFrame, start: date) -> tuple[int, Derivati
     return number, Derivation("top-down number at the root", how)
 
 
-def plan_toml(name: str, start: date, topdown_cents: int, currency: str = "USD") -> str:
-    return (
-        f"# Made by `quotaplan import`; check the derivations it reported.\n"
-        f"[plan]\nname = \"{name}\"\nfiscal_year_start = {start.isoformat()}\n"
-        f"currency = \"{currency}\"\nperiod = \"quarter\"\n\n"
-        f"[targets]\nmethod = \"weighted\"\nweight = \"prior_bookings\"\n"
-        f"topdown = {cents_to_decimal(topdown_cents)}\n\n"
-        f"[quotas]\nbasis = \"targets\"\n"
-    )
-
-
 #: Free-text columns of the plan files (never ids, which must match across files).
 TEXT_COLUMNS = ("name", "product", "role", "level", "reason")
 
@@ -198,8 +187,8 @@ def imported_plan(name: str, start: date, topdown_cents: int, tables: dict[str, 
 
 def text_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """A typed table as a plan file's text cells, with ``line`` (header = 1): ``*_cents``
-    columns as decimals without the suffix, dates ISO, free text neutralised (see
-    :func:`write_plan`)."""
+    columns as decimals without the suffix, dates ISO; free text a spreadsheet would run as a
+    formula is neutralised, ids are kept as they are (they must match across files)."""
     texts = [c for c in TEXT_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
     cells = frame.with_columns(
         *(scaled_text(pl.col(c), 2).alias(c) for c in frame.columns if c.endswith("_cents")),
@@ -207,24 +196,6 @@ def text_cells(frame: pl.DataFrame) -> pl.DataFrame:
     ).rename({c: c.removesuffix("_cents") for c in frame.columns if c.endswith("_cents")})
     return cells.select(pl.all().cast(pl.String)).with_row_index("line", offset=2).with_columns(
         pl.col("line").cast(pl.Int64))
-
-
-def write_plan(out: Path, name: str, start: date, topdown_cents: int,
-               tables: dict[str, pl.DataFrame], currency: str = "USD") -> dict[str, int]:
-    """Write the plan folder atomically; amounts in ``*_cents`` columns are written as decimals.
-    Returns row counts by file stem."""
-    files: dict[str, pl.DataFrame | str] = {"plan.toml": plan_toml(name, start, topdown_cents, currency)}
-    for file, frame in tables.items():
-        cents = [c for c in frame.columns if c.endswith("_cents")]
-        # Free text a spreadsheet would run as a formula is neutralised; ids are kept as they are
-        # (they must match across files).
-        texts = [c for c in TEXT_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
-        files[file] = frame.with_columns(
-            *(money(pl.col(c)).alias(c.removesuffix("_cents")) for c in cents),
-            *(neutralise(pl.col(c)).alias(c) for c in texts),
-        ).drop(cents).select([c.removesuffix("_cents") for c in frame.columns])
-    write_generated(files, out)
-    return {file.removesuffix(".csv"): frame.height for file, frame in tables.items()}
 
 
 # The importers use the records above, so they are imported after them.
