@@ -22,8 +22,9 @@ from quotaplan.importers import maven_crm_plan
 from quotaplan.outputs import output_tables
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
-from quotaplan.planfolder.write import scaled_text, write_plan
+from quotaplan.planfolder.write import scaled_text, settings_toml, write_plan
 from quotaplan.schemas import INPUTS
+from quotaplan.settings import parse_settings
 
 
 def read_back(plan: Plan, folder: Path) -> Plan:
@@ -247,3 +248,12 @@ def test_an_imported_plan_builds_as_its_written_folder_does(tmp_path: Path) -> N
         assert theirs[name].write_csv() == frame.write_csv(), name
     written = pl.read_csv(tmp_path / "plan" / "bookings.csv", infer_schema=False)
     assert "product" in written.columns  # kept through the plan for the folder
+
+
+def test_shown_settings_are_written_at_their_default_in_their_place() -> None:
+    settings, _ = parse_settings('[plan]\nname = "P"\nfiscal_year_start = 2026-01-01\n'
+                                 '[targets]\ntopdown = 5\n')
+    assert settings is not None
+    text = settings_toml(settings, shown=("plan.period", "targets.method"), note="# note\n")
+    assert text == ('# note\n[plan]\nname = "P"\nfiscal_year_start = 2026-01-01\n'
+                    'period = "quarter"\n\n[targets]\nmethod = "weighted"\ntopdown = 5.0\n')

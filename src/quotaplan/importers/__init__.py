@@ -132,6 +132,11 @@ def proposed_topdown(bookings: pl.DataFrame, start: date) -> tuple[int, Derivati
     return number, Derivation("top-down number at the root", how)
 
 
+#: Settings an imported plan.toml shows even at their default: what a planner checks first.
+SHOWN_SETTINGS = ("plan.currency", "plan.period", "targets.method", "targets.weight",
+                  "quotas.basis")
+NOTE = "# Made by `quotaplan import`; check the derivations it reported.\n"
+
 #: Free-text columns of the plan files (never ids, which must match across files).
 TEXT_COLUMNS = ("name", "product", "role", "level", "reason")
 
@@ -153,7 +158,8 @@ class PlanImport:
     def write(self, out: Path, *, force: bool = False,
               protect: tuple[Path, ...] = ()) -> ImportReport:
         """Write the plan folder ``out`` (atomically; see :func:`quotaplan.outsafe.write_folder`)."""
-        write_plan_folder(self.plan, out, command="import", force=force, protect=protect)
+        write_plan_folder(self.plan, out, command="import", force=force, protect=protect,
+                          shown=SHOWN_SETTINGS, note=NOTE)
         return self.report(out)
 
 

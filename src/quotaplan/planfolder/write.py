@@ -13,6 +13,7 @@ a folder quotaplan did not write for the same command (unless forced).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,16 @@ HEADER = "# Written by quotaplan: every setting that differs from its default.\n
 
 
 def write_plan(plan: Plan, folder: Path, *, command: str, force: bool = False,
-               protect: tuple[Path, ...] = ()) -> Path:
-    """Write ``plan`` as a plan folder at ``folder`` (see the module); returns the folder."""
+               protect: tuple[Path, ...] = (), shown: Collection[str] = (),
+               note: str = HEADER) -> Path:
+    """Write ``plan`` as a plan folder at ``folder`` (see the module); returns the folder.
+
+    ``shown``: dotted keys (``"targets.method"``) written even at their default, for a planner to
+    see and edit; ``note``: the comment that opens ``plan.toml``."""
 
     def write(staging: Path) -> None:
-        (staging / SETTINGS_FILE).write_text(settings_toml(plan.settings), encoding="utf-8",
-                                             newline="\n")
+        text = settings_toml(plan.settings, shown=shown, note=note)
+        (staging / SETTINGS_FILE).write_text(text, encoding="utf-8", newline="\n")
         for table, schema in INPUTS.items():
             frame = plan_table(plan, table)
             if frame.height or schema.required_file:
@@ -44,16 +49,19 @@ def write_plan(plan: Plan, folder: Path, *, command: str, force: bool = False,
     return write_folder(folder, command, write, force=force, protect=protect)
 
 
-def settings_toml(settings: Settings) -> str:
-    """``plan.toml`` text of every setting that differs from its default (and the required ones)."""
+def settings_toml(settings: Settings, *, shown: Collection[str] = (), note: str = HEADER) -> str:
+    """``plan.toml`` text of every setting that differs from its default (and the required ones),
+    plus the dotted keys ``shown``, in the settings' own order."""
     given: dict[str, Any] = settings.model_dump(exclude_defaults=True)
+    every: dict[str, Any] = settings.model_dump()
     entries: list[tuple[tuple[str, ...], Any]] = []
-    for section, body in given.items():
+    for section, body in every.items():
         if isinstance(body, dict):
-            entries += [((section, key), value) for key, value in body.items()]
-        else:  # [[strategic_focus]]: a list of tables
+            entries += [((section, key), value) for key, value in body.items()
+                        if key in given.get(section, {}) or f"{section}.{key}" in shown]
+        elif section in given:  # [[strategic_focus]]: a list of tables
             entries.append(((section,), body))
-    return HEADER + settings_document(entries)
+    return note + settings_document(entries)
 
 
 def plan_table(plan: Plan, table: str) -> pl.DataFrame:
