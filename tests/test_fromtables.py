@@ -104,6 +104,9 @@ def test_problems_name_the_store_table_and_row_id() -> None:
     where = {(p.file, p.line, p.column, p.code) for p in problems}
     assert ("store:sellers", 21, "ote", "number") in where
     assert ("store:accounts", 32, "territory_id", "unknown-reference") in where
+    unknown = next(p for p in problems if p.code == "unknown-reference")
+    assert "is not in store:territories" in unknown.message
+    assert not any(".csv" in p.message or "plan.toml" in p.message for p in problems)
     ote = next(p for p in problems if p.column == "ote")
     assert "decimal comma" in ote.message or "1.234,50" in ote.message
 

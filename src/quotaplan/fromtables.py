@@ -112,9 +112,17 @@ def checked_plan(
 
 
 def _located(problems: list[Problem], sources: Mapping[str, str]) -> list[Problem]:
-    """The checks name plan files; a plan from elsewhere shows its own source names."""
+    """The checks name plan files (where a problem is, and the files its message refers to); a
+    plan from elsewhere shows its own source names in both."""
     renamed = {FOLDER_SOURCES[t]: s for t, s in sources.items()
                if t in FOLDER_SOURCES and FOLDER_SOURCES[t] != s}
     if not renamed:
         return problems
-    return [replace(p, file=renamed.get(p.file, p.file)) for p in problems]
+
+    def said(message: str) -> str:
+        for file, source in renamed.items():
+            message = message.replace(file, source)
+        return message
+
+    return [replace(p, file=renamed.get(p.file, p.file), message=said(p.message))
+            for p in problems]
