@@ -33,8 +33,6 @@ from quotaplan.settings import Settings
 
 #: Methods that split a top-down number and so need one at the root.
 SPLITTING_METHODS = frozenset({"even", "weighted", "bucketed", "blend"})
-
-
 #: Largest integer part of a weight cell (weights are stored as millionths in Int64).
 MAX_WEIGHT_DIGITS = 12
 

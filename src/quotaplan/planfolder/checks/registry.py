@@ -10,9 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from quotaplan.money import (
-    format_cents_grouped,
-)
+from quotaplan.money import format_cents_grouped
 from quotaplan.planfolder.cells import show_value
 from quotaplan.planfolder.checks.structure import Structure, structure_of
 from quotaplan.problems import Problem, Severity, error, listed, more, warning
@@ -20,26 +18,12 @@ from quotaplan.schemas import INPUTS
 from quotaplan.settings import Settings
 
 TERRITORIES = INPUTS["territories"].file
-
-
 SELLERS = INPUTS["sellers"].file
-
-
 ACCOUNTS = INPUTS["accounts"].file
-
-
 BOOKINGS = INPUTS["bookings"].file
-
-
 TOPDOWN = INPUTS["topdown"].file
-
-
 OVERRIDES = INPUTS["overrides"].file
-
-
 ADJUSTMENTS = INPUTS["adjustments"].file
-
-
 ASSIGNED = INPUTS["assigned_quotas"].file
 
 
