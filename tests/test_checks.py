@@ -230,7 +230,7 @@ def test_unknown_ids_found_by_their_hashes_are_the_anti_joins(
     )
     files = plan(bookings_csv=bookings)
     exact = only(problems_of(files), "unknown-reference")
-    monkeypatch.setattr(checks, "HASHED_PROBE_ROWS", 0)
+    monkeypatch.setattr(checks.ids, "HASHED_PROBE_ROWS", 0)
     hashed = only(problems_of(files), "unknown-reference")
     assert [(p.line, p.message) for p in hashed] == [(p.line, p.message) for p in exact]
     assert [p.line for p in hashed] == [3, 6, 7]
@@ -508,7 +508,7 @@ def test_anchors_are_the_nearest_numbered_ancestor() -> None:
         "territory_id": ["R", "A", "A1", "B", "B1"],
         "parent_id": [None, "R", "A", "R", "B"],
     })
-    structure = checks._structure(territories)
+    structure = checks.structure_of(territories)
     assert structure.anchors({"R", "A"}) == {"R": "R", "A": "A", "A1": "A", "B": "R", "B1": "R"}
     assert structure.anchors(set()) == dict.fromkeys(["R", "A", "A1", "B", "B1"])
 

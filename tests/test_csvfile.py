@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quotaplan.planfolder import csvfile
+from quotaplan.planfolder import csvrows
 from quotaplan.planfolder.csvfile import (
     MAX_LINE_BYTES,
     _split_quoted_fast,
@@ -314,7 +314,7 @@ def test_well_quoted_files_match_the_line_by_line_reader(
 def test_a_bad_byte_far_into_a_large_file_is_found_on_its_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(csvfile, "UTF8_PIECE", 64)  # many pieces, cut at line feeds
+    monkeypatch.setattr(csvrows, "UTF8_PIECE", 64)  # many pieces, cut at line feeds
     lines = ["account_id,territory_id,name"] + [f"A{i},T1,Café {i}" for i in range(200)]
     data = "\n".join(lines).encode() + b"\nA999,T1,Caf\xe9\n"
     _, problems = read(data, ACCOUNTS)

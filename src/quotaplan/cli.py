@@ -369,7 +369,7 @@ def import_cmd(
     """Turn another format into a plan folder, reporting every derivation made."""
     import inspect
 
-    from quotaplan.importers import IMPORTERS, ImportReport
+    from quotaplan.importers import IMPORTERS, PLAN_IMPORTERS, ImportReport
     from quotaplan.outsafe import check_folder, write_folder
 
     def run() -> None:
@@ -394,10 +394,14 @@ def import_cmd(
         check_folder(out_dir, "import", force=force, protect=[source])
         reports: list[ImportReport] = []
         with step(f"Importing {source}"):
-            # The importer writes into a fresh staging folder, swapped into place once complete.
-            write_folder(out_dir, "import",
-                         lambda staging: reports.append(importer(source, staging, **options)),
-                         force=force, protect=[source])
+            if format in PLAN_IMPORTERS:  # a plan, written by the plan writer
+                imported = PLAN_IMPORTERS[format](source, **options)
+                reports.append(imported.write(out_dir, force=force, protect=(source,)))
+            else:
+                # The importer writes into a fresh staging folder, swapped into place once complete.
+                write_folder(out_dir, "import",
+                             lambda staging: reports.append(importer(source, staging, **options)),
+                             force=force, protect=[source])
         result = reports[0]
         table = Table(title=escape(f"Imported {format} into {out_dir}"), show_lines=False)
         table.add_column("what")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from quotaplan.problems import Problem
 from quotaplan.settings import Settings
 
 #: Table → the plan folder file it is read from.
@@ -50,6 +51,21 @@ class Plan:
     adjustments: pl.DataFrame
     assigned_quotas: pl.DataFrame
     sources: Mapping[str, str] = field(default_factory=lambda: dict(FOLDER_SOURCES))
+
+    @classmethod
+    def from_tables(
+        cls,
+        settings: Settings,
+        tables: Mapping[str, pl.DataFrame],
+        sources: Mapping[str, str] | None = None,
+        *,
+        passthrough: bool = False,
+    ) -> tuple[Plan | None, list[Problem]]:
+        """A plan from tables of text cells of any source (a store, a workbook, an importer),
+        with the same checks as a plan folder's: see :func:`quotaplan.fromtables.plan_from_tables`."""
+        from quotaplan.fromtables import plan_from_tables  # it builds plans: imported when used
+
+        return plan_from_tables(settings, tables, sources, passthrough=passthrough)
 
     def source(self, table: str) -> str:
         """Where ``table`` (``"accounts"``, ``"settings"``, …) came from, for a problem's location."""

@@ -1,9 +1,12 @@
-"""Other formats → plan folders (``quotaplan import FORMAT SOURCE --out PLAN``).
+"""Other formats → plans (``quotaplan import FORMAT SOURCE --out PLAN``).
 
-Each importer reads a source (a file or a folder), derives what the source does not say (who owns
-an account, the territory tree, the plan year, the top-down number, …), writes a plan folder
-atomically and returns an :class:`ImportReport` listing every such choice as a
-:class:`Derivation`, so the planner can check them. A missing or malformed source is a
+Each importer reads a source (a file or a folder) and derives what the source does not say (who
+owns an account, the territory tree, the plan year, the top-down number, …), listing every such
+choice as a :class:`Derivation` in its :class:`ImportReport`, so the planner can check them. The
+Maven CRM, Salesforce and Superstore importers return a :class:`PlanImport`: a plan made by
+:meth:`~quotaplan.plan.Plan.from_tables` (checked like a folder), written by the plan writer
+(:mod:`quotaplan.planfolder.write`); the workbook importer, whose workbook is a plan folder in
+another form, writes the workbook's files as they are. A missing or malformed source is a
 :class:`~quotaplan.errors.UsageError` naming the file and what is expected.
 """
 
@@ -22,10 +25,13 @@ import polars as pl
 from quotaplan.calendar import add_months
 from quotaplan.errors import UsageError
 from quotaplan.money import cents_to_decimal, round_half_away
-from quotaplan.money import cents_to_decimal_expr as money
 from quotaplan.outputs import neutralise
-from quotaplan.planfiles import write_generated
+from quotaplan.plan import Plan
+from quotaplan.planfolder.write import scaled_text
+from quotaplan.planfolder.write import write_plan as write_plan_folder
 from quotaplan.problems import Problem
+from quotaplan.schemas import INPUTS
+from quotaplan.settings import settings_from_dict
 
 #: Growth applied to last year's bookings to propose the root's top-down number.
 DEFAULT_UPLIFT = Decimal("1.10")
@@ -126,43 +132,82 @@ def proposed_topdown(bookings: pl.DataFrame, start: date) -> tuple[int, Derivati
     return number, Derivation("top-down number at the root", how)
 
 
-def plan_toml(name: str, start: date, topdown_cents: int, currency: str = "USD") -> str:
-    return (
-        f"# Made by `quotaplan import`; check the derivations it reported.\n"
-        f"[plan]\nname = \"{name}\"\nfiscal_year_start = {start.isoformat()}\n"
-        f"currency = \"{currency}\"\nperiod = \"quarter\"\n\n"
-        f"[targets]\nmethod = \"weighted\"\nweight = \"prior_bookings\"\n"
-        f"topdown = {cents_to_decimal(topdown_cents)}\n\n"
-        f"[quotas]\nbasis = \"targets\"\n"
-    )
-
+#: Settings an imported plan.toml shows even at their default: what a planner checks first.
+SHOWN_SETTINGS = ("plan.currency", "plan.period", "targets.method", "targets.weight",
+                  "quotas.basis")
+NOTE = "# Made by `quotaplan import`; check the derivations it reported.\n"
 
 #: Free-text columns of the plan files (never ids, which must match across files).
 TEXT_COLUMNS = ("name", "product", "role", "level", "reason")
 
 
-def write_plan(out: Path, name: str, start: date, topdown_cents: int,
-               tables: dict[str, pl.DataFrame], currency: str = "USD") -> dict[str, int]:
-    """Write the plan folder atomically; amounts in ``*_cents`` columns are written as decimals.
-    Returns row counts by file stem."""
-    files: dict[str, pl.DataFrame | str] = {"plan.toml": plan_toml(name, start, topdown_cents, currency)}
-    for file, frame in tables.items():
-        cents = [c for c in frame.columns if c.endswith("_cents")]
-        # Free text a spreadsheet would run as a formula is neutralised; ids are kept as they are
-        # (they must match across files).
-        texts = [c for c in TEXT_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
-        files[file] = frame.with_columns(
-            *(money(pl.col(c)).alias(c.removesuffix("_cents")) for c in cents),
-            *(neutralise(pl.col(c)).alias(c) for c in texts),
-        ).drop(cents).select([c.removesuffix("_cents") for c in frame.columns])
-    write_generated(files, out)
-    return {file.removesuffix(".csv"): frame.height for file, frame in tables.items()}
+@dataclass(frozen=True)
+class PlanImport:
+    """An imported plan (checked like any other) and what the import derived; :meth:`write`
+    writes it as a plan folder."""
+
+    plan: Plan
+    derivations: tuple[Derivation, ...]
+    counts: dict[str, int]
+    problems: tuple[Problem, ...] = ()
+
+    def report(self, out: Path) -> ImportReport:
+        return ImportReport(out=out, derivations=self.derivations, counts=self.counts,
+                            problems=self.problems)
+
+    def write(self, out: Path, *, force: bool = False,
+              protect: tuple[Path, ...] = ()) -> ImportReport:
+        """Write the plan folder ``out`` (atomically; see :func:`quotaplan.outsafe.write_folder`)."""
+        write_plan_folder(self.plan, out, command="import", force=force, protect=protect,
+                          shown=SHOWN_SETTINGS, note=NOTE)
+        return self.report(out)
+
+
+def imported_plan(name: str, start: date, topdown_cents: int, tables: dict[str, pl.DataFrame],
+                  derivations: list[Derivation], currency: str = "USD",
+                  problems: Sequence[Problem] = ()) -> PlanImport:
+    """The plan of typed tables by plan file name (amounts in ``*_cents`` columns), through
+    :meth:`Plan.from_tables`: the same checks as a plan folder, rows located on the lines they
+    will have in the written files. A plan with errors is a :class:`UsageError` listing them."""
+    settings, found = settings_from_dict({
+        "plan": {"name": name, "fiscal_year_start": start, "currency": currency,
+                 "period": "quarter"},
+        "targets": {"method": "weighted", "weight": "prior_bookings",
+                    "topdown": cents_to_decimal(topdown_cents)},
+        "quotas": {"basis": "targets"},
+    })
+    if settings is None:
+        raise UsageError("the imported settings are invalid: "
+                         + "; ".join(p.render() for p in found))
+    by_file = {schema.file: table for table, schema in INPUTS.items()}
+    plan, found = Plan.from_tables(
+        settings, {by_file[file]: text_cells(frame) for file, frame in tables.items()},
+        passthrough=True)
+    if plan is None:
+        errors = [p.render() for p in found if p.severity == "error"]
+        raise UsageError(f"the imported plan has {len(errors)} error(s), e.g. "
+                         f"{'; '.join(errors[:3])}; check the source")
+    counts = {file.removesuffix(".csv"): frame.height for file, frame in tables.items()}
+    return PlanImport(plan, tuple(derivations), counts, tuple(problems))
+
+
+def text_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """A typed table as a plan file's text cells, with ``line`` (header = 1): ``*_cents``
+    columns as decimals without the suffix, dates ISO; free text a spreadsheet would run as a
+    formula is neutralised, ids are kept as they are (they must match across files)."""
+    texts = [c for c in TEXT_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
+    cells = frame.with_columns(
+        *(scaled_text(pl.col(c), 2).alias(c) for c in frame.columns if c.endswith("_cents")),
+        *(neutralise(pl.col(c)).alias(c) for c in texts),
+    ).rename({c: c.removesuffix("_cents") for c in frame.columns if c.endswith("_cents")})
+    return cells.select(pl.all().cast(pl.String)).with_row_index("line", offset=2).with_columns(
+        pl.col("line").cast(pl.Int64))
 
 
 # The importers use the records above, so they are imported after them.
-from quotaplan.importers.maven_crm import import_maven_crm  # noqa: E402
-from quotaplan.importers.salesforce import import_salesforce  # noqa: E402
-from quotaplan.importers.superstore import import_superstore  # noqa: E402
+from quotaplan.importers.maven_crm import import_maven_crm, maven_crm_plan  # noqa: E402
+from quotaplan.importers.salesforce import import_salesforce, salesforce_plan  # noqa: E402
+from quotaplan.importers.superstore import import_superstore, superstore_plan  # noqa: E402
 from quotaplan.importers.xlsx import import_xlsx  # noqa: E402
 
 IMPORTERS: dict[str, Callable[..., ImportReport]] = {
@@ -172,5 +217,22 @@ IMPORTERS: dict[str, Callable[..., ImportReport]] = {
     "xlsx": import_xlsx,
 }
 
-__all__ = ["IMPORTERS", "Derivation", "ImportReport", "import_maven_crm", "import_salesforce",
-           "import_superstore", "import_xlsx"]
+#: The importers that return a plan (the command writes it with the plan writer); the others
+#: still write their folder themselves.
+PLAN_IMPORTERS: dict[str, Callable[..., PlanImport]] = {
+    "maven_crm": maven_crm_plan,
+    "salesforce": salesforce_plan,
+    "superstore": superstore_plan,
+}
+
+__all__ = [
+    "IMPORTERS",
+    "PLAN_IMPORTERS",
+    "Derivation",
+    "ImportReport",
+    "PlanImport",
+    "import_maven_crm",
+    "import_salesforce",
+    "import_superstore",
+    "import_xlsx",
+]

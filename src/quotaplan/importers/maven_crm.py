@@ -17,13 +17,14 @@ from quotaplan.errors import UsageError
 from quotaplan.importers import (
     Derivation,
     ImportReport,
+    PlanImport,
+    imported_plan,
     malformed,
     parse_dates,
     plan_year,
     proposed_topdown,
     read_source_csv,
     slug,
-    write_plan,
 )
 from quotaplan.money import parse_scaled
 
@@ -39,7 +40,12 @@ UNASSIGNED = "unassigned"
 
 
 def import_maven_crm(source: Path, out: Path, *, fiscal_year_start: date | None = None) -> ImportReport:
-    """Import the MavenTech CRM folder ``source`` into the plan folder ``out`` (replaced atomically)."""
+    """Import the MavenTech CRM folder ``source`` into the plan folder ``out`` (written atomically)."""
+    return maven_crm_plan(source, fiscal_year_start=fiscal_year_start).write(out, protect=(source,))
+
+
+def maven_crm_plan(source: Path, *, fiscal_year_start: date | None = None) -> PlanImport:
+    """The plan of the MavenTech CRM folder ``source``, and what the import derived."""
     if not source.is_dir():
         raise UsageError(f"{source} is not a folder; pass the Maven CRM folder holding "
                          f"{', '.join(FILES)}")
@@ -82,13 +88,12 @@ def import_maven_crm(source: Path, out: Path, *, fiscal_year_start: date | None 
 
     number, derived = proposed_topdown(bookings, start)
     derivations.append(derived)
-    counts = write_plan(out, f"MavenTech FY{start.year} (imported)", start, number, {
+    return imported_plan(f"MavenTech FY{start.year} (imported)", start, number, {
         "territories.csv": territories,
         "sellers.csv": sellers,
         "accounts.csv": accounts,
         "bookings.csv": bookings.rename({"amount": "amount_cents"}),
-    })
-    return ImportReport(out=out, derivations=tuple(derivations), counts=counts)
+    }, derivations)
 
 
 def _bookings(path: Path, pipeline: pl.DataFrame, products: pl.DataFrame,

@@ -25,9 +25,10 @@ from quotaplan.errors import PlanInvalid, UsageError
 from quotaplan.importers import (
     Derivation,
     ImportReport,
+    PlanImport,
+    imported_plan,
     plan_year,
     proposed_topdown,
-    write_plan,
 )
 from quotaplan.importers import salesforce_org as org
 from quotaplan.importers.salesforce_accounts import bookings_of, known_accounts, placed_accounts
@@ -40,7 +41,20 @@ def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None
                       hire_date_field: str | None = None,
                       seniority_field: str | None = None,
                       roles: str | None = None) -> ImportReport:
-    """Import the Salesforce export folder ``source`` into the plan folder ``out``.
+    """Import the Salesforce export folder ``source`` into the plan folder ``out`` (see
+    :func:`salesforce_plan`)."""
+    return salesforce_plan(source, fiscal_year_start=fiscal_year_start, model=model,
+                           ote_field=ote_field, hire_date_field=hire_date_field,
+                           seniority_field=seniority_field, roles=roles).write(
+        out, protect=(source,))
+
+
+def salesforce_plan(source: Path, *, fiscal_year_start: date | None = None,
+                    model: str | None = None, ote_field: str | None = None,
+                    hire_date_field: str | None = None,
+                    seniority_field: str | None = None,
+                    roles: str | None = None) -> PlanImport:
+    """The plan of the Salesforce export folder ``source``, and what the import derived.
 
     ``ote_field``, ``hire_date_field`` and ``seniority_field`` name User fields (e.g.
     ``OTE__c``) holding each seller's OTE (an amount), hire date and seniority level. ``roles``
@@ -95,10 +109,8 @@ def import_salesforce(source: Path, out: Path, *, fiscal_year_start: date | None
     if has_errors(problems):
         raise PlanInvalid(sorted(problems, key=sort_key))
     title = re.sub(r"[\x00-\x1f\x7f\"\\\\]", " ", chosen.name).strip() or chosen.id
-    counts = write_plan(out, f"{title} (imported from Salesforce)", start,
-                        number, tables, currency=currency)
-    return ImportReport(out=out, derivations=tuple(derivations), counts=counts,
-                        problems=tuple(sorted(problems, key=sort_key)))
+    return imported_plan(f"{title} (imported from Salesforce)", start, number, tables,
+                         derivations, currency=currency, problems=sorted(problems, key=sort_key))
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ from quotaplan.errors import UsageError
 from quotaplan.importers import (
     Derivation,
     ImportReport,
+    PlanImport,
+    imported_plan,
     malformed,
     parse_dates,
     plan_year,
     proposed_topdown,
     read_source_csv,
     slug,
-    write_plan,
 )
 from quotaplan.money import parse_scaled
 
@@ -35,6 +36,12 @@ ROOT = "superstore"
 
 def import_superstore(source: Path, out: Path, *, fiscal_year_start: date | None = None) -> ImportReport:
     """Import Superstore order lines (``source``: the CSV file or its folder) into ``out``."""
+    return superstore_plan(source, fiscal_year_start=fiscal_year_start).write(out, protect=(source,))
+
+
+def superstore_plan(source: Path, *, fiscal_year_start: date | None = None) -> PlanImport:
+    """The plan of Superstore order lines (``source``: the CSV file or its folder), and what the
+    import derived."""
     path = source / FILE if source.is_dir() else source
     raw = read_source_csv(path, REQUIRED, "Superstore order lines")
     derivations: list[Derivation] = []
@@ -70,13 +77,12 @@ def import_superstore(source: Path, out: Path, *, fiscal_year_start: date | None
     territories, sellers = _organisation(accounts, derivations)
     number, derived = proposed_topdown(bookings, start)
     derivations.append(derived)
-    counts = write_plan(out, f"Superstore FY{start.year} (imported)", start, number, {
+    return imported_plan(f"Superstore FY{start.year} (imported)", start, number, {
         "territories.csv": territories,
         "sellers.csv": sellers,
         "accounts.csv": accounts,
         "bookings.csv": bookings.rename({"amount": "amount_cents"}),
-    })
-    return ImportReport(out=out, derivations=tuple(derivations), counts=counts)
+    }, derivations)
 
 
 def _customers(lines: pl.DataFrame, derivations: list[Derivation]) -> pl.DataFrame:

@@ -8,8 +8,24 @@ missing column, …) makes :func:`read_clean` return ``None``, and the exact rea
 :mod:`.csvfile` reads the file again and names every problem. So the quick path decides nothing
 on its own: it either gives the very table the exact reader would, or steps aside.
 
-The per-column quick conversions (:func:`quick_column`) are shared with the exact reader, which
-uses them for its first, cheap phase.
+The per-column quick conversions (:func:`~.cells.quick_column`) live with the rest of the cell
+typing in :mod:`.cells`; the exact reader uses them for its first, cheap phase.
+
+Speed tricks, each safe because a doubt sends the file to the exact reader:
+
+* **Mapped, not loaded.** A file on disk is checked through a read-only ``mmap`` and Polars scans
+  it by its path; its bytes are only loaded if the exact reader is needed.
+* **Counting instead of splitting.** An unquoted file has the header's width on every row exactly
+  when it holds ``(width - 1) × lines`` commas (:func:`count_byte`, NumPy over cache-sized
+  pieces); a quoted one when its byte counts balance (:func:`_quoted_rows_whole`).
+* **Every column read.** Polars lets a row with too many cells through when a column after the
+  last one read is skipped, so each column is touched (its nullness joins the flags).
+* **Amounts through a double.** Plain amounts of up to 13 integer digits convert to cents through
+  ``Float64`` exactly (:data:`~.cells.FLOAT_EXACT_DIGITS`); larger ones are flagged.
+* **Prefix comparisons.** A cell that starts with a space or tab is found by comparing it with
+  ``" "``/``"!"``, which reads only its first bytes.
+* **Lines numbered after the query.** Numbering rows inside the streaming query would make its
+  batches wait for each other; each row is on its own line (checked), so row i is line i + 2.
 """
 
 from __future__ import annotations
@@ -22,8 +38,8 @@ from typing import TypeAlias
 import numpy as np
 import polars as pl
 
-from quotaplan.planfolder.hints import FIRST_DATE, LAST_DATE
-from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
+from quotaplan.planfolder.cells import FLOAT_EXACT_DIGITS, dtype, quick_column
+from quotaplan.schemas import TableSchema
 
 #: A file's bytes: in memory, or mapped from disk (only what both offer is used on it).
 Bytes: TypeAlias = bytes | mmap.mmap
@@ -35,13 +51,6 @@ BOM = b"\xef\xbb\xbf"
 QUOTED_FAST_BYTES = 4 * 1024 * 1024
 #: Bytes counted at a time by :func:`count_byte`.
 COUNT_PIECE = 1024 * 1024
-#: Largest integer part of an amount converted through a double by the quick conversion.
-FLOAT_EXACT_DIGITS = 13
-#: Largest integer part of a ``number`` cell: stored as 10^-6 units in Int64 (below 9.2 x 10^18).
-MAX_NUMBER_DIGITS = 12
-#: Largest integer part of a rate (a fraction: 0.10 = +10 %); a larger one is a typing slip.
-MAX_RATE_DIGITS = 3
-RATE_PATTERN = rf"^-?[0-9]{{1,{MAX_RATE_DIGITS}}}(\.[0-9]+)?$"
 
 
 def header_names(raw: list[str]) -> list[str]:
@@ -118,66 +127,6 @@ def lone_cr(data: Bytes) -> bool:
         if bool(((piece[:-1] == ord("\r")) & (piece[1:] != ord("\n"))).any()):
             return True
     return False
-
-
-def dtype(col: Column) -> pl.DataType:
-    """The in-memory type of a column's values."""
-    return {
-        "amount": pl.Int64(), "number": pl.Int64(), "date": pl.Date(),
-    }.get(col.kind, pl.String())
-
-
-def quick_column(col: Column, may_pad: bool) -> tuple[pl.Expr, pl.Expr | None]:
-    """(the quick conversion, a flag for cells it may not convert right: ``None`` = never).
-
-    ``may_pad``: the file has spaces or tabs at all (when it has none, no cell needs stripping).
-    """
-    raw = pl.col(col.name)
-    missing = raw.is_null() | (raw == "")
-    # A leading space or tab is found by comparing (text that begins with " " sorts from " " up
-    # to "!"), which reads only the first bytes of each cell.
-    padded = (
-        ((raw >= " ") & (raw < "!")) | ((raw >= "\t") & (raw < "\n"))
-        | raw.str.ends_with(" ") | raw.str.ends_with("\t")
-    ) if may_pad else pl.lit(False)
-    need = missing if col.required else pl.lit(False)
-    if col.kind in ("id", "text"):
-        # A required cell that is empty is flagged (the careful pass reads it), so it is taken as
-        # it is: no copy of a million ids just to turn none of them into nulls.
-        value = raw if col.required else pl.when(raw == "").then(None).otherwise(raw)
-        if col.kind == "text":
-            return value, (need if col.required else None)
-        return value, need | padded
-    if col.kind == "enum":
-        lowered = raw.str.to_lowercase()
-        return (pl.when(missing).then(pl.lit(col.values[0])).otherwise(lowered),
-                need | (~missing & ~lowered.is_in(list(col.values))))
-    if col.kind == "date":
-        # Without Polars' cache of parsed texts: keeping it costs twice the parse itself.
-        parsed = raw.str.to_date("%Y-%m-%d", strict=False, cache=False)
-        return parsed, need | (~missing & (parsed.is_null() | (raw.str.len_bytes() != 10)
-                                           | ~parsed.is_between(FIRST_DATE, LAST_DATE)))
-    if col.kind == "rate":
-        return (pl.when(missing).then(None).otherwise(raw),
-                need | (~missing & ~raw.str.contains(RATE_PATTERN)))
-    if col.kind == "amount":
-        # Cents through a double: exact for plain amounts of up to 13 integer digits (below 2^50
-        # cents, the parse and the × 100 are each within half an ulp, so the product is within
-        # 0.25 of the integer and rounds to it). Larger ones (up to MAX_INT_DIGITS) are flagged
-        # and converted by the careful pass, exactly; a double is cheaper than a decimal here.
-        plain = raw.str.contains(rf"^-?[0-9]{{1,{FLOAT_EXACT_DIGITS}}}(?:\.[0-9]{{1,2}})?$")
-        value = (raw.cast(pl.Float64, strict=False) * 100).round(0).cast(pl.Int64, strict=False)
-    else:
-        plain = raw.str.contains(
-            rf"^-?[0-9]{{1,{MAX_NUMBER_DIGITS}}}(\.[0-9]{{1,{NUMBER_SCALE}}})?$")
-        # With at most NUMBER_SCALE decimals the decimal cast is exact: no rounding is involved.
-        # A cell too large for Int64 becomes null here (it is flagged: too many digits).
-        value = (raw.cast(pl.Decimal(38, NUMBER_SCALE), strict=False)
-                 * 10**NUMBER_SCALE).cast(pl.Int64, strict=False)
-    odd = ~missing & ~plain
-    if not col.negative:
-        odd = odd | raw.str.starts_with("-")
-    return value, need | odd
 
 
 def read_clean(data: Bytes, schema: TableSchema, path: Path | None = None) -> pl.DataFrame | None:
@@ -336,3 +285,6 @@ def _collect(
     # Each row is on its own line (checked by the caller): row i on line i + 2. Numbered here,
     # not in the streaming query, where numbering would make the rows wait for each other.
     return frame.select(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("line"), pl.all())
+
+
+__all__ = ["FLOAT_EXACT_DIGITS", "dtype", "quick_column", "read_clean"]

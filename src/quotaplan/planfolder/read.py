@@ -1,7 +1,9 @@
 """A plan folder (or its files' bytes) → a :class:`~quotaplan.plan.Plan` and every problem found.
 
 Reading never raises for bad user data: it returns ``(plan, problems)``, where ``plan`` is ``None``
-when any error makes the plan unusable. The checks themselves live in :mod:`.checks`.
+when any error makes the plan unusable. The checks themselves live in :mod:`.checks`; the reader
+shares them (and the typing of text cells) with plans built from tables of any source
+(:mod:`quotaplan.fromtables`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ from typing import TypeVar
 import polars as pl
 
 from quotaplan.errors import UsageError
+from quotaplan.fromtables import checked_plan, empty_table
 from quotaplan.plan import Plan
-from quotaplan.planfolder import checks
 from quotaplan.planfolder.csvfile import read_table
-from quotaplan.planfolder.quickread import dtype
 from quotaplan.problems import Problem, error, has_errors, sort_key
 from quotaplan.schemas import INPUTS, TableSchema
 from quotaplan.settings import FILE as SETTINGS_FILE
@@ -31,14 +32,6 @@ T = TypeVar("T")
 
 #: The files a plan folder may hold; others are ignored.
 PLAN_FILES = (SETTINGS_FILE, *(s.file for s in INPUTS.values()))
-
-
-def empty_table(schema: TableSchema) -> pl.DataFrame:
-    """A table with the schema's columns and no rows (an absent optional file)."""
-    return pl.DataFrame(
-        {"line": pl.Series([], dtype=pl.Int64)}
-        | {c.name: pl.Series([], dtype=dtype(c)) for c in schema.kept}
-    )
 
 
 def read_plan(folder: Path) -> tuple[Plan | None, list[Problem]]:
@@ -147,17 +140,10 @@ def read_plan_files(files: Mapping[str, bytes | Path]) -> tuple[Plan | None, lis
             tables[table] = None
         else:
             tables[table] = empty_table(schema)
-    problems += checks.run_checks(settings, tables)
+    plan, problems = checked_plan(settings, tables, problems)
     if settings_bytes is not None:  # the checks name plan.toml keys: put them on their lines
         problems = locate(problems, settings_bytes.decode("utf-8-sig", errors="replace"))
-    problems = sorted(problems, key=sort_key)
-    if settings is None or has_errors(problems) or any(t is None for t in tables.values()):
-        return None, problems
-    ready = {k: v for k, v in tables.items() if v is not None}
-    ready["topdown"] = checks.merged_topdown(settings, ready["territories"], ready["topdown"])
-    return Plan(settings, ready["territories"], ready["sellers"], ready["accounts"],
-                ready["bookings"], ready["topdown"], ready["overrides"], ready["adjustments"],
-                ready["assigned_quotas"]), problems
+    return plan, sorted(problems, key=sort_key)
 
 
 def _read_one(
@@ -194,3 +180,6 @@ def _unreadable(name: str, problems: list[Problem], read: Callable[[], T]) -> T 
         problems.append(error(name, None, None, f"the file cannot be read ({exc.strerror}); check "
                               "that it is a plain file you may read", "unreadable"))
         return None
+
+
+__all__ = ["PLAN_FILES", "empty_table", "plan_files_in", "read_plan", "read_plan_files"]
