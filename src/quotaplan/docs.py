@@ -19,10 +19,9 @@ from quotaplan.settings import settings_table
 WIDTH = 100
 
 
-COMMANDS = ("validate", "build", "report", "simulate", "explain", "generate", "import", "export",
-            "export salesforce", "export xlsx", "letters", "demo", "settings",
-            "db upgrade", "plans", "user add", "user list", "user disable", "user grant", "token create",
-            "optimize")
+COMMANDS = ("validate", "build", "report", "simulate", "optimize", "explain", "generate", "import",
+            "export", "export salesforce", "export xlsx", "letters", "demo", "settings",
+            "db upgrade", "plans", "user add", "user list", "user disable", "user grant", "token create")
 
 
 def _help(args: list[str]) -> str:
