@@ -12,11 +12,14 @@ does not make a million records. :func:`listing_every_problem` lifts the limit (
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Severity = Literal["error", "warning"]
 
@@ -97,6 +100,29 @@ def more(file: str, line: int | None, column: str | None, message: str, severity
          code: str, count: int) -> Problem:
     """The record that stands for ``count`` problems of one kind that are not listed."""
     return Problem(file, line, column, message, severity, code, count)
+
+
+def each_listed(source: str, rows: pl.DataFrame, column: str | None,
+                say: Callable[[dict[str, Any]], str], code: str, severity: Severity = "error",
+                *, noun: str = "rows") -> list[Problem]:
+    """One problem per row of ``rows`` (in their order; a ``line`` column locates each), the
+    first :func:`listed` of them, then one :func:`more` record that counts the rest ("… and N
+    more ``noun`` like this"). ``say(row)`` is the row's message."""
+    if rows.height == 0:
+        return []
+    count = listed(rows.height)
+    found = [Problem(source, line_of(row["line"]), column, say(row), severity, code)
+             for row in rows.head(count).iter_rows(named=True)]
+    if rows.height > count:
+        rest = rows.height - count
+        found.append(more(source, line_of(rows.get_column("line")[count]), column,
+                          f"… and {rest} more {noun} like this", severity, code, rest))
+    return found
+
+
+def line_of(value: object) -> int | None:
+    """A row's ``line`` cell as a line number (``None`` when the row has none)."""
+    return int(value) if isinstance(value, int) else None
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

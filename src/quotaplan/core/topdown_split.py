@@ -23,7 +23,7 @@ from quotaplan.money import (
     split_frame,
 )
 from quotaplan.plan import Plan
-from quotaplan.problems import Problem, Severity, listed, more
+from quotaplan.problems import Problem, Severity, each_listed
 from quotaplan.schemas import ACCOUNTS, NUMBER_SCALE
 from quotaplan.settings import TargetsSection
 
@@ -355,16 +355,5 @@ def listed_accounts(
 ) -> list[Problem]:
     """One problem per account row (the first :data:`~quotaplan.problems.MAX_LISTED` by line),
     then one record that counts the rest. ``source``: where the accounts came from."""
-    if hits.height == 0:
-        return []
-    hits = hits.sort("line", "account_id")
-    count = listed(hits.height)
-    found = [
-        Problem(source, row["line"], column, message(row), severity, code)
-        for row in hits.head(count).iter_rows(named=True)
-    ]
-    if hits.height > count:
-        rest = hits.height - count
-        found.append(more(source, hits.get_column("line")[count], column,
-                          f"… and {rest} more accounts like this", severity, code, rest))
-    return found
+    return each_listed(source, hits.sort("line", "account_id"), column, message, code, severity,
+                       noun="accounts")

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -27,7 +28,7 @@ from quotaplan.planfolder.hints import (
     number_hint,
     outside_years,
 )
-from quotaplan.problems import Problem, error, listed, more
+from quotaplan.problems import Problem, each_listed, error
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 #: Largest integer part of an amount converted through a double by the quick conversion.
@@ -116,22 +117,11 @@ def _listed(
 
     ``message`` may hold ``{value}`` (the cell as written, shortened), or be a function of the cell.
     """
-    hits = frame.filter(mask)
-    if hits.height == 0:
-        return []
-    count = listed(hits.height)
-    shown = hits.head(count)
-    values = shown.get_column(column).to_list() if column in shown.columns else [None] * shown.height
-    problems = [
-        error(file, int(ln), column,
-              message(str(v)) if callable(message) else message.format(value=show_value(v)), code)
-        for ln, v in zip(shown.get_column("line").to_list(), values, strict=True)
-    ]
-    if hits.height > count:
-        rest = hits.height - count
-        problems.append(more(file, int(hits.get_column("line")[count]), column,
-                             f"… and {rest} more rows like this", "error", code, rest))
-    return problems
+    def say(row: dict[str, Any]) -> str:
+        value = row.get(column)
+        return message(str(value)) if callable(message) else message.format(value=show_value(value))
+
+    return each_listed(file, frame.filter(mask), column, say, code)
 
 
 def show_value(value: object) -> str:

@@ -21,12 +21,11 @@ from quotaplan.planfolder.checks.registry import (
     Tables,
     check,
     each_row,
-    line_of,
     money_text,
     quoted,
 )
 from quotaplan.planfolder.hints import number_hint
-from quotaplan.problems import Problem, error, warning
+from quotaplan.problems import Problem, error, line_of, warning
 from quotaplan.schemas import INPUTS
 from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.settings import Settings

@@ -13,7 +13,7 @@ import polars as pl
 from quotaplan.money import format_cents_grouped
 from quotaplan.planfolder.cells import show_value
 from quotaplan.planfolder.checks.structure import Structure, structure_of
-from quotaplan.problems import Problem, Severity, error, listed, more, warning
+from quotaplan.problems import Problem, Severity, each_listed
 from quotaplan.schemas import INPUTS
 from quotaplan.settings import Settings
 
@@ -83,24 +83,7 @@ def each_row(
 ) -> list[Problem]:
     """One problem per row of ``rows`` (by line; the first
     :data:`~quotaplan.problems.MAX_LISTED`, then one record that counts the rest)."""
-    if rows.height == 0:
-        return []
-    make = error if severity == "error" else warning
-    rows = rows.sort("line", nulls_last=True)
-    count = listed(rows.height)
-    problems = [
-        make(file, line_of(row["line"]), column, say(row), code)
-        for row in rows.head(count).iter_rows(named=True)
-    ]
-    if rows.height > count:
-        rest = rows.height - count
-        problems.append(more(file, line_of(rows.get_column("line")[count]), column,
-                             f"… and {rest} more rows like this", severity, code, rest))
-    return problems
-
-
-def line_of(value: object) -> int | None:
-    return int(value) if isinstance(value, int) else None
+    return each_listed(file, rows.sort("line", nulls_last=True), column, say, code, severity)
 
 
 def quoted(value: object) -> str:
