@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from quotaplan.interop.sfcsv import booleans, cents, dates, ids, read_export
-from quotaplan.problems import Problem
+from quotaplan.problems import MAX_LISTED, Problem, counts, listing_every_problem
 
 
 def one_column(tmp_path: Path, cells: list[str], header: str = "Value") -> pl.DataFrame:
@@ -107,3 +107,16 @@ def test_a_column_twice_ignoring_case_and_a_missing_one(tmp_path: Path) -> None:
     assert [(p.file, p.line, (p.column or "").lower(), p.code) for p in problems] == [
         ("A.csv", 1, "id", "repeated-column"), ("B.csv", 1, "id", "missing-column"),
         ("C.csv", None, "", "missing-file")]
+
+
+def test_many_bad_cells_are_counted_truly_and_all_listed_on_request(tmp_path: Path) -> None:
+    frame = one_column(tmp_path, ["x"] * 25)
+    problems: list[Problem] = []
+    cents(frame, "Value", problems)
+    assert len(problems) == MAX_LISTED + 1
+    assert problems[-1].message == f"… and {25 - MAX_LISTED} more rows like this"
+    assert counts(problems)[0] == 25
+    every: list[Problem] = []
+    with listing_every_problem():
+        cents(frame, "Value", every)
+    assert [p.line for p in every] == list(range(2, 27))

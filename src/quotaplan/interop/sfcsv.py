@@ -7,7 +7,7 @@ fine) and each row keeps its physical line, the header being line 1. The parsers
 column into ids (18 characters), booleans (``true``/``false`` or ``1``/``0``), dates
 (``YYYY-MM-DD`` or a UTC datetime ``YYYY-MM-DDTHH:MM:SS.000Z``, whose date part is kept) or
 cents, and add one :class:`~quotaplan.problems.Problem` per bad cell (the first
-:data:`MAX_LISTED` of a kind, then a count).
+:data:`~quotaplan.problems.MAX_LISTED` of a kind, then a count).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from quotaplan.interop.sfid import normalise
 from quotaplan.money import MAX_INT_DIGITS, parse_scaled, round_half_away
 from quotaplan.planfolder.csvfile import check_bytes, show_value, split_rows
-from quotaplan.problems import Problem, Severity, error
+from quotaplan.problems import Problem, Severity, each_listed, error
 
-MAX_LISTED = 20
 TRUE = ("true", "1")
 FALSE = ("false", "0")
 DATE_OR_DATETIME = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -97,22 +97,18 @@ def file_of(frame: pl.DataFrame) -> str:
 def listed(frame: pl.DataFrame, mask: pl.Expr, column: str, message: Callable[[str], str],
            problems: list[Problem], code: str, severity: Severity = "error",
            shown: str | None = None) -> int:
-    """One problem per row where ``mask`` holds (the first :data:`MAX_LISTED`, then a count),
+    """One problem per row where ``mask`` holds (the first :data:`~quotaplan.problems.MAX_LISTED`,
+    unless every problem is listed, then one record that counts the rest),
     located at ``column``; ``message`` gets the cell of ``shown`` (default ``column``). Returns
     how many rows matched."""
     hits = frame.filter(mask)
-    if hits.height == 0:
-        return 0
-    file = file_of(frame)
     source = shown or column
-    values = hits.get_column(source).to_list() if source in hits.columns else [""] * hits.height
-    for line, value in zip(hits.get_column("line").to_list()[:MAX_LISTED], values, strict=False):
-        text = show_value(value) if shown is None else str(value)  # a cell is cut, a phrase not
-        problems.append(Problem(file, int(line), column, message(text), severity, code))
-    if hits.height > MAX_LISTED:
-        problems.append(Problem(file, int(hits.get_column("line")[MAX_LISTED]), column,
-                                f"… and {hits.height - MAX_LISTED} more rows like this", severity,
-                                code))
+
+    def say(row: dict[str, Any]) -> str:
+        value = row.get(source, "")
+        return message(show_value(value) if shown is None else str(value))  # a cell is cut, a phrase not
+
+    problems += each_listed(file_of(frame), hits, column, say, code, severity)
     return hits.height
 
 
