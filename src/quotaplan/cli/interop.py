@@ -12,11 +12,47 @@ from typing import Annotated
 
 import typer
 
-from quotaplan.cli.common import ForceOpt, PlanArg, _build, _load, err, guarded, out, step
+from quotaplan.cli.common import (
+    AsOpt,
+    DbOpt,
+    ForceOpt,
+    PlanArg,
+    _build,
+    _load,
+    err,
+    guarded,
+    out,
+    step,
+)
 from quotaplan.errors import PlanInvalid, UsageError
 from quotaplan.problems import has_errors
 
 export_app = typer.Typer(help="Write a plan or its build outputs in another tool's format.", no_args_is_help=True, rich_markup_mode=None)  # noqa: E501
+
+
+@export_app.command("folder")
+def export_folder(
+    plan: Annotated[str, typer.Argument(help="The stored plan's name (`quotaplan plans`).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="The plan folder to write.")],
+    scenario: Annotated[str, typer.Option("--scenario", help="The scenario (default: baseline).")
+                        ] = "baseline",
+    as_of: Annotated[int | None, typer.Option(
+        "--as-of", help="The state at this seq (default: the scenario's head; 0: as loaded).")] = None,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Write a stored plan's state as a plan folder (it builds to the store's own figures)."""
+    from quotaplan.workspace import Workspace
+
+    def run() -> None:
+        with Workspace(db, as_user=as_user) as ws:
+            opened = ws.open(plan, scenario, as_of=as_of)
+            ws.export_folder(plan, scenario, out_dir, as_of=opened.seq, force=force)
+        out.print(f"Wrote {out_dir}: plan {plan}, scenario {scenario} at seq {opened.seq}",
+                  markup=False)
+
+    guarded(run)
 
 
 @export_app.command("salesforce")

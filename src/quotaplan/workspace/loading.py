@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from quotaplan.build import build
+from quotaplan.calendar import add_months
 from quotaplan.errors import PlanInvalid, StoreError, UsageError
 from quotaplan.outsafe import write_folder
 from quotaplan.plan import FOLDER_SOURCES, Plan
@@ -103,6 +104,22 @@ def loaded_state(conn: Connection, plan_id: int) -> State:
     plan = Plan(settings=settings, **{name: tables[name] for name in TABLES},
                 sources=dict(FOLDER_SOURCES))
     return State(plan=plan, settings=raw)
+
+
+def parse_day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def check_effective(day: date, plan: Plan) -> None:
+    """An in-year change takes effect inside the plan year."""
+    start = plan.settings.plan.fiscal_year_start
+    end = add_months(start, 12)
+    if not start <= day < end:
+        raise UsageError(f"--effective {day.isoformat()} is outside the plan year "
+                         f"({start.isoformat()} to {(end - timedelta(days=1)).isoformat()})")
 
 
 def checked_seq(as_of: int, head: int, scenario: str) -> int:
