@@ -3,6 +3,8 @@ someone other than the requester (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from quotaplan.errors import Forbidden, NotFound, Refused, UsageError
 from quotaplan.store import journal, plans, workflow
 from quotaplan.store.changes import ChangeRequest, decide_change, find_change, list_changes, request_change
-from quotaplan.store.db import Store
+from quotaplan.store.db import Store, open_store
 from quotaplan.store.journal import Event
 
 AUG17 = date(2027, 8, 17)
@@ -167,3 +169,29 @@ def test_a_request_that_does_not_exist_is_named(published: Store) -> None:
         with pytest.raises(NotFound, match=rf"change request '{missing}' does not exist; `quotaplan changes "
                                            r"FY27` lists"):
             decide(published, missing, True)
+
+
+def test_two_reviewers_deciding_the_same_request_at_once_one_wins_one_is_told(published: Store) -> None:
+    change = request(published)
+    outcome: list[object] = []
+
+    def reject_it() -> None:
+        other = open_store(published.url)  # a connection of its own, as another process would have
+        try:
+            outcome.append(decide(other, change.seq, False, actor="cy", reason="no"))
+        except Refused as exc:
+            outcome.append(exc)
+        finally:
+            other.close()
+
+    with published.write() as conn:
+        decide_change(conn, "FY27", "baseline", change.seq, True, actor="ben", reason=None)
+        racer = threading.Thread(target=reject_it)
+        racer.start()
+        time.sleep(1.0)
+        assert outcome == []  # it waits for this decision instead of reading around it
+    racer.join(timeout=60)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], Refused), outcome
+    assert "was approved by ben" in str(outcome[0])
+    assert [(c.status, c.decided_by) for c in changes(published)] == [("approved", "ben")]

@@ -3,11 +3,14 @@ state refuses (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from quotaplan.errors import Conflict, Forbidden, NotFound, Refused, UsageError
 from quotaplan.store import journal, plans, scenarios, workflow
-from quotaplan.store.db import Store
+from quotaplan.store.db import Store, open_store
 from quotaplan.store.journal import Event
 
 
@@ -135,6 +138,36 @@ def test_a_plan_has_at_most_one_published_scenario(fy27: Store) -> None:
         step(fy27, "publish", actor="ana")
     assert (status(fy27), status(fy27, "stretch")) == ("approved", "published")
     assert [k for _, k, _, _ in kinds(fy27)] == ["scenario.submit", "scenario.approve"]
+
+
+def test_two_scenarios_published_at_the_same_moment_one_wins_one_is_told(fy27: Store) -> None:
+    with fy27.write() as conn:
+        scenarios.fork(conn, "FY27", "baseline", "stretch", actor="ana")
+    for scenario in ("baseline", "stretch"):
+        step(fy27, "submit", actor="ana", scenario=scenario)
+        step(fy27, "approve", actor="ben", scenario=scenario)
+    outcome: list[object] = []
+
+    def publish_stretch() -> None:
+        other = open_store(fy27.url)  # a connection of its own, as another process would have
+        try:
+            outcome.append(step(other, "publish", actor="cy", scenario="stretch"))
+        except Refused as exc:
+            outcome.append(exc)
+        finally:
+            other.close()
+
+    with fy27.write() as conn:
+        workflow.transition(conn, "FY27", "baseline", "publish", actor="ana", reason=None)
+        racer = threading.Thread(target=publish_stretch)
+        racer.start()
+        time.sleep(1.0)
+        assert outcome == []  # it waits for this transaction instead of reading around it
+    racer.join(timeout=60)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], Refused), outcome
+    assert "already has a published scenario, 'baseline'" in str(outcome[0])
+    assert (status(fy27), status(fy27, "stretch")) == ("published", "approved")
 
 
 def test_a_fork_starts_as_a_draft_whatever_its_parents_status(fy27: Store) -> None:
