@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from quotaplan.cli import exit_code
 from quotaplan.errors import Conflict, Forbidden, NotFound, Refused, UsageError
 from quotaplan.store import journal, plans, scenarios, workflow
 from quotaplan.store.db import Store, open_store
@@ -225,3 +226,7 @@ def test_a_published_scenario_says_how_to_change_it(fy27: Store, kind: str | Non
     step(fy27, "publish", actor="ben")
     with pytest.raises(Refused, match=message), fy27.read() as conn:
         workflow.require_draft(conn, "FY27", "baseline", kind)
+
+
+def test_a_refused_step_is_exit_1_with_its_reason() -> None:
+    assert exit_code(Refused("scenario 'baseline' of plan 'FY27' is draft")) == 1
