@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import write_plan
@@ -306,7 +306,7 @@ def moved_states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "after": {move: build(edits.move_account(loaded, *move)) for move in MOVES}}
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40)
 @given(move=st.sampled_from(MOVES), effective=st.dates(date(2026, 12, 1), date(2028, 1, 31)))
 def test_every_move_gives_what_it_takes(moved_states: dict[str, Any], move: tuple[str, str],
                                         effective: date) -> None:
