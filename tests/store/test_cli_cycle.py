@@ -161,3 +161,30 @@ def test_an_approved_account_move_publishes_the_next_version_with_the_relief_to_
     code, output = run("change", "approve", "fy27", change_id, "--db", db, "--as", "ben")
     assert code == 1
     assert "decided once" in output
+
+
+def test_letters_of_a_stored_plan_are_of_its_published_version(team: str, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    db = team
+    code, output = run("letters", "fy27", "--out", str(tmp_path / "none"), "--db", db, "--as", "ana")
+    assert code == 2
+    assert "published version" in output
+    publish(db)
+    out = ok("move", "fy27", "a1", "L2", "--effective", "2027-08-17", "--reason", "re-cut", "--db", db,
+             "--as", "ana")
+    change_id = out.split("in-year change request ")[1].split()[0]
+    ok("change", "approve", "fy27", change_id, "--db", db, "--as", "ben")
+    ok("letters", "fy27", "--seller", "s2", "--out", str(tmp_path / "v2"), "--db", db, "--as", "ana")
+    ok("letters", "fy27", "--seller", "s2", "--version", "1", "--out", str(tmp_path / "v1"), "--db", db,
+       "--as", "ana")
+    ok("published", "fy27", "--out", str(tmp_path / "tables"), "--db", db, "--as", "ana")
+    with (tmp_path / "tables" / "quotas.csv").open() as f:
+        quota = next(r for r in csv.DictReader(f) if r["seller_id"] == "s2")["final_quota"]
+    text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "v2" / "s2.pdf").pages)
+    grouped = f"{int(quota.split('.')[0]):,}.{quota.split('.')[1]}"
+    assert grouped in text
+    assert "version 2" in text
+    first = " ".join(page.extract_text() for page in PdfReader(tmp_path / "v1" / "s2.pdf").pages)
+    assert grouped not in first
+    assert "version 1" in first
