@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from quotaplan.build import BuildResult
 from quotaplan.plan import Plan
@@ -53,7 +54,7 @@ def test_both_reports_say_what_the_view_says(result: BuildResult) -> None:
     page = render_html(result)
     for row in view.at_risk(5):
         assert row.remedy in text
-        assert row.remedy[:1].upper() + row.remedy[1:].replace("'", "&#x27;") in page
+        assert escape(row.remedy[:1].upper() + row.remedy[1:]) in page
     for card in view.cards[:2]:
         assert card.value in text
         assert f'<div class="big">{card.value}<span class="unit">{card.unit}</span>' in page

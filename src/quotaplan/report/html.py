@@ -5,8 +5,7 @@ prints) and the charts' data (:mod:`.chartviews`), and renders them through the 
 ``report/templates/``: ``base.html`` (the document: inline styles, the small sorting script and a
 Content-Security-Policy that forbids every fetch), ``report.html`` (the reading order) and one
 partial per section under ``sections/``. Charts are inline SVG drawn by :mod:`.charts` (the
-``svg`` filter). Autoescaping is on: every text from the plan is escaped, exactly as
-:func:`html.escape` writes it.
+``svg`` filter). Autoescaping is on: every text from the plan is escaped.
 
 Reading order: the headline (strategic gap, quota gap, sellers at high risk) and the riskiest
 sellers with what to do; then the charts (bridge from top-down to accounts to quotas, risk bands,
@@ -19,11 +18,9 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
-from html import escape
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from quotaplan.build import BuildResult
 from quotaplan.core.simulate import SimulationResult
@@ -48,20 +45,19 @@ from quotaplan.report.simviews import (
 from quotaplan.report.views import FORMATTERS, report_view
 
 
-def _escaped(value: Any) -> Any:
-    """Every ``{{ value }}`` as :func:`html.escape` writes it (``'`` as ``&#x27;``); markup (a
-    chart, a macro's output) is left as it is."""
-    return value if hasattr(value, "__html__") else Markup(escape(str(value), quote=True))
-
-
 def _sort_key(value: float | int | None) -> str:
     """A number cell's ``data-v``: the exact value, empty when there is none."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else repr(value)
 
 
+def _sign_class(cents: int | None) -> str:
+    """A signed amount's class: `` pos`` above 0 (red: short), `` neg`` below (green)."""
+    return "" if not cents else " pos" if cents > 0 else " neg"
+
+
 def _code_spans(text: str) -> Markup:
     """Text, escaped, with its `command` spans set as code."""
-    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", escape(text, quote=True)))
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def chart_svg(chart: object) -> Markup:
@@ -104,10 +100,11 @@ def environment() -> Environment:
     """The templates' environment: autoescaping on, undefined names an error, and the filters
     that write figures (:data:`~.views.FORMATTERS`), sort keys, code spans and charts."""
     env = Environment(loader=PackageLoader("quotaplan.report", "templates"), autoescape=True,
-                      undefined=StrictUndefined, finalize=_escaped, trim_blocks=True,
+                      undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(FORMATTERS)
-    env.filters.update(pct=pct, sort_key=_sort_key, code_spans=_code_spans, svg=chart_svg)
+    env.filters.update(pct=pct, sort_key=_sort_key, sign_class=_sign_class, code_spans=_code_spans,
+                       svg=chart_svg)
     return env
 
 

@@ -10,13 +10,10 @@ from rich.text import Text
 from quotaplan.core.simulate import FLAG_BELOW, SimulationResult
 from quotaplan.money import format_cents_grouped
 from quotaplan.report.simviews import SimulationView, pct, simulation_view
+from quotaplan.report.views import plural
 
 #: Flagged sellers listed in the terminal at most (simulation.csv has them all).
 LISTED = 15
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 STYLES = {"good": "green", "warn": "yellow", "bad": "bold red", "dim": "dim"}
@@ -29,8 +26,8 @@ def render_simulation(sim: SimulationResult) -> list[RenderableType]:
     lines: list[RenderableType] = [
         Text.assemble(("Attainment simulation", "bold"),
                       f" — {view.runs:,} runs, seed {view.seed}; back-test {bt['year_start']} to "
-                      f"{bt['year_end']} on {_count(bt['accounts'], 'account')} and "
-                      f"{_count(bt['carriers'], 'book')}"),
+                      f"{bt['year_end']} on {plural(bt['accounts'], 'account')} and "
+                      f"{plural(bt['carriers'], 'book')}"),
         Text.assemble("Share of sellers at quota: ", (pct(view.share["mean"]), "bold"),
                       f" (p10 {pct(view.share['p10'])}, p90 {pct(view.share['p90'])}) — ",
                       (view.verdict, STYLES[view.tone])),

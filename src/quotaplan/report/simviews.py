@@ -17,7 +17,7 @@ from quotaplan.build import BuildResult
 from quotaplan.core.simulate import FLAG_BELOW, HEALTHY_BAND, SimulationResult
 from quotaplan.report.charts import Bar, Bin, Rule
 from quotaplan.report.palette import ABOVE_BAND_COLOR, FLAG_COLOR, HEALTHY_COLOR, SAFE_COLOR
-from quotaplan.report.views import Card, currency_of, display, money, sentence
+from quotaplan.report.views import Card, currency_of, display, money, ratio_pct, sentence
 
 #: Sellers shown in the P(at quota) chart at most (the least likely first); the table has all.
 SIMULATION_SELLERS = 30
@@ -26,7 +26,8 @@ EXACT_SHARE_BINS = 40
 
 
 def pct(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f} %"
+    """A share (0.62) → ``"62 %"``: :func:`~.views.ratio_pct` to whole percents by default."""
+    return ratio_pct(value, digits)
 
 
 @dataclass(frozen=True)
