@@ -100,8 +100,7 @@ def environment() -> Environment:
     """The templates' environment: autoescaping on, undefined names an error, and the filters
     that write figures (:data:`~.views.FORMATTERS`), sort keys, code spans and charts."""
     env = Environment(loader=PackageLoader("quotaplan.report", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(FORMATTERS)
     env.filters.update(pct=pct, sort_key=_sort_key, sign_class=_sign_class, code_spans=_code_spans,
                        svg=chart_svg)
