@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -205,20 +205,31 @@ class Workspace(Cycle):
                reason: str | None, based_on: int | None = None) -> Event:
         """Check the change against the scenario's head (as ``validate`` would check the plan it
         produces, and by building it) and append it as one event; refused with the reason
-        (PlanInvalid, Conflict, Forbidden, …) with nothing appended."""
+        (PlanInvalid, Conflict, Forbidden, …) with nothing appended.
+
+        The work is done before the write transaction, which only checks the policy, the status
+        and conflicts and appends: it is short, so other writers hardly wait. ``based_on`` None
+        is the head when the change was checked: whatever came since is judged by the conflict
+        rule."""
         head = self.open(plan, scenario)
-        with self._writing() as (conn, actor):
+
+        def allowed(conn: Connection, actor: Actor) -> None:
             require(actor, *resource_of(actor, kind, payload, head.plan, plan, head.scenario))
             workflow.require_draft(conn, plan, scenario, kind)
+
+        with self._reading() as (conn, actor):
+            allowed(conn, actor)
             probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
                           dict(payload), reason)
-            state = apply(head.state, probe, check=True)
-            result = self._pipeline(plan, scenario).build(state.plan)  # PlanInvalid refuses it
+        state = apply(head.state, probe, check=True)
+        result = self._pipeline(plan, scenario).build(state.plan)  # PlanInvalid refuses it
+        with self._writing() as (conn, actor):
+            allowed(conn, actor)
             event = journal.append(conn, plan, scenario, kind, payload, actor=actor.name,
-                                   reason=reason, based_on=based_on)
+                                   reason=reason, based_on=head.seq if based_on is None else based_on)
         if event.seq == head.seq + 1:  # nothing came between: the checked state is the new head
             self._opened[(plan, scenario, event.seq)] = Opened(
-                plan, head.scenario, event.seq, apply(head.state, event), result,
+                plan, head.scenario, event.seq, replace(state, seq=event.seq), result,
                 [*head.events, event], _head=event.seq)
         return event
 

@@ -82,17 +82,20 @@ class Cycle:
         day = loading.parse_day(effective, "--effective")
         head = self.open(plan, scenario)
         loading.check_effective(day, head.plan)
-        with self._writing() as (conn, actor):
-            action, resource, name = resource_of(
-                actor, "change.request", {"change": {"kind": kind, "payload": dict(payload)}},
-                head.plan, plan, head.scenario)
-            require(actor, action, resource, name)
+        request = {"change": {"kind": kind, "payload": dict(payload)}}
+        with self._reading() as (_conn, actor):
+            require(actor, *resource_of(actor, "change.request", request, head.plan, plan,
+                                        head.scenario))
             probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
                           dict(payload), reason)
-            if head.scenario.status == "published":  # else request_change refuses, saying why
-                self._pipeline(plan, scenario).build(apply(head.state, probe, check=True).plan)
+        if head.scenario.status == "published":  # else request_change refuses, saying why
+            self._pipeline(plan, scenario).build(apply(head.state, probe, check=True).plan)
+        with self._writing() as (conn, actor):
+            require(actor, *resource_of(actor, "change.request", request, head.plan, plan,
+                                        head.scenario))
             return changes.request_change(conn, plan, scenario, kind, payload, day,
-                                          actor=actor.name, reason=reason, based_on=based_on)
+                                          actor=actor.name, reason=reason,
+                                          based_on=head.seq if based_on is None else based_on)
 
     def changes(self, plan: str) -> list[ChangeRequest]:
         """The in-year change requests of the plan's published scenario, oldest first."""
