@@ -288,3 +288,28 @@ def test_a_manager_proposes_adjustments_in_their_subtree_only_and_never_their_ow
                        .get_column("account_id")[0], "target": "1.00"}, reason="no")
     with Workspace(db_url, as_user="ana") as ana:
         assert [e.actor for e in ana.log("fy27")] == ["max"]
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), accounts=st.integers(30, 200), sellers=st.integers(2, 9),
+       levels=st.integers(2, 4), rate=st.sampled_from(["0.05", "-0.1", "0.333"]))
+def test_any_generated_plan_loads_and_exports_to_folders_that_build_to_the_same_bytes(
+        db_url: str, tmp_path: Path, seed: int, accounts: int, sellers: int, levels: int,
+        rate: str) -> None:
+    run = tmp_path / f"{seed}-{accounts}-{sellers}-{levels}-{rate}"
+    write_generated(generate_plan(GenerateOptions(accounts=accounts, sellers=sellers, seed=seed,
+                                                  levels=levels, history_years=2,
+                                                  bookings_per_account=2)), run / "plan")
+    name = run.name
+    with Workspace(db_url) as ws:
+        ws.load(run / "plan", name)
+        loaded = ws.open(name)
+        ws.export_folder(name, "baseline", run / "as-loaded")
+        assert built(run / "as-loaded", run / "b0") == built(run / "plan", run / "f0")
+        assert built(run / "as-loaded", run / "b1") == outputs_of(loaded.result, run / "o0")
+        seller = loaded.result.quotas.get_column("seller_id")[seed % loaded.result.quotas.height]
+        ws.change(name, "baseline", "adjustment.add", {"seller_id": seller, "rate": rate},
+                  reason="property")
+        ws.export_folder(name, "baseline", run / "changed")
+        assert built(run / "changed", run / "b2") == outputs_of(ws.open(name).result, run / "o1")
