@@ -20,6 +20,7 @@ events applied to a plan), :mod:`.access` (who may do what, by the plan's hierar
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -70,18 +71,41 @@ class Opened:
     _head: int = 0
 
 
+class Recent(OrderedDict[tuple[str, str, int], "Opened"]):
+    """The last ``size`` opened states (a million-account result is a few hundred MB)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = max(1, size)
+
+    def get(self, key: tuple[str, str, int], default: Opened | None = None) -> Opened | None:  # type: ignore[override]
+        found = super().get(key, default)
+        if found is not None:
+            self.move_to_end(key)
+        return found
+
+    def __setitem__(self, key: tuple[str, str, int], value: Opened) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
 class Workspace(Cycle):
     """A store and who acts on it (``as_user``: a user of the store; else the OS user, as SPEC's
-    command line trusts the local account). See the module."""
+    command line trusts the local account). It keeps the last ``cache_size`` opened states and
+    their pipelines (a million-account result is a few hundred MB). See the module."""
 
     def __init__(self, url: str | None = None, *, as_user: str | None = None,
-                 store: Store | None = None) -> None:
+                 store: Store | None = None, cache_size: int = 4) -> None:
         self.url = resolve_url(url)
         self.as_user = as_user
         self._store = store
         self._loaded: dict[int, State] = {}
-        self._pipelines: dict[tuple[str, str], Pipeline] = {}
-        self._opened: dict[tuple[str, str, int], Opened] = {}
+        # A pipeline per scenario keeps what its last build computed: as many as opened states.
+        self._pipelines: OrderedDict[tuple[str, str], Pipeline] = OrderedDict()
+        self._cache_size = max(1, cache_size)
+        self._opened = Recent(cache_size)
 
     # -- the store and the actor ---------------------------------------------------------------
 
@@ -188,7 +212,12 @@ class Workspace(Cycle):
         return state
 
     def _pipeline(self, plan: str, scenario: str) -> Pipeline:
-        return self._pipelines.setdefault((plan, scenario), Pipeline())
+        key = (plan, scenario)
+        found = self._pipelines.pop(key, None) or Pipeline()
+        self._pipelines[key] = found
+        while len(self._pipelines) > self._cache_size:
+            self._pipelines.popitem(last=False)
+        return found
 
     # -- changes -------------------------------------------------------------------------------
 
