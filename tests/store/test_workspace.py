@@ -313,3 +313,16 @@ def test_any_generated_plan_loads_and_exports_to_folders_that_build_to_the_same_
                   reason="property")
         ws.export_folder(name, "baseline", run / "changed")
         assert built(run / "changed", run / "b2") == outputs_of(ws.open(name).result, run / "o1")
+
+
+def test_the_roots_number_from_plan_toml_is_changed_there(ws: Workspace, tmp_path: Path) -> None:
+    opened = ws.open("fy27")
+    root = opened.plan.territories.filter(pl.col("parent_id").is_null()).get_column("territory_id")[0]
+    assert opened.plan.settings.targets.topdown is not None  # the generated plan numbers its root there
+    ws.change("fy27", "baseline", "topdown.set", {"territory_id": root, "amount": "12345678.90"},
+              reason="board")
+    head = ws.open("fy27")
+    assert head.result.summary["topdown"] == 1_234_567_890
+    ws.export_folder("fy27", "baseline", tmp_path / "exported")
+    assert "topdown = 12345678.90" in (tmp_path / "exported" / "plan.toml").read_text()
+    assert built(tmp_path / "exported", tmp_path / "b") == outputs_of(head.result, tmp_path / "o")
