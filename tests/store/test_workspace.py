@@ -326,3 +326,36 @@ def test_the_roots_number_from_plan_toml_is_changed_there(ws: Workspace, tmp_pat
     ws.export_folder("fy27", "baseline", tmp_path / "exported")
     assert "topdown = 12345678.90" in (tmp_path / "exported" / "plan.toml").read_text()
     assert built(tmp_path / "exported", tmp_path / "b") == outputs_of(head.result, tmp_path / "o")
+
+
+KINDS_FUZZED = ["setting.set", "topdown.set", "topdown.clear", "target.override",
+                "target.clear_override", "bottom_up.set", "adjustment.add", "adjustment.remove",
+                "assigned_quota.set", "seller.set", "seller.add", "territory.add", "account.add",
+                "account.move"]
+KEYS = ["seller_id", "account_id", "territory_id", "parent_id", "amount", "rate", "target", "quota",
+        "key", "value", "line", "event", "hire_date", "end_date", "status", "ote", "seniority",
+        "ramp_profile", "name", "effective"]
+CELLS = st.one_of(st.none(), st.sampled_from(["", "0", "-1", "12.5", "1e9", "0.05", "abc", "2027-02-30",
+                                              "2027-05-01", "active", "tbh", "99999999999999999999",
+                                              '"history"', "targets.growth", "quotas.rounding",
+                                              "nan", "{ROOT}", "{LEAF}", "{SELLER}", "{ACCOUNT}"]),
+                  st.text(max_size=8), st.integers(-5, 5))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(KINDS_FUZZED), payload=st.dictionaries(st.sampled_from(KEYS), CELLS,
+                                                                  max_size=5))
+def test_no_change_of_any_shape_is_a_bug(ws: Workspace, kind: str, payload: dict[str, object]) -> None:
+    """Whatever a script or form sends, a change is appended or refused with a reason (a
+    QuotaplanError the edges turn into exit 1/2 or 4xx): never an internal error."""
+    from quotaplan.errors import QuotaplanError
+
+    opened = ws.open("fy27")
+    names = {"{ROOT}": opened.plan.territories.filter(pl.col("parent_id").is_null())
+             .get_column("territory_id")[0],
+             "{LEAF}": opened.result.hierarchy.carriers.get_column("territory_id")[0],
+             "{SELLER}": carriers(ws)[0],
+             "{ACCOUNT}": opened.plan.accounts.get_column("account_id")[0]}
+    filled = {k: names.get(v, v) if isinstance(v, str) else v for k, v in payload.items()}
+    with contextlib.suppress(QuotaplanError):
+        ws.change("fy27", "baseline", kind, filled, reason="fuzz")
