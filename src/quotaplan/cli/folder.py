@@ -146,7 +146,9 @@ def explain(
         opened = stored.open(plan) if stored.names(plan) else None
         result = opened.result if opened is not None else _build(plan)
         currency = result.plan.settings.plan.currency
-        explanation = explained_quota(result, seller_id)
+        explanation = (explained_quota(result, seller_id) if opened is None else explained_quota(
+            result, seller_id, hint=f"`quotaplan report {plan} --scenario {scenario}` lists the "
+            "sellers"))
         if isinstance(explanation, NodeExplanation):
             for item in render_node_explanation(explanation, currency):
                 out.print(item)
