@@ -16,17 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotaplan.core.hierarchy import build_hierarchy
-from quotaplan.core.quotas import (
+from quotaplan.core.ledger import (
     CarrierInputs,
     ManualLine,
     QuotaRules,
-    QuotasResult,
     carrier_ledger,
-    compute_quotas,
     ledger_row,
     quota_rules,
     round_together,
 )
+from quotaplan.core.quotas import QuotasResult, compute_quotas
 from quotaplan.core.ramp import period_months, plan_periods
 from quotaplan.money import to_cents
 from quotaplan.plan import Plan

@@ -166,6 +166,15 @@ def guarded(fn: Callable[[], T]) -> T:
         fail(exc)
 
 
+def check_html(html: Path | None, *, force: bool, protect: Sequence[Path]) -> None:
+    """Refuse a bad ``--html`` before the work, not after it (nothing when it is not given)."""
+    from quotaplan.outsafe import check_file, html_written_by_quotaplan
+
+    if html is not None:
+        check_file(html, recognise=html_written_by_quotaplan, force=force, protect=protect,
+                   option="--html")
+
+
 def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path],
                 simulation: SimulationResult | None = None) -> None:
     from quotaplan.outsafe import html_written_by_quotaplan, write_file

@@ -25,6 +25,7 @@ from quotaplan.cli.common import (
     StoreOpt,
     _build,
     _write_html,
+    check_html,
     err,
     guarded,
     out,
@@ -74,14 +75,12 @@ def build_cmd(
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
     from quotaplan.outputs import write_outputs
-    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
+    from quotaplan.outsafe import check_folder
 
     def run() -> None:
         # Refuse a bad --out or --html before the work, not after it.
         check_folder(out_dir, "build", force=force, protect=[plan])
-        if html is not None:
-            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
-                       option="--html")
+        check_html(html, force=force, protect=[plan])
         result = _build(plan, Stored(db, scenario, as_user))
         with step(f"Writing {out_dir}"):
             write_outputs(result, out_dir, force=force, protect=[plan])
@@ -108,13 +107,10 @@ def report(
     as_user: AsOpt = None,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
-    from quotaplan.outsafe import check_file, html_written_by_quotaplan
     from quotaplan.report.terminal import render_terminal
 
     def run() -> None:
-        if html is not None:
-            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
-                       option="--html")
+        check_html(html, force=force, protect=[plan])
         result = _build(plan, Stored(db, scenario, as_user))
         for item in render_terminal(result, top=top):
             out.print(item)

@@ -49,17 +49,10 @@ from quotaplan.core.ledger import (
     CarrierInputs,
     Figures,
     LazyLedgers,
-    LedgerLine,
-    ManualLine,
-    PeriodLine,
     QuotaLedger,
-    QuotaRules,
     carrier_figures,
-    carrier_ledger,
-    ledger_row,
     manual_lines,
     quota_rules,
-    round_together,
 )
 from quotaplan.core.quota_bases import quota_bases
 from quotaplan.core.ramp import RampCache, add_months, first_ramp_month, month_year, seller_ramp
@@ -347,20 +340,7 @@ def _seniority(
 __all__ = [
     "PERIODS_SCHEMA",
     "QUOTAS_SCHEMA",
-    "CarrierInputs",
-    "Figures",
-    "LazyLedgers",
-    "LedgerLine",
-    "ManualLine",
-    "PeriodLine",
-    "QuotaLedger",
-    "QuotaRules",
     "QuotasResult",
-    "carrier_figures",
-    "carrier_ledger",
     "compute_quotas",
-    "ledger_row",
     "quota_columns",
-    "quota_rules",
-    "round_together",
 ]
