@@ -67,9 +67,7 @@ def simulate(
         if out_dir is not None:
             write_simulation(sim, out_dir, force=force, protect=[plan])
             out.print(f"Wrote {out_dir}: simulation.csv, simulation.json", markup=False)
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan], simulation=sim)
-            out.print(f"HTML report: {html}", markup=False)
+        _write_html(result, html, force=force, protect=[plan], simulation=sim, say=True)
 
     with listing_every_problem(every):
         guarded(run)

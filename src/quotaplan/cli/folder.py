@@ -84,8 +84,7 @@ def build_cmd(
         result = _build(plan, Stored(db, scenario, as_user))
         with step(f"Writing {out_dir}"):
             write_outputs(result, out_dir, force=force, protect=[plan])
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan])
+        _write_html(result, html, force=force, protect=[plan])
         if result.problems:
             print_problems(result.problems, err)
         out.print(f"Wrote {out_dir}: " + ", ".join(
@@ -114,9 +113,7 @@ def report(
         result = _build(plan, Stored(db, scenario, as_user))
         for item in render_terminal(result, top=top):
             out.print(item)
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan])
-            out.print(f"HTML report: {html}", markup=False)
+        _write_html(result, html, force=force, protect=[plan], say=True)
 
     with listing_every_problem(every):
         guarded(run)
