@@ -166,14 +166,28 @@ def guarded(fn: Callable[[], T]) -> T:
         fail(exc)
 
 
-def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path],
-                simulation: SimulationResult | None = None) -> None:
+def check_html(html: Path | None, *, force: bool, protect: Sequence[Path]) -> None:
+    """Refuse a bad ``--html`` before the work, not after it (nothing when it is not given)."""
+    from quotaplan.outsafe import check_file, html_written_by_quotaplan
+
+    if html is not None:
+        check_file(html, recognise=html_written_by_quotaplan, force=force, protect=protect,
+                   option="--html")
+
+
+def _write_html(result: BuildResult, path: Path | None, *, force: bool, protect: Sequence[Path],
+                simulation: SimulationResult | None = None, say: bool = False) -> None:
+    """Write the HTML report to ``path`` (nothing when it is not given); ``say``: print where."""
     from quotaplan.outsafe import html_written_by_quotaplan, write_file
     from quotaplan.report.html import render_html
 
+    if path is None:
+        return
     page = render_html(result, simulation=simulation)
     write_file(path, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"),
                recognise=html_written_by_quotaplan, force=force, protect=protect, option="--html")
+    if say:
+        out.print(f"HTML report: {path}", markup=False)
 
 
 # The store's options, shared by every command on a store.

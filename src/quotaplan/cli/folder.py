@@ -25,6 +25,7 @@ from quotaplan.cli.common import (
     StoreOpt,
     _build,
     _write_html,
+    check_html,
     err,
     guarded,
     out,
@@ -74,19 +75,16 @@ def build_cmd(
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
     from quotaplan.outputs import write_outputs
-    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
+    from quotaplan.outsafe import check_folder
 
     def run() -> None:
         # Refuse a bad --out or --html before the work, not after it.
         check_folder(out_dir, "build", force=force, protect=[plan])
-        if html is not None:
-            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
-                       option="--html")
+        check_html(html, force=force, protect=[plan])
         result = _build(plan, Stored(db, scenario, as_user))
         with step(f"Writing {out_dir}"):
             write_outputs(result, out_dir, force=force, protect=[plan])
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan])
+        _write_html(result, html, force=force, protect=[plan])
         if result.problems:
             print_problems(result.problems, err)
         out.print(f"Wrote {out_dir}: " + ", ".join(
@@ -108,19 +106,14 @@ def report(
     as_user: AsOpt = None,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
-    from quotaplan.outsafe import check_file, html_written_by_quotaplan
     from quotaplan.report.terminal import render_terminal
 
     def run() -> None:
-        if html is not None:
-            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
-                       option="--html")
+        check_html(html, force=force, protect=[plan])
         result = _build(plan, Stored(db, scenario, as_user))
         for item in render_terminal(result, top=top):
             out.print(item)
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan])
-            out.print(f"HTML report: {html}", markup=False)
+        _write_html(result, html, force=force, protect=[plan], say=True)
 
     with listing_every_problem(every):
         guarded(run)
