@@ -13,7 +13,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from quotaplan.build import build
 from quotaplan.cli.common import (
     EXIT_PLAN,
     AllOption,
@@ -36,21 +35,17 @@ from quotaplan.cli.common import (
 if TYPE_CHECKING:
     from quotaplan.workspace import Opened
 
-from quotaplan.errors import PlanInvalid, UsageError
-from quotaplan.planfolder.read import read_plan
+from quotaplan.errors import UsageError
 from quotaplan.problems import has_errors, listing_every_problem
 
 
 def validate(plan: PlanArg, every: AllOption = False) -> None:
     """Check a plan folder and list every problem (file, line, column). Exit 0 valid, 1 errors."""
+    from quotaplan.workspace.folders import check_folder
+
     def run() -> None:
-        loaded, problems = read_plan(plan)
-        if loaded is not None:
-            try:
-                with step("Checking the computation"):
-                    problems = problems + build(loaded).problems
-            except PlanInvalid as exc:
-                problems = problems + exc.problems
+        with step(f"Checking {plan}"):
+            _, _, problems = check_folder(plan)
         if problems:
             print_problems(problems, out)
         if has_errors(problems):
