@@ -1,0 +1,108 @@
+"""The workbench's pages: signing in and out, the plans and their scenarios.
+
+Server-rendered HTML that reads without JavaScript; every form carries the session's CSRF token;
+every page asks the policy (through :mod:`quotaplan.web.auth` and :mod:`quotaplan.web.catalog`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from quotaplan.store.db import Store
+from quotaplan.store.policy import Actor
+from quotaplan.store.users import user_count
+from quotaplan.web import catalog
+from quotaplan.web.auth import identify, page_actor, sign_in
+from quotaplan.web.errors import WebError
+from quotaplan.web.render import page
+from quotaplan.web.security import Session, Sessions
+
+router = APIRouter()
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: an address on this site only (never ``//host`` or ``https:``)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/plans"
+    return target
+
+
+def login_address(request: Request) -> str:
+    """The login page, coming back to the page asked for."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login" if target in ("/", "/plans") else f"/login?next={quote(target, safe='/')}"
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    return RedirectResponse("/plans", status_code=303)
+
+
+def _login_page(request: Request, *, next_url: str, username: str = "", error: WebError | None = None
+                ) -> HTMLResponse:
+    session: Session | None = getattr(request.state, "session", None)
+    fresh = session is None
+    if session is None:
+        session = Sessions.new(None)
+        request.state.session = session
+    with _store(request).read() as conn:
+        no_users = user_count(conn) == 0
+    response = page(request, "login.html", status_code=error.status if error else 200,
+                    next_url=next_url, username=username, error=error, no_users=no_users)
+    if error is not None:
+        for name, value in error.headers.items():
+            response.headers[name] = value
+    if fresh:
+        sessions: Sessions = request.app.state.sessions
+        sessions.write(response, request, session)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_form(request: Request, next: str | None = None) -> Response:
+    if identify(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(request, next_url=safe_next(next))
+
+
+@router.post("/login", include_in_schema=False)
+def login(request: Request, username: Annotated[str, Form(max_length=200)] = "",
+          password: Annotated[str, Form(max_length=1024)] = "",
+          next: Annotated[str, Form()] = "/plans") -> Response:
+    target = safe_next(next)
+    if not username or not password:
+        return _login_page(request, next_url=target, username=username,
+                           error=WebError(422, "give both your user name and your password",
+                                          field="username" if not username else "password"))
+    try:
+        name = sign_in(request, username, password)
+    except WebError as refused:
+        return _login_page(request, next_url=target, username=username, error=refused)
+    response = RedirectResponse(target, status_code=303)
+    sessions: Sessions = request.app.state.sessions
+    sessions.write(response, request, Sessions.new(name))  # a new session: a new CSRF token
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    Sessions.clear(response, request)
+    return response
+
+
+@router.get("/plans", response_class=HTMLResponse, include_in_schema=False)
+def plans_page(request: Request, actor: PageActor) -> HTMLResponse:
+    with _store(request).read() as conn:
+        found = catalog.plans_for(conn, actor)
+    return page(request, "plans.html", plans=found, title="Plans and scenarios")
