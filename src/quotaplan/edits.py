@@ -33,9 +33,9 @@ def add_adjustment(plan: Plan, seller_id: str, *, amount: int | None = None,
     if (amount is None) == (rate is None):
         raise ValueError("an adjustment has exactly one of amount or rate")
     _known(plan.sellers, "seller_id", seller_id)
-    row = {"line": _next_line(plan.adjustments), "seller_id": seller_id, "amount": amount,
+    row = {"line": next_line(plan.adjustments), "seller_id": seller_id, "amount": amount,
            "rate": None if rate is None else str(rate), "reason": reason, "author": author}
-    return plan.with_tables(adjustments=_append(plan.adjustments, row))
+    return plan.with_tables(adjustments=append_rows(plan.adjustments, row))
 
 
 def remove_adjustment(plan: Plan, line: int) -> Plan:
@@ -53,7 +53,7 @@ def set_adjustments(plan: Plan, seller_id: str, lines: Sequence[ManualLine]) -> 
              "rate": None if a.rate is None else str(a.rate), "reason": a.reason,
              "author": a.author} for a in lines]
     kept = table.filter(pl.col("seller_id") != seller_id)
-    return plan.with_tables(adjustments=_append(kept, *rows).sort(
+    return plan.with_tables(adjustments=append_rows(kept, *rows).sort(
         "line", nulls_last=True, maintain_order=True))
 
 
@@ -117,18 +117,18 @@ def _set_row(table: pl.DataFrame, key: str, row: dict[str, Any]) -> pl.DataFrame
     if row[value] is None:
         return table.filter(~mine)
     if table.filter(mine).is_empty():
-        return _append(table, {"line": _next_line(table), **row})
+        return append_rows(table, {"line": next_line(table), **row})
     return table.with_columns(
         pl.when(mine).then(pl.lit(v, dtype=table.schema[c])).otherwise(pl.col(c)).alias(c)
         for c, v in row.items() if c != key)
 
 
-def _next_line(table: pl.DataFrame) -> int:
+def next_line(table: pl.DataFrame) -> int:
     last = table.get_column("line").max()
     return 2 if last is None else int(last) + 1  # type: ignore[arg-type]
 
 
-def _append(table: pl.DataFrame, *rows: dict[str, Any]) -> pl.DataFrame:
+def append_rows(table: pl.DataFrame, *rows: dict[str, Any]) -> pl.DataFrame:
     """``table`` with ``rows`` added (missing columns null), in its schema."""
     added = pl.DataFrame([{c: row.get(c) for c in table.columns} for row in rows],
                          schema=table.schema, orient="row")

@@ -14,7 +14,7 @@ Hierarchy::
     └── StoreError            the database cannot be used as it is: never upgraded, newer than the
                               program, unreachable (exit 1)
 
-The CLI maps them to exit codes in one place (``cli.py``).
+The CLI maps them to exit codes in one place (``cli/common.py``).
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ creates its ``baseline`` scenario. Everything here runs inside the caller's tran
 from __future__ import annotations
 
 import hashlib
+import io
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import polars as pl
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
@@ -106,3 +108,26 @@ def read_files(conn: Connection, plan_id: int) -> dict[str, bytes]:
 
 def plan_count(conn: Connection) -> int:
     return int(conn.scalar(select(func.count()).select_from(t.plans)) or 0)
+
+
+def add_snapshot(conn: Connection, plan_id: int, tables: Mapping[str, pl.DataFrame]) -> None:
+    """Store the loaded plan's typed tables (Arrow IPC, LZ4-compressed inside, in parts)."""
+    for name in sorted(tables):
+        sink = io.BytesIO()
+        tables[name].write_ipc(sink, compression="lz4")
+        data = sink.getvalue()
+        conn.execute(insert(t.plan_snapshots), [
+            {"plan_id": plan_id, "name": name, "part": i, "data": data[start:start + t.PART_BYTES]}
+            for i, start in enumerate(range(0, max(len(data), 1), t.PART_BYTES))])
+
+
+def read_snapshot(conn: Connection, plan_id: int) -> dict[str, pl.DataFrame]:
+    """The loaded plan's typed tables, by table name."""
+    rows = conn.execute(select(t.plan_snapshots.c.name, t.plan_snapshots.c.data)
+                        .where(t.plan_snapshots.c.plan_id == plan_id)
+                        .order_by(t.plan_snapshots.c.name, t.plan_snapshots.c.part))
+    parts: dict[str, list[bytes]] = {}
+    for name, data in rows:
+        parts.setdefault(name, []).append(data)
+    return {name: pl.read_ipc(io.BytesIO(b"".join(chunks)))
+            for name, chunks in parts.items()}

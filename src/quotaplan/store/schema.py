@@ -80,6 +80,17 @@ plan_file_parts = Table(
     ForeignKeyConstraint(["plan_id", "name"], ["plan_files.plan_id", "plan_files.name"]),
 )
 
+# The loaded plan's typed tables (Arrow IPC, in parts of at most PART_BYTES): what opening a plan
+# reads, so that it costs no CSV parse and no checks (the files were checked when loaded). The files
+# above stay the plan's exact content; a snapshot is derived from them and rebuilt with them.
+plan_snapshots = Table(
+    "plan_snapshots", metadata,
+    Column("plan_id", ForeignKey("plans.id"), primary_key=True),
+    Column("name", String(200), primary_key=True, comment="table of the plan: accounts, …"),
+    Column("part", Integer, primary_key=True, comment="0, 1, … in order"),
+    Column("data", LargeBinary, nullable=False, comment="Arrow IPC stream bytes, in parts"),
+)
+
 scenarios = Table(
     "scenarios", metadata,
     Column("id", Integer, primary_key=True),

@@ -1,0 +1,3 @@
+from quotaplan.cli import main
+
+main()

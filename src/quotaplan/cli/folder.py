@@ -1,0 +1,304 @@
+"""Commands on a plan folder: validate, build, report, explain, generate, import, demo, settings.
+
+Registered on the app, in the order of ``quotaplan --help``, by :mod:`quotaplan.cli`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from quotaplan.build import build
+from quotaplan.cli.common import (
+    EXIT_PLAN,
+    AllOption,
+    ForceOpt,
+    PlanArg,
+    _build,
+    _write_html,
+    err,
+    guarded,
+    out,
+    print_problems,
+    step,
+)
+from quotaplan.errors import PlanInvalid, UnknownSeller, UsageError
+from quotaplan.planfolder.read import read_plan
+from quotaplan.problems import has_errors, listing_every_problem
+
+
+def validate(plan: PlanArg, every: AllOption = False) -> None:
+    """Check a plan folder and list every problem (file, line, column). Exit 0 valid, 1 errors."""
+    def run() -> None:
+        loaded, problems = read_plan(plan)
+        if loaded is not None:
+            try:
+                with step("Checking the computation"):
+                    problems = problems + build(loaded).problems
+            except PlanInvalid as exc:
+                problems = problems + exc.problems
+        if problems:
+            print_problems(problems, out)
+        if has_errors(problems):
+            raise typer.Exit(EXIT_PLAN)
+        out.print(f"{plan}: the plan is valid" + (" (with warnings)" if problems else ""),
+                  markup=False)
+
+    with listing_every_problem(every):
+        guarded(run)
+
+
+def build_cmd(
+    plan: PlanArg,
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Output folder: new, empty, or an earlier build's output (replaced on success).")],
+    html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+    every: AllOption = False,
+    force: ForceOpt = False,
+) -> None:
+    """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
+    from quotaplan.outputs import write_outputs
+    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
+
+    def run() -> None:
+        # Refuse a bad --out or --html before the work, not after it.
+        check_folder(out_dir, "build", force=force, protect=[plan])
+        if html is not None:
+            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
+                       option="--html")
+        result = _build(plan)
+        with step(f"Writing {out_dir}"):
+            write_outputs(result, out_dir, force=force, protect=[plan])
+        if html is not None:
+            _write_html(result, html, force=force, protect=[plan])
+        if result.problems:
+            print_problems(result.problems, err)
+        out.print(f"Wrote {out_dir}: " + ", ".join(
+            ["account_targets.csv", "quotas.csv", "quota_periods.csv", "gap.csv", "rollup.csv",
+             "summary.json"]), markup=False)
+
+    with listing_every_problem(every):
+        guarded(run)
+
+
+def report(
+    plan: PlanArg,
+    html: Annotated[Path | None, typer.Option(help="Write one self-contained HTML report here.")] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
+    every: AllOption = False,
+    force: ForceOpt = False,
+) -> None:
+    """Headline figures, the riskiest sellers and the largest strategic gaps."""
+    from quotaplan.outsafe import check_file, html_written_by_quotaplan
+    from quotaplan.report.terminal import render_terminal
+
+    def run() -> None:
+        if html is not None:
+            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
+                       option="--html")
+        result = _build(plan)
+        for item in render_terminal(result, top=top):
+            out.print(item)
+        if html is not None:
+            _write_html(result, html, force=force, protect=[plan])
+            out.print(f"HTML report: {html}", markup=False)
+
+    with listing_every_problem(every):
+        guarded(run)
+
+
+def explain(
+    plan: PlanArg,
+    seller_id: Annotated[str, typer.Argument(
+        help="The seller's id in sellers.csv: a quota carrier or a manager.")],
+) -> None:
+    """One seller's quota line by line (base → adjustments → periods → final) and their book; for
+    a manager, their rolled-up quota child by child."""
+    from quotaplan.core.explain import explain_node, explain_seller, managed_node
+    from quotaplan.core.targets import base_window
+    from quotaplan.report.explain import render_explanation, render_node_explanation
+
+    def run() -> None:
+        result = _build(plan)
+        currency = result.plan.settings.plan.currency
+        ledger = result.ledgers.get(seller_id)
+        if ledger is None:
+            node = managed_node(result.hierarchy, seller_id)
+            if node is None:
+                raise UnknownSeller(seller_id, "run `quotaplan report` to see the sellers, or "
+                                    "open sellers.csv for a carrier's or a manager's id")
+            explained = explain_node(result.plan, result.rollup, result.quotas, node)
+            for item in render_node_explanation(explained, currency):
+                out.print(item)
+            return
+        row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
+            0, named=True)
+        start = result.plan.settings.plan.fiscal_year_start
+        first, _ = base_window(start, result.plan.settings.targets.base_window_months)
+        explanation = explain_seller(ledger, result.account_targets, row,
+                                     settings=result.plan.settings, gap=result.gap,
+                                     account_names=result.plan.accounts,
+                                     base_window=(first, start - timedelta(days=1)))
+        for item in render_explanation(explanation, currency):
+            out.print(item)
+
+    guarded(run)
+
+
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the plan into.")],
+    accounts: Annotated[int, typer.Option(min=1, help="Number of accounts.")] = 2000,
+    sellers: Annotated[int, typer.Option(min=1, help="Number of quota carriers.")] = 40,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same plan.")] = 7,
+    bookings_per_account: Annotated[float, typer.Option(min=0, help="Booking rows per account.")] = 10.0,
+    fiscal_year_start: Annotated[str, typer.Option(help="Plan year start, YYYY-MM-DD.")] = "2027-01-01",
+    force: ForceOpt = False,
+) -> None:
+    """Write a realistic synthetic plan (seeded): hierarchy, sellers, accounts, 3 years of bookings."""
+    from quotaplan.generate import GenerateOptions, generate_plan, write_generated
+    from quotaplan.outsafe import check_folder
+
+    def run() -> None:
+        check_folder(out_dir, "generate", force=force)
+        try:
+            start = date.fromisoformat(fiscal_year_start)
+        except ValueError:
+            raise UsageError(f"--fiscal-year-start {fiscal_year_start!r} is not a date; "
+                             "write YYYY-MM-DD") from None
+        options = GenerateOptions(accounts=accounts, sellers=sellers, seed=seed,
+                                  bookings_per_account=bookings_per_account,
+                                  fiscal_year_start=start)
+        with step("Generating"):
+            files = generate_plan(options)
+        with step(f"Writing {out_dir}"):
+            write_generated(files, out_dir, command="generate", force=force)
+        out.print(f"Wrote a plan of {accounts:,} accounts and {sellers:,} sellers to {out_dir}",
+                  markup=False)
+
+    guarded(run)
+
+
+def import_cmd(
+    format: Annotated[str, typer.Argument(
+        help="Source format: maven_crm | salesforce | superstore | xlsx.")],
+    source: Annotated[Path, typer.Argument(help="The source folder or file.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Plan folder to write (new or empty).")],
+    force: ForceOpt = False,
+    model: Annotated[str | None, typer.Option(
+        help="salesforce: the Territory2Model to read (Id, DeveloperName or Name).")] = None,
+    ote_field: Annotated[str | None, typer.Option(help="salesforce: the User field with the OTE.")] = None,
+    hire_date_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the hire date.")] = None,
+    seniority_field: Annotated[str | None, typer.Option(
+        help="salesforce: the User field with the seniority level.")] = None,
+    roles: Annotated[str | None, typer.Option(
+        help="salesforce: RoleInTerritory2 values that take a seat, comma-separated (default: all).")
+    ] = None,
+    fiscal_year_start: Annotated[str | None, typer.Option(
+        help="Plan year start, YYYY-MM-DD (default: the year after the last booking).")] = None,
+) -> None:
+    """Turn another format into a plan folder, reporting every derivation made."""
+    import inspect
+
+    from quotaplan.importers import IMPORTERS, PLAN_IMPORTERS, ImportReport
+    from quotaplan.outsafe import check_folder, write_folder
+
+    def run() -> None:
+        importer = IMPORTERS.get(format)
+        if importer is None:
+            raise UsageError(f"unknown format {format!r}; use one of {', '.join(sorted(IMPORTERS))}")
+        if not source.exists():
+            raise UsageError(f"source {str(source)!r} does not exist")
+        options: dict[str, object] = {k: v for k, v in {
+            "model": model, "ote_field": ote_field, "hire_date_field": hire_date_field,
+            "seniority_field": seniority_field, "roles": roles}.items() if v is not None}
+        if fiscal_year_start is not None:
+            try:
+                options["fiscal_year_start"] = date.fromisoformat(fiscal_year_start)
+            except ValueError:
+                raise UsageError(f"--fiscal-year-start {fiscal_year_start!r} is not a date; "
+                                 "write YYYY-MM-DD") from None
+        accepted = inspect.signature(importer).parameters
+        for name in options:
+            if name not in accepted:
+                raise UsageError(f"--{name.replace('_', '-')} does not apply to {format}")
+        check_folder(out_dir, "import", force=force, protect=[source])
+        reports: list[ImportReport] = []
+        with step(f"Importing {source}"):
+            if format in PLAN_IMPORTERS:  # a plan, written by the plan writer
+                imported = PLAN_IMPORTERS[format](source, **options)
+                reports.append(imported.write(out_dir, force=force, protect=(source,)))
+            else:
+                # The importer writes into a fresh staging folder, swapped into place once complete.
+                write_folder(out_dir, "import",
+                             lambda staging: reports.append(importer(source, staging, **options)),
+                             force=force, protect=[source])
+        result = reports[0]
+        table = Table(title=escape(f"Imported {format} into {out_dir}"), show_lines=False)
+        table.add_column("what")
+        table.add_column("how")
+        table.add_column("count", justify="right")
+        for d in result.derivations:
+            table.add_row(escape(d.what), escape(d.how), "" if d.count is None else f"{d.count:,}")
+        out.print(table)
+        out.print(", ".join(f"{k}: {v:,}" for k, v in result.counts.items()))
+        if result.problems:
+            print_problems(result.problems, err)
+
+    guarded(run)
+
+
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to build the demo.")] = Path(
+        "quotaplan-demo"),
+) -> None:
+    """Build the embedded demo plan end to end and show what a planner should look at first."""
+    from quotaplan.demo import demo_plan_path
+    from quotaplan.outputs import write_outputs
+    from quotaplan.outsafe import check_folder, write_folder
+    from quotaplan.report.html import render_html
+    from quotaplan.report.terminal import render_terminal
+
+    def run() -> None:
+        source = demo_plan_path()
+        check_folder(out_dir, "demo")
+        result = _build(source)
+        outputs = out_dir / "outputs"
+
+        def write(staging: Path) -> None:
+            write_outputs(result, staging / "outputs")
+            (staging / "report.html").write_text(render_html(result), encoding="utf-8")
+
+        with step(f"Writing {out_dir}"):
+            write_folder(out_dir, "demo", write)
+        for item in render_terminal(result, top=8):
+            out.print(item)
+        out.print()
+        out.print(f"Demo plan:   {source}", markup=False)
+        out.print(f"Outputs:     {outputs}/ (account_targets.csv, quotas.csv, gap.csv, rollup.csv, …)",
+                  markup=False)
+        out.print(f"HTML report: {out_dir / 'report.html'} (open it in a browser)", markup=False)
+        riskiest = result.gap.filter(result.gap["risk"] == "high").sort("coverage")
+        if riskiest.height:
+            sid = riskiest.get_column("seller_id")[0]
+            out.print(f"Next:        quotaplan explain {source} {sid}", markup=False)
+
+    guarded(run)
+
+
+def settings() -> None:
+    """Every plan.toml setting with its default and meaning."""
+    from quotaplan.settings import settings_table
+
+    table = Table(title="plan.toml settings")
+    table.add_column("key")
+    table.add_column("default")
+    table.add_column("meaning")
+    for row in settings_table():
+        table.add_row(escape(row.key), escape(row.default), escape(row.help))
+    out.print(table)
