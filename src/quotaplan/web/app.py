@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,8 +27,10 @@ from quotaplan.web import api, pages
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
 from quotaplan.web.render import environment, page
+from quotaplan.web.scenario import Workbench
 from quotaplan.web.security import SecurityHeaders, Sessions, check_csrf
 from quotaplan.web.throttle import LoginThrottle
+from quotaplan.workspace import Workspace
 
 log = logging.getLogger("quotaplan.web")
 
@@ -69,6 +72,7 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
         "sessions": Sessions(secret if secret is not None else secrets.token_bytes(32)),
         "throttle": throttle or LoginThrottle(),
         "templates": environment(),
+        "bench": Workbench(Workspace(url, store=opened), threading.Lock()),
     }
 
     @asynccontextmanager

@@ -1,4 +1,5 @@
-"""The workbench's pages: signing in and out, the plans and their scenarios.
+"""The workbench's pages: signing in and out, the plans and their scenarios, a scenario's overview and
+a carrier's page.
 
 Server-rendered HTML that reads without JavaScript; every form carries the session's CSRF token;
 every page asks the policy (through :mod:`quotaplan.web.auth` and :mod:`quotaplan.web.catalog`).
@@ -13,12 +14,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quotaplan.store.db import Store
-from quotaplan.store.policy import Actor
+from quotaplan.store.plans import BASELINE
+from quotaplan.store.policy import Actor, Resource, can_read
 from quotaplan.store.users import user_count
-from quotaplan.web import catalog
+from quotaplan.web import catalog, views
 from quotaplan.web.auth import identify, page_actor, sign_in
 from quotaplan.web.errors import WebError
 from quotaplan.web.render import page
+from quotaplan.web.scenario import check_scenario, open_scenario, open_seller
 from quotaplan.web.security import Session, Sessions
 
 router = APIRouter()
@@ -106,3 +109,29 @@ def plans_page(request: Request, actor: PageActor) -> HTMLResponse:
     with _store(request).read() as conn:
         found = catalog.plans_for(conn, actor)
     return page(request, "plans.html", plans=found, title="Plans and scenarios")
+
+
+@router.get("/plans/{plan}", response_class=HTMLResponse, include_in_schema=False)
+def plan_overview(request: Request, plan: str, actor: PageActor) -> HTMLResponse:
+    """A plan's address is its baseline's overview."""
+    return scenario_overview(request, plan, BASELINE, actor)
+
+
+@router.get("/plans/{plan}/{scenario}", response_class=HTMLResponse, include_in_schema=False)
+def scenario_overview(request: Request, plan: str, scenario: str, actor: PageActor) -> HTMLResponse:
+    check_scenario(request, actor, plan, scenario)
+    opened = open_scenario(request, actor, plan, scenario)
+    with _store(request).read() as conn:
+        info = catalog.plan_for(conn, actor, plan)
+    return page(request, "overview.html", plan=plan, scenario=opened.scenario, info=info,
+                view=views.overview(opened), plan_title=opened.plan.settings.plan.name)
+
+
+@router.get("/plans/{plan}/{scenario}/sellers/{seller_id}", response_class=HTMLResponse,
+            include_in_schema=False)
+def seller_page(request: Request, plan: str, scenario: str, seller_id: str, actor: PageActor) -> HTMLResponse:
+    opened = open_seller(request, actor, plan, scenario, seller_id)
+    readable = can_read(actor, Resource("scenario", plan, status=opened.scenario.status))
+    return page(request, "seller.html", plan=plan, scenario=opened.scenario, overview_readable=readable,
+                view=views.seller_view(opened, seller_id), period_label=views.period_label,
+                plan_title=opened.plan.settings.plan.name)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
+from quotaplan.money import format_cents_grouped
 from quotaplan.web.security import Session
 
 STATUS_LABELS = {"draft": "Draft", "in_review": "In review", "approved": "Approved",
@@ -36,27 +39,19 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
-def money(value: Decimal | int | None, currency: str = "") -> str:
-    """``1,234,567`` (whole units, for a headline) from an exact amount; the tables keep the cents."""
-    if value is None:
-        return "–"
-    whole = Decimal(value).quantize(Decimal(1))
-    text = f"{abs(whole):,.0f}"
-    return ("−" if whole < 0 else "") + (f"{currency} " if currency else "") + text
+def cents(value: int | None) -> str:
+    """Cents → ``1,234,567.89`` (exact); ``—`` when absent."""
+    return "—" if value is None else format_cents_grouped(int(value))
 
 
-def cents(value: Decimal | int | None) -> str:
-    """``1,234,567.89``: an exact amount to the cent."""
-    if value is None:
-        return "–"
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    return ("−" if amount < 0 else "") + f"{abs(amount):,.2f}"
+def percent(value: float | Fraction | Decimal | None, places: int = 1) -> str:
+    """A ratio (0.875) → ``87.5 %``; ``—`` when absent."""
+    return "—" if value is None else f"{float(value) * 100:.{places}f} %"
 
 
-def percent(value: Decimal | float | None, places: int = 0) -> str:
-    if value is None:
-        return "–"
-    return f"{Decimal(str(value)) * 100:.{places}f}%"
+def factor(value: float | Fraction | Decimal | None) -> str:
+    """A multiplier (×1.0815) as written in a ledger line; empty when the line has none."""
+    return "" if value is None else f"× {float(value):.4f}".rstrip("0").rstrip(".")
 
 
 KIND_LABELS = {
@@ -82,11 +77,19 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def code(text: str) -> Markup:
+    """Text with `backticked` commands set as code (everything else escaped)."""
+    parts = str(text).split("`")
+    return Markup("".join(f"<code>{escape(p)}</code>" if i % 2 else str(escape(p))
+                          for i, p in enumerate(parts)))
+
+
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("quotaplan.web", "templates"),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=when, ago=ago, money=money, cents=cents, percent=percent, sentence=sentence,
+    env.filters.update(when=when, ago=ago, cents=cents, percent=percent, factor=factor, sentence=sentence,
+                       code=code,
                        status=lambda s: STATUS_LABELS.get(s, s), kind=lambda k: KIND_LABELS.get(k, k))
     return env
 
