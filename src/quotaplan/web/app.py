@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from quotaplan import __version__
 from quotaplan.errors import QuotaplanError
 from quotaplan.store.db import Store, open_store
-from quotaplan.web import api, pages
+from quotaplan.web import api, api_figures, pages
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
 from quotaplan.web.render import environment, page
@@ -95,6 +95,7 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
             setattr(each.state, key, value)
         _handle(each)
     rest.include_router(api.router)
+    rest.include_router(api_figures.router)
     app.mount("/api/v1", rest)
     app.mount("/static", StaticFiles(packages=[("quotaplan.web", "static")]), name="static")
     app.include_router(pages.router)
