@@ -21,7 +21,8 @@ WIDTH = 100
 
 COMMANDS = ("validate", "build", "report", "simulate", "optimize", "explain", "generate", "import",
             "export", "export salesforce", "export xlsx", "letters", "demo", "settings",
-            "db upgrade", "plans", "user add", "user list", "user disable", "user grant", "token create")
+            "db upgrade", "plans", "serve", "user add", "user list", "user disable", "user grant",
+            "token create")
 
 
 def _help(args: list[str]) -> str:

@@ -22,8 +22,12 @@ READERS = {
     "S02": {"ada", "pia", "ben", "vic", "max"},          # in RG1
     "S30": {"ada", "pia", "ben", "vic"},                 # in EMEA: outside max's subtree
     "M02": {"ada", "pia", "ben", "vic", "max"},          # max's own seat
+    "RG1": {"ada", "pia", "ben", "vic", "max"},          # max's node
+    "DI01": {"ada", "pia", "ben", "vic", "max"},         # under it
+    "RG2": {"ada", "pia", "ben", "vic"},                 # beside it
 }
 API = {
+    **{n: f"/api/v1/plans/FY27/scenarios/baseline/nodes/{n}" for n in ("RG1", "DI01", "RG2")},
     "plan": "/api/v1/plans/FY27/scenarios",
     "scenario": "/api/v1/plans/FY27/scenarios/baseline",
     **{s: f"/api/v1/plans/FY27/scenarios/baseline/sellers/{s}" for s in ("S01", "S02", "S30", "M02")},
@@ -31,6 +35,7 @@ API = {
 PAGES = {
     "scenario": "/plans/FY27",
     **{s: f"/plans/FY27/baseline/sellers/{s}" for s in ("S01", "S02", "S30", "M02")},
+    **{n: f"/plans/FY27/baseline/nodes/{n}" for n in ("RG1", "DI01", "RG2")},
 }
 READ_CASES = [(who, what, 200 if who in readers else 404)
               for what, readers in READERS.items() for who in ROLES]

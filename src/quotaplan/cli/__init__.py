@@ -9,6 +9,7 @@ and the README's CLI reference list them, and holds :func:`main`, the entry poin
 - :mod:`quotaplan.cli.interop`: export salesforce, export xlsx, letters.
 - :mod:`quotaplan.cli.analysis`: simulate, optimize.
 - :mod:`quotaplan.cli.admin`: db upgrade, user add/list/disable/grant, token create, plans.
+- :mod:`quotaplan.cli.serve`: serve (the web workbench and the REST API).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 
 from rich.markup import escape
 
-from quotaplan.cli import admin, analysis, folder, interop
+from quotaplan.cli import admin, analysis, folder, interop, serve
 from quotaplan.cli.common import (
     EXIT_BUG,
     EXIT_OK,
@@ -52,6 +53,7 @@ app.command()(interop.letters)
 app.command()(folder.demo)
 app.command()(folder.settings)
 app.command("plans")(admin.plans_cmd)
+app.command()(serve.serve)
 app.command()(analysis.optimize)
 app.add_typer(interop.export_app, name="export")
 app.add_typer(admin.db_app, name="db")

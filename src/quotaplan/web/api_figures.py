@@ -19,12 +19,18 @@ from quotaplan.money import format_cents
 from quotaplan.store.policy import Actor
 from quotaplan.web.api import ERRORS, ErrorBody
 from quotaplan.web.auth import api_actor
-from quotaplan.web.scenario import Workbench, check_scenario, open_scenario, open_seller
+from quotaplan.web.scenario import Workbench, check_scenario, open_node, open_scenario, open_seller
+from quotaplan.web.views import node_view
 
 AMOUNT_KEYS = frozenset({
     "topdown", "account_target_sum", "street_quota", "strategic_gap", "quota_gap", "uncovered_target",
     "productive_capacity", "prior_bookings", "calculated_target_sum", "manager_quota",
     "expected_attrition_loss", "hire_contribution",
+})
+NODE_AMOUNTS = frozenset({
+    "topdown", "calculated_target_sum", "account_target_sum", "quota_sum", "manager_quota",
+    "strategic_gap", "quota_gap", "productive_capacity", "uncovered_target", "prior_bookings",
+    "ramped_full_year_sum", "expected_attrition_loss",
 })
 SELLER_AMOUNTS = ("final_quota", "book_target", "gap", "pipeline_needed", "quota_at_target_coverage")
 SELLER_RATIOS = ("coverage", "top1_share", "top3_share", "top10_share", "quota_to_ote", "hhi")
@@ -63,6 +69,18 @@ class SellerFigures(BaseModel):
     figures: dict[str, str | float | int | None] = Field(
         description="gap.csv's columns for the carrier: amounts as decimal strings, ratios as numbers")
     periods: list[PeriodOut]
+
+
+class NodeFigures(BaseModel):
+    plan: str
+    scenario: str
+    seq: int
+    territory_id: str
+    territory_name: str
+    figures: dict[str, str | float | int | bool | None] = Field(
+        description="rollup.csv's columns for the node: amounts as decimal strings")
+    children: list[str] = Field(description="the territory ids right under it")
+    sellers: list[str] = Field(description="the carriers under it, riskiest first")
 
 
 class AdjustmentIn(BaseModel):
@@ -127,6 +145,24 @@ def seller_figures(plan: str, scenario: str, seller_id: str, actor: ActorDep,
         risk=str(row.get("risk") or "none"), figures=figures,
         periods=[PeriodOut(period_start=p["period_start"], period_end=p["period_end"],
                            quota=amount(p["quota"]) or "0.00") for p in periods.rows(named=True)])
+
+
+@router.get("/plans/{plan}/scenarios/{scenario}/nodes/{territory_id}", response_model=NodeFigures)
+def node_figures(plan: str, scenario: str, territory_id: str, actor: ActorDep,
+                 request: Request) -> NodeFigures:
+    """One node of the hierarchy: its number, what its accounts support, what its sellers carry."""
+    opened, path = open_node(request, actor, plan, scenario, territory_id)
+    view = node_view(opened, territory_id, path, limit=100_000)
+    figures: dict[str, str | float | int | bool | None] = {}
+    for key, value in view.row.items():
+        if key in NODE_AMOUNTS:
+            figures[key] = amount(value)
+        elif isinstance(value, bool | int | float | str) or value is None:
+            figures[key] = value
+    return NodeFigures(plan=plan, scenario=scenario, seq=opened.seq, territory_id=territory_id,
+                       territory_name=str(view.row.get("territory_name") or territory_id), figures=figures,
+                       children=[c["territory_id"] for c in view.children],
+                       sellers=[c["seller_id"] for c in view.carriers])
 
 
 @router.post("/plans/{plan}/scenarios/{scenario}/sellers/{seller_id}/adjustments",

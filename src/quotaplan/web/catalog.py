@@ -97,6 +97,8 @@ def _own(actor: Actor, plan: str, scenario: str) -> tuple[tuple[str, str], ...]:
     for g in actor.grants:
         if g.plan == plan and g.role == "seller" and g.seller:
             links.append((f"Your quota ({g.seller})", f"{base}/sellers/{g.seller}"))
+        if g.plan == plan and g.role == "manager" and g.node:
+            links.append((f"Your team ({g.node})", f"{base}/nodes/{g.node}"))
     return tuple(links)
 
 

@@ -21,7 +21,7 @@ from quotaplan.web import catalog, views
 from quotaplan.web.auth import identify, page_actor, sign_in
 from quotaplan.web.errors import WebError
 from quotaplan.web.render import page
-from quotaplan.web.scenario import check_scenario, open_scenario, open_seller
+from quotaplan.web.scenario import check_scenario, open_node, open_scenario, open_seller
 from quotaplan.web.security import Session, Sessions
 
 router = APIRouter()
@@ -135,3 +135,24 @@ def seller_page(request: Request, plan: str, scenario: str, seller_id: str, acto
     return page(request, "seller.html", plan=plan, scenario=opened.scenario, overview_readable=readable,
                 view=views.seller_view(opened, seller_id), period_label=views.period_label,
                 plan_title=opened.plan.settings.plan.name)
+
+
+@router.get("/plans/{plan}/{scenario}/nodes/{territory_id}", response_class=HTMLResponse,
+            include_in_schema=False)
+def node_page(request: Request, plan: str, scenario: str, territory_id: str,
+              actor: PageActor) -> HTMLResponse:
+    opened, path = open_node(request, actor, plan, scenario, territory_id)
+    status = opened.scenario.status
+    view = views.node_view(opened, territory_id, path)
+    base = f"/plans/{quote(plan, safe='')}/{quote(scenario, safe='')}"
+    crumbs: list[tuple[str, str | None]] = [("Plans", "/plans")]
+    if can_read(actor, Resource("scenario", plan, status=status)):
+        crumbs += [(plan, f"/plans/{quote(plan, safe='')}"), (scenario, base)]
+    else:
+        crumbs.append((f"{plan} · {scenario}", None))
+    # the nodes above it that the actor may open too (a manager: none above their own node)
+    crumbs += [(name, f"{base}/nodes/{quote(t, safe='')}") for i, (t, name) in enumerate(view.path)
+               if can_read(actor, Resource("territory", plan, path[:i + 1], status=status))]
+    crumbs.append((str(view.row["territory_name"]), None))
+    return page(request, "node.html", plan=plan, scenario=opened.scenario, view=view, crumbs=crumbs,
+                base=base, plan_title=opened.plan.settings.plan.name)

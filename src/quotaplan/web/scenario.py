@@ -74,3 +74,17 @@ def open_seller(request: Request, actor: Actor, plan: str, scenario: str, seller
         raise NotFound("seller", seller_id) from None
     require(actor, "read", resource, seller_id)
     return opened
+
+
+def open_node(request: Request, actor: Actor, plan: str, scenario: str,
+              territory_id: str) -> tuple[Opened, tuple[str, ...]]:
+    """The scenario opened for one node's figures (and the node's path from the root): 404 unless the
+    actor may read that node (a manager: a node of their subtree)."""
+    if not sees_plan(actor, plan):
+        raise NotFound("plan", plan)
+    opened = open_scenario(request, actor, plan, scenario)
+    path = territory_path(opened.plan, territory_id)
+    if not path or path[-1] != territory_id:
+        raise NotFound("territory", territory_id)
+    require(actor, "read", Resource("territory", plan, path, status=opened.scenario.status), territory_id)
+    return opened, path

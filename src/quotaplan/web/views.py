@@ -205,3 +205,43 @@ def seller_view(opened: Opened, seller_id: str) -> SellerView:
 
 def period_label(start: date, end: date) -> str:
     return f"{start:%d %b} – {end:%d %b %Y}"
+
+
+@dataclass(frozen=True)
+class NodeView:
+    currency: str
+    row: dict[str, Any]             # nodes_view's row: the rollup's figures and names
+    path: list[tuple[str, str]]     # (id, name) from the root down to the node's parent
+    children: list[dict[str, Any]]
+    carriers: list[dict[str, Any]]  # riskiest first
+    carriers_more: int
+
+
+def _descendants(nodes: pl.DataFrame, node: str) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for tid, parent in nodes.select("territory_id", "parent_id").iter_rows():
+        if parent is not None:
+            children.setdefault(parent, []).append(tid)
+    found, todo = {node}, [node]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def node_view(opened: Opened, territory_id: str, path: tuple[str, ...], *, limit: int = 50) -> NodeView:
+    result = opened.result
+    cur = currency_of(result)
+    nodes = nodes_view(result)
+    rows = nodes.filter(pl.col("territory_id") == territory_id).rows(named=True)
+    names = dict(nodes.select("territory_id", "territory_name").iter_rows())
+    subtree = _descendants(nodes, territory_id)
+    carriers = sellers_view(result).filter(pl.col("territory_id").is_in(sorted(subtree)))
+    return NodeView(
+        currency=cur, row=rows[0] if rows else {"territory_id": territory_id, "territory_name": territory_id},
+        path=[(t, names.get(t, t)) for t in path[:-1]],
+        children=nodes.filter(pl.col("parent_id") == territory_id).sort("territory_id").rows(named=True),
+        carriers=[dict(r, remedy=remedy(r, cur)) for r in carriers.head(limit).rows(named=True)],
+        carriers_more=max(0, carriers.height - limit))
