@@ -181,3 +181,35 @@ def test_a_seller_sees_their_own_quota_and_not_another(server: str, tab: Tab) ->
     assert answer.status == 404
     assert tab.blocked == []
     assert [e for e in tab.errors if "404" not in e] == []
+
+
+def test_a_planner_adjusts_a_high_risk_seller_and_sees_the_risk_change(server: str, tab: Tab) -> None:
+    page = tab.page
+    page.goto(server + "/login")
+    page.fill("#username", "ben")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/plans")
+    page.goto(server + "/plans/FY27/stretch")
+    riskiest = page.locator("ol.riskiest li").first
+    assert "High risk" in riskiest.inner_text()
+    riskiest.locator("a").click()
+    page.wait_for_load_state()
+    assert "High risk" in page.locator(".verdict").inner_text()
+    quota = page.locator(".card .big").first.inner_text()
+    lowered = -round(float(quota.replace(",", "")) * 0.3, 2)
+    page.check("input[value=amount]")
+    page.fill("#adj-value", f"{lowered:.2f}")
+    page.fill("#adj-reason", "Two accounts left the territory")
+    url = page.url
+    page.get_by_role("button", name="Show the effect").click()  # htmx: the effect, in place
+    page.wait_for_selector("table.effect")
+    assert page.url == url  # the page stayed where it was: only the effect came in
+    assert page.locator("[data-risk-after]").get_attribute("data-risk-after") == "low"
+    page.get_by_role("button", name="Save the adjustment").click()
+    page.wait_for_load_state()
+    assert "saved=" in page.url
+    assert "Low risk" in page.locator(".verdict").inner_text()
+    assert "Two accounts left the territory" in page.locator("#changes").inner_text()
+    assert tab.blocked == []
+    assert tab.errors == []

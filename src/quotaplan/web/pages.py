@@ -21,7 +21,7 @@ from quotaplan.web import catalog, views
 from quotaplan.web.auth import identify, page_actor, sign_in
 from quotaplan.web.errors import WebError
 from quotaplan.web.render import page
-from quotaplan.web.scenario import check_scenario, open_node, open_scenario, open_seller
+from quotaplan.web.scenario import check_scenario, open_node, open_scenario
 from quotaplan.web.security import Session, Sessions
 
 router = APIRouter()
@@ -125,16 +125,6 @@ def scenario_overview(request: Request, plan: str, scenario: str, actor: PageAct
         info = catalog.plan_for(conn, actor, plan)
     return page(request, "overview.html", plan=plan, scenario=opened.scenario, info=info,
                 view=views.overview(opened), plan_title=opened.plan.settings.plan.name)
-
-
-@router.get("/plans/{plan}/{scenario}/sellers/{seller_id}", response_class=HTMLResponse,
-            include_in_schema=False)
-def seller_page(request: Request, plan: str, scenario: str, seller_id: str, actor: PageActor) -> HTMLResponse:
-    opened = open_seller(request, actor, plan, scenario, seller_id)
-    readable = can_read(actor, Resource("scenario", plan, status=opened.scenario.status))
-    return page(request, "seller.html", plan=plan, scenario=opened.scenario, overview_readable=readable,
-                view=views.seller_view(opened, seller_id), period_label=views.period_label,
-                plan_title=opened.plan.settings.plan.name)
 
 
 @router.get("/plans/{plan}/{scenario}/nodes/{territory_id}", response_class=HTMLResponse,

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from quotaplan.build import BuildResult
 from quotaplan.report import charts
 from quotaplan.report.charts import Bar, Group, Note, Series
 from quotaplan.report.terminal import (
@@ -245,3 +246,18 @@ def node_view(opened: Opened, territory_id: str, path: tuple[str, ...], *, limit
         children=nodes.filter(pl.col("parent_id") == territory_id).sort("territory_id").rows(named=True),
         carriers=[dict(r, remedy=remedy(r, cur)) for r in carriers.head(limit).rows(named=True)],
         carriers_more=max(0, carriers.height - limit))
+
+
+def node_value(result: BuildResult, territory: str, column: str) -> Any:
+    """One figure of one node of the roll-up (None when the node or the column is absent)."""
+    if column not in result.rollup.columns:
+        return None
+    found = result.rollup.filter(pl.col("territory_id") == territory).get_column(column)
+    return None if found.is_empty() else found[0]
+
+
+def node_name(result: BuildResult, territory: str) -> str:
+    found = result.plan.territories.filter(pl.col("territory_id") == territory)
+    if found.is_empty() or "name" not in found.columns:
+        return territory
+    return str(found.get_column("name")[0] or territory)
