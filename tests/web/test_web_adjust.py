@@ -85,7 +85,7 @@ def test_a_refused_adjustment_says_why_and_stores_nothing(make_app: Callable[...
     assert 'role="alert"' in r.text
 
 
-def test_a_stale_page_is_a_conflict_naming_who(make_app: Callable[..., FastAPI], tokens: dict[str, str]) -> None:
+def test_a_stale_page_is_a_conflict_naming_who(make_app: Callable[..., FastAPI]) -> None:
     pia, ben = _as(make_app, "pia"), _as(make_app, "ben")
     stale = pia.get(PAGE).text
     fresh = ben.get(PAGE).text
