@@ -20,9 +20,10 @@ WIDTH = 100
 
 
 COMMANDS = ("validate", "build", "report", "simulate", "optimize", "explain", "generate", "import",
-            "export", "export salesforce", "export xlsx", "letters", "demo", "settings",
-            "db upgrade", "plans", "serve", "user add", "user list", "user disable", "user grant",
-            "token create")
+            "export", "export folder", "export salesforce", "export xlsx", "letters", "demo",
+            "settings", "db upgrade", "load", "plans", "scenario fork", "scenario list", "compare",
+            "adjust", "override", "topdown", "move", "seller", "log", "serve", "user add", "user list",
+            "user disable", "user grant", "token create")
 
 
 def _help(args: list[str]) -> str:

@@ -9,6 +9,7 @@ and the README's CLI reference list them, and holds :func:`main`, the entry poin
 - :mod:`quotaplan.cli.interop`: export salesforce, export xlsx, letters.
 - :mod:`quotaplan.cli.analysis`: simulate, optimize.
 - :mod:`quotaplan.cli.admin`: db upgrade, user add/list/disable/grant, token create, plans.
+- :mod:`quotaplan.cli.store`: load, scenario fork/list, adjust, override, topdown, move, seller, log.
 - :mod:`quotaplan.cli.serve`: serve (the web workbench and the REST API).
 """
 
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 
 from rich.markup import escape
 
-from quotaplan.cli import admin, analysis, folder, interop, serve
+from quotaplan.cli import admin, analysis, folder, interop, serve, store
 from quotaplan.cli.common import (
     EXIT_BUG,
     EXIT_OK,
@@ -53,8 +54,17 @@ app.command()(interop.letters)
 app.command()(folder.demo)
 app.command()(folder.settings)
 app.command("plans")(admin.plans_cmd)
-app.command()(serve.serve)
 app.command()(analysis.optimize)
+app.command()(store.load)
+app.add_typer(store.scenario_app, name="scenario")
+app.command()(store.compare)
+app.command()(store.adjust)
+app.command()(store.override)
+app.command()(store.topdown)
+app.command()(store.move)
+app.command()(store.seller)
+app.command()(store.log)
+app.command()(serve.serve)
 app.add_typer(interop.export_app, name="export")
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.user_app, name="user")

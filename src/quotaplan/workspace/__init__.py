@@ -29,10 +29,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from quotaplan.build import BuildResult
-from quotaplan.errors import NotFound, PlanInvalid
+from quotaplan.errors import NotFound, PlanInvalid, UsageError
 from quotaplan.pipeline import Pipeline
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem
+from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.store import journal, plans, scenarios
 from quotaplan.store.access import current_actor, require
 from quotaplan.store.db import Store, open_store, resolve_url
@@ -127,13 +128,19 @@ class Workspace:
         """Validate the plan folder and store it as ``name`` with its ``baseline`` scenario; a plan
         with errors is refused (PlanInvalid with exactly ``validate``'s problems), nothing stored.
         Returns the stored plan and the warnings."""
-        plan, files, problems = loading.read_folder(folder)
+        plan, result, files, problems = loading.read_folder(folder)
         store = self._store or loading.store_for_load(self.url)
         self._store = store
+        snapshot = loading.snapshot_tables(plan)
         with self._writing() as (conn, actor):
             require(actor, "load", Resource("store"), "the store")
             stored = plans.add_plan(conn, name, files, actor=actor.name)
-            plans.add_snapshot(conn, stored.id, loading.snapshot_tables(plan))
+            plans.add_snapshot(conn, stored.id, snapshot)
+            baseline = scenarios.find_scenario(conn, name, BASELINE)
+        # What was just validated is the baseline's state at seq 0: opening it costs nothing.
+        state = State(plan=plan, settings=loading.raw_settings(files[SETTINGS_FILE].data()))
+        self._loaded[stored.id] = state
+        self._opened[(name, BASELINE, 0)] = Opened(name, baseline, 0, state, result, [], _head=0)
         return stored, problems
 
     def plans(self) -> list[StoredPlan]:
@@ -149,6 +156,12 @@ class Workspace:
         with self._writing() as (conn, actor):
             require(actor, "change", Resource("plan", plan), f"plan {plan}")
             return scenarios.fork(conn, plan, source, new, actor=actor.name)
+
+    def head(self, plan: str, scenario: str = BASELINE) -> int:
+        """The scenario's current seq."""
+        with self._reading() as (conn, actor):
+            _sees(actor, plan)
+            return scenarios.head(conn, scenarios.find_scenario(conn, plan, scenario))
 
     # -- states --------------------------------------------------------------------------------
 
@@ -202,6 +215,7 @@ class Workspace:
         head = self.open(plan, scenario)
         with self._writing() as (conn, actor):
             require(actor, *resource_of(actor, kind, payload, head.plan, plan, head.scenario))
+            _require_draft(conn, plan, scenario, kind)
             probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
                           dict(payload), reason)
             state = apply(head.state, probe, check=True)
@@ -213,6 +227,35 @@ class Workspace:
                 plan, head.scenario, event.seq, apply(head.state, event), result,
                 [*head.events, event], _head=event.seq)
         return event
+
+    def request_change(self, plan: str, scenario: str, kind: str, payload: Mapping[str, Any], *,
+                       effective: str | None, reason: str | None,
+                       based_on: int | None = None) -> Event:
+        """File an in-year change request on a published scenario: the change is checked against
+        the head (as a draft's change would be) and appended as ``change.request``; it changes no
+        figure until a reviewer approves it."""
+        if kind not in REQUESTABLE:
+            raise UsageError(f"{kind} cannot be an in-year change: once a scenario is published, "
+                             "fork a scenario to change it")
+        if effective is None:
+            raise UsageError(f"scenario {scenario!r} is published: a change to it is an in-year "
+                             "change request from a date; pass --effective YYYY-MM-DD")
+        day = loading.parse_day(effective, "--effective")
+        head = self.open(plan, scenario)
+        with self._writing() as (conn, actor):
+            require(actor, *resource_of(actor, "change.request", {"change": {
+                "kind": kind, "payload": dict(payload)}}, head.plan, plan, head.scenario))
+            status = scenarios.find_scenario(conn, plan, scenario).status
+            if status != "published":
+                raise UsageError(f"scenario {scenario!r} is {status}, not published: change it "
+                                 "directly (in-year requests are for published plans)")
+            loading.check_effective(day, head.plan)
+            probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
+                          dict(payload), reason)
+            self._pipeline(plan, scenario).build(apply(head.state, probe, check=True).plan)
+            return journal.append(conn, plan, scenario, "change.request", {
+                "change": {"kind": kind, "payload": dict(payload)}, "effective": day.isoformat()},
+                actor=actor.name, reason=reason, based_on=based_on)
 
     def log(self, plan: str, scenario: str = BASELINE, **filters: Any) -> list[Event]:
         """The scenario's events, newest first, filtered (see :func:`quotaplan.store.journal.read`)."""
@@ -227,6 +270,23 @@ class Workspace:
         with self._reading() as (conn, _actor):
             return loading.export_folder(conn, opened.scenario.plan_id, opened.state,
                                          opened.events, out, force=force)
+
+
+#: The kinds of change an in-year request may carry (SPEC "In-year changes").
+REQUESTABLE = frozenset({"account.move", "seller.set", "seller.add", "adjustment.add", "topdown.set"})
+
+
+def _require_draft(conn: Connection, plan: str, scenario: str, kind: str) -> None:
+    """Only a draft takes changes to figures."""
+    status = scenarios.find_scenario(conn, plan, scenario).status
+    if status == "draft":
+        return
+    if status == "published":
+        how = ("pass --effective YYYY-MM-DD to file it as an in-year change request"
+               if kind in REQUESTABLE else "fork a scenario to change it")
+        raise UsageError(f"scenario {scenario!r} is published and takes no direct change: {how}")
+    raise UsageError(f"scenario {scenario!r} is {status.replace('_', ' ')}: only a draft takes "
+                     "changes to figures; `quotaplan reject` sends it back to draft")
 
 
 def _sees(actor: Actor, plan: str) -> None:
