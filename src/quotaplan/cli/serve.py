@@ -1,4 +1,5 @@
-"""``quotaplan serve``: the web workbench and the REST API over a store, served by Uvicorn.
+"""``quotaplan serve``: the web workbench and the REST API over a store, served by Uvicorn; and what
+``quotaplan demo`` serves: the demo plan in a fresh store with a planner, a manager and a seller.
 
 The session secret comes from ``QUOTAPLAN_SECRET`` (at least 16 characters; every process serving one
 store must share it, or a restart signs everyone out), else a random one for this process.
@@ -7,15 +8,30 @@ store must share it, or a restart signs everyone out), else a random one for thi
 from __future__ import annotations
 
 import os
+import secrets
 import socket
-from typing import Annotated
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from quotaplan.cli.common import DbOpt, err, guarded, out
 from quotaplan.errors import UsageError
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 SECRET_VAR = "QUOTAPLAN_SECRET"
+DEMO_PLAN = "demo"
+#: The demo's users: (name, role, node, seller id, what they see). The first one added is the admin.
+DEMO_USERS = (
+    ("planner", "planner", None, None, "every figure of the plan; adjusts quotas"),
+    ("manager", "manager", "RG1", "M02", "North America (RG1) and its sellers; never their own quota"),
+    ("seller", "seller", None, "S01", "their own quota (S01) and nothing else"),
+)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -47,6 +63,66 @@ def check_port(host: str, port: int) -> None:
                              "or the address is not this machine's; pass another --port or --host") from None
 
 
+def run_until_interrupted(app: FastAPI, host: str, port: int, ready: str) -> None:
+    """Serve ``app`` until Ctrl+C, printing ``ready`` as soon as the server answers."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           proxy_headers=True, server_header=False))
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            out.print(ready, markup=False)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run()
+
+
+def demo_store(folder: Path) -> tuple[str, list[tuple[str, str, str]]]:
+    """A fresh SQLite store in ``folder`` with the demo plan loaded as ``demo`` and its users:
+    returns the URL and (name, password, what they see) per user."""
+    from quotaplan.demo import demo_plan_path
+    from quotaplan.store import users
+    from quotaplan.store.db import open_store, upgrade
+    from quotaplan.workspace import Workspace
+
+    url = f"sqlite:///{folder / 'quotaplan.db'}"
+    upgrade(url)
+    store = open_store(url)
+    try:
+        passwords = {name: secrets.token_urlsafe(9) for name, *_ in DEMO_USERS}
+        with store.write() as conn:
+            for name, *_ in DEMO_USERS:
+                users.add_user(conn, name, passwords[name], actor=name)
+        Workspace(url, as_user=DEMO_USERS[0][0], store=store).load(demo_plan_path(), DEMO_PLAN)
+        with store.write() as conn:
+            for name, role, node, seller, _sees in DEMO_USERS:
+                users.grant(conn, name, role, plan=DEMO_PLAN, node=node, seller=seller,
+                            actor=DEMO_USERS[0][0])
+    finally:
+        store.close()
+    return url, [(name, passwords[name], sees) for name, *_, sees in DEMO_USERS]
+
+
+def serve_demo(host: str, port: int) -> None:
+    """``quotaplan demo``: load the demo plan into a fresh store, add its users, serve it until
+    interrupted (the store lives in a temporary folder, removed when the demo stops)."""
+    from quotaplan.web import create_app
+
+    check_port(host, port)
+    with tempfile.TemporaryDirectory(prefix="quotaplan-demo-") as folder:
+        url, people = demo_store(Path(folder))
+        app = create_app(url, secret=_secret())
+        out.print("The demo plan is loaded into a fresh store. Sign in as:", markup=False)
+        for name, password, sees in people:
+            out.print(f"  {name:<8} password {password:<14} sees {sees}", markup=False)
+        out.print("The demo store is temporary: it is removed when you stop the demo (Ctrl+C).",
+                  markup=False)
+        run_until_interrupted(app, host, port, f"Open {url_of(host, port)} (the demo answers now).")
+
+
 def url_of(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/"
@@ -59,8 +135,6 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web workbench and the REST API (/api/v1) over the store until interrupted."""
-    import uvicorn
-
     from quotaplan.store.db import resolve_url, safe_url
     from quotaplan.web import create_app
 
@@ -76,7 +150,6 @@ def serve(
         if host not in LOOPBACK:
             err.print(f"note: serving on {host} over plain HTTP; put it behind an HTTPS proxy before "
                       "anyone signs in from another machine", markup=False)
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True,
-                    server_header=False)
+        run_until_interrupted(app, host, port, f"Serving on {url_of(host, port)}")
 
     guarded(run)
