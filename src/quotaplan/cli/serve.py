@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import tempfile
 import threading
@@ -106,12 +107,19 @@ def demo_store(folder: Path) -> tuple[str, list[tuple[str, str, str]]]:
     return url, [(name, passwords[name], sees) for name, *_, sees in DEMO_USERS]
 
 
+def _stop(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve_demo(host: str, port: int) -> None:
     """``quotaplan demo``: load the demo plan into a fresh store, add its users, serve it until
     interrupted (the store lives in a temporary folder, removed when the demo stops)."""
     from quotaplan.web import create_app
 
     check_port(host, port)
+    if threading.current_thread() is threading.main_thread():
+        # stopped with SIGTERM too, the temporary store is removed (as after Ctrl+C)
+        signal.signal(signal.SIGTERM, _stop)
     with tempfile.TemporaryDirectory(prefix="quotaplan-demo-") as folder:
         url, people = demo_store(Path(folder))
         app = create_app(url, secret=_secret())
