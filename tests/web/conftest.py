@@ -10,7 +10,6 @@ vic viewer of FY27 · oli planner of FY28 only · zed no role at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -22,20 +21,7 @@ from quotaplan.store.db import Store, open_store, upgrade
 from quotaplan.web import create_app
 from quotaplan.web.throttle import LoginThrottle
 from quotaplan.workspace import Workspace
-
-PASSWORD = "a long enough password"
-SECRET = b"0123456789abcdef0123456789abcdef"
-SANDBOX = "sandbox"  # the scenario tests that change figures write to
-TEAM = {
-    "ada": [],  # the first user: the store's admin
-    "pia": [("planner", "FY27", None, None)],
-    "ben": [("planner", "FY27", None, None)],
-    "max": [("manager", "FY27", "RG1", "M02")],
-    "sam": [("seller", "FY27", None, "S01")],
-    "vic": [("viewer", "FY27", None, None)],
-    "oli": [("planner", "FY28", None, None)],
-    "zed": [],
-}
+from web.webteam import PASSWORD, SANDBOX, SECRET, TEAM
 
 
 @pytest.fixture(scope="session")
@@ -100,21 +86,3 @@ def tokens(team_url: str, team_store: Store) -> dict[str, str]:
     """An API token per user."""
     with team_store.write() as conn:
         return {name: users.create_token(conn, name) for name in TEAM}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token a page's form carries."""
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start:html.index('"', start)]
-
-
-def sign_in(client: TestClient, name: str, password: str = PASSWORD, next_url: str = "/plans") -> Any:
-    """Sign in through the form, as a browser does: get the page (and its token), post it."""
-    page = client.get("/login")
-    return client.post("/login", data={"username": name, "password": password, "next": next_url,
-                                       "csrf_token": csrf_of(page.text)}, follow_redirects=False)

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from conftest import SANDBOX, TEAM, bearer, sign_in
+from web.webteam import SANDBOX, TEAM, bearer, sign_in
 
 ROLES = tuple(TEAM)  # ada admin, pia/ben planners, max manager of RG1, sam seller S01, vic viewer,
 #                      oli planner of another plan, zed no role

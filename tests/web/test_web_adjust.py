@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from conftest import SANDBOX, bearer, csrf_of, sign_in
+from web.webteam import SANDBOX, bearer, csrf_of, sign_in
 
 PAGE = f"/plans/FY27/{SANDBOX}/sellers/S22"
 HEAD = f"/api/v1/plans/FY27/scenarios/{SANDBOX}"

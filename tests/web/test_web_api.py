@@ -9,12 +9,12 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from conftest import PASSWORD, SANDBOX, bearer
 from quotaplan.build import build
 from quotaplan.demo import demo_plan_path
 from quotaplan.planfolder.read import read_plan
 from quotaplan.store import users
 from quotaplan.store.db import Store
+from web.webteam import PASSWORD, SANDBOX, bearer
 
 SCENARIO = "/api/v1/plans/FY27/scenarios/baseline"
 

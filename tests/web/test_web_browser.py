@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import PASSWORD
+from web.webteam import PASSWORD, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -35,12 +34,6 @@ def _unavailable(reason: str) -> NoReturn:
     if REQUIRE_BROWSER:
         pytest.fail(f"{reason} (QUOTAPLAN_REQUIRE_BROWSER=1 requires the browser tests)")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

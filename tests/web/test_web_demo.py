@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import httpx2 as httpx
 import pytest
-from test_web_browser import free_port
+
+from web.webteam import free_port
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from conftest import PASSWORD, SECRET, bearer, csrf_of, sign_in
 from quotaplan.web.security import COOKIE, CSP, Session, Sessions
 from quotaplan.web.throttle import LoginThrottle
+from web.webteam import PASSWORD, SECRET, bearer, csrf_of, sign_in
 
 
 @pytest.mark.parametrize(("path", "status"), [
