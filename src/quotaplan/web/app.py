@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from quotaplan import __version__
 from quotaplan.errors import QuotaplanError
 from quotaplan.store.db import Store, open_store
-from quotaplan.web import api, api_figures, pages, seller
+from quotaplan.web import api, api_figures, pages, seller, sellers
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
 from quotaplan.web.render import environment, page
@@ -100,5 +100,6 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
     app.mount("/static", StaticFiles(packages=[("quotaplan.web", "static")]), name="static")
     app.include_router(pages.router)
     app.include_router(seller.router)
+    app.include_router(sellers.router)
     app.add_middleware(SecurityHeaders)
     return app

@@ -218,7 +218,7 @@ class NodeView:
     carriers_more: int
 
 
-def _descendants(nodes: pl.DataFrame, node: str) -> set[str]:
+def descendants(nodes: pl.DataFrame, node: str) -> set[str]:
     children: dict[str, list[str]] = {}
     for tid, parent in nodes.select("territory_id", "parent_id").iter_rows():
         if parent is not None:
@@ -238,7 +238,7 @@ def node_view(opened: Opened, territory_id: str, path: tuple[str, ...], *, limit
     nodes = nodes_view(result)
     rows = nodes.filter(pl.col("territory_id") == territory_id).rows(named=True)
     names = dict(nodes.select("territory_id", "territory_name").iter_rows())
-    subtree = _descendants(nodes, territory_id)
+    subtree = descendants(nodes, territory_id)
     carriers = sellers_view(result).filter(pl.col("territory_id").is_in(sorted(subtree)))
     return NodeView(
         currency=cur, row=rows[0] if rows else {"territory_id": territory_id, "territory_name": territory_id},
