@@ -162,3 +162,26 @@ def test_the_figures_are_the_engines(client: TestClient, tokens: dict[str, str])
     periods = [Decimal(p["quota"]) for p in seller["periods"]]
     assert sum(periods) == Decimal(seller["figures"]["final_quota"])  # the periods sum to the quota
     assert seller["risk"] in ("high", "medium", "low")
+
+
+def test_whatif_gives_the_figures_and_saves_nothing(client: TestClient, tokens: dict[str, str]) -> None:
+    head = f"/api/v1/plans/FY27/scenarios/{SANDBOX}"
+    before = client.get(head, headers=bearer(tokens["pia"])).json()
+    body = {"kind": "adjustment.add", "payload": {"seller_id": "S22", "amount": "-70000.00"}}
+    r = client.post(head + "/whatif", headers=bearer(tokens["pia"]), json=body)
+    assert r.status_code == 200, r.text
+    found = r.json()
+    assert found["seq"] == before["seq"]
+    assert [c["seller_id"] for c in found["sellers"]] == ["S22"]
+    change = found["sellers"][0]
+    assert Decimal(change["final_quota_before"]) - Decimal(change["final_quota_after"]) == Decimal("70000.00")
+    assert change["risk_after"] != change["risk_before"]
+    assert Decimal(found["summary"]["street_quota"]) == Decimal(before["summary"]["street_quota"]) \
+        - Decimal("70000.00")
+    assert client.get(head, headers=bearer(tokens["pia"])).json()["seq"] == before["seq"]  # nothing saved
+    assert client.post(head + "/whatif", headers=bearer(tokens["vic"]), json=body).status_code == 403
+    assert client.post(head + "/whatif", headers=bearer(tokens["sam"]), json=body).status_code == 404
+    bad = client.post(head + "/whatif", headers=bearer(tokens["pia"]),
+                      json={"kind": "scenario.publish", "payload": {}})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "kind"

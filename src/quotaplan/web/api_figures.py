@@ -16,11 +16,16 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
 from quotaplan.money import format_cents
+from quotaplan.store.access import require
+from quotaplan.store.journal import FIGURE_KINDS
 from quotaplan.store.policy import Actor
 from quotaplan.web.api import ERRORS, ErrorBody
 from quotaplan.web.auth import api_actor
+from quotaplan.web.errors import WebError
 from quotaplan.web.scenario import Workbench, check_scenario, open_node, open_scenario, open_seller
 from quotaplan.web.views import node_view
+from quotaplan.workspace.access import resource_of
+from quotaplan.workspace.compare import carrier_differences
 
 AMOUNT_KEYS = frozenset({
     "topdown", "account_target_sum", "street_quota", "strategic_gap", "quota_gap", "uncovered_target",
@@ -98,6 +103,28 @@ class AdjustmentIn(BaseModel):
         return self
 
 
+class WhatIfIn(BaseModel):
+    kind: str = Field(max_length=50, description='an event kind that changes a figure, "adjustment.add", …')
+    payload: dict[str, Any] = Field(description="the event's payload; amounts, rates and dates as text")
+
+
+class CarrierChange(BaseModel):
+    seller_id: str
+    final_quota_before: str | None
+    final_quota_after: str | None
+    coverage_before: float | None
+    coverage_after: float | None
+    risk_before: str | None
+    risk_after: str | None
+
+
+class WhatIfOut(BaseModel):
+    seq: int = Field(description="the state the change was tried on (nothing was saved)")
+    summary: dict[str, Any] = Field(description="the headline the change would give")
+    sellers: list[CarrierChange] = Field(
+        description="the carriers whose quota, coverage or risk would change")
+
+
 class EventOut(BaseModel):
     seq: int
     at: datetime
@@ -163,6 +190,28 @@ def node_figures(plan: str, scenario: str, territory_id: str, actor: ActorDep,
                        territory_name=str(view.row.get("territory_name") or territory_id), figures=figures,
                        children=[c["territory_id"] for c in view.children],
                        sellers=[c["seller_id"] for c in view.carriers])
+
+
+@router.post("/plans/{plan}/scenarios/{scenario}/whatif", response_model=WhatIfOut,
+             responses={403: {"model": ErrorBody, "description": "The caller may not make this change"}})
+def whatif(plan: str, scenario: str, body: WhatIfIn, actor: ActorDep, request: Request) -> WhatIfOut:
+    """The figures a proposed change would give, without saving it (the caller must be allowed to make
+    the change; it is checked as ``validate`` would check the plan it makes)."""
+    opened = open_scenario(request, actor, plan, scenario)
+    if body.kind not in FIGURE_KINDS:
+        raise WebError(422, f"kind {body.kind!r} is not a change to a figure: one of "
+                            f"{', '.join(sorted(FIGURE_KINDS))}", field="kind")
+    require(actor, *resource_of(actor, body.kind, body.payload, opened.plan, plan, opened.scenario))
+    bench: Workbench = request.app.state.bench
+    with bench.lock:
+        head, result = bench.as_actor(actor).preview(plan, scenario, body.kind, body.payload,
+                                                     reason="what-if")
+    changed = carrier_differences(head.result.gap, result.gap).rows(named=True)
+    return WhatIfOut(seq=head.seq, summary=_summary(result.summary), sellers=[
+        CarrierChange(seller_id=r["seller_id"], final_quota_before=amount(r["final_quota_a"]),
+                      final_quota_after=amount(r["final_quota_b"]), coverage_before=r["coverage_a"],
+                      coverage_after=r["coverage_b"], risk_before=r["risk_a"], risk_after=r["risk_b"])
+        for r in changed])
 
 
 @router.post("/plans/{plan}/scenarios/{scenario}/sellers/{seller_id}/adjustments",
