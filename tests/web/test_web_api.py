@@ -11,9 +11,12 @@ from starlette.testclient import TestClient
 
 from quotaplan.build import build
 from quotaplan.demo import demo_plan_path
+from quotaplan.errors import Conflict, Forbidden, NotFound, PlanInvalid, Refused, StoreError, UsageError
 from quotaplan.planfolder.read import read_plan
+from quotaplan.problems import Problem
 from quotaplan.store import users
 from quotaplan.store.db import Store
+from quotaplan.web.errors import from_exception
 from web.webteam import PASSWORD, SANDBOX, bearer
 
 SCENARIO = "/api/v1/plans/FY27/scenarios/baseline"
@@ -185,3 +188,25 @@ def test_whatif_gives_the_figures_and_saves_nothing(client: TestClient, tokens: 
                       json={"kind": "scenario.publish", "payload": {}})
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "kind"
+
+
+@pytest.mark.parametrize(("exc", "status", "code"), [
+    (UsageError("--x is wrong"), 400, "bad_request"),
+    (Forbidden("vic", "change S01", "a viewer reads"), 403, "forbidden"),
+    (NotFound("seller", "S99"), 404, "not_found"),
+    (Conflict("baseline", 3, [(4, "2027-01-01 10:00:00 UTC", "ben", "adjustment.add", "seller S01")]),
+     409, "conflict"),
+    (Refused("scenario 'baseline' is published"), 409, "refused"),
+    (PlanInvalid([Problem("adjustments.csv", 4, "rate", "not a number")]), 422, "invalid"),
+    (StoreError("the database cannot be reached"), 503, "unavailable"),
+    (RuntimeError("secret detail"), 500, "internal"),
+])
+def test_each_program_error_has_its_status(exc: Exception, status: int, code: str) -> None:
+    error = from_exception(exc)
+    assert (error.status, error.code) == (status, code)
+    assert _shape(error.body())["code"] == code
+    if status == 422:
+        assert error.field == "rate"
+        assert "adjustments.csv:4 (rate)" in error.message
+    if status == 500:
+        assert "secret detail" not in error.message

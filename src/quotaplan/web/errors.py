@@ -12,6 +12,7 @@ failure is a 500 "internal" whose message says only that it is the program's fau
 | 404 | not_found | NotFound (does not exist, or may not be seen), an unknown address |
 | 405 | method_not_allowed | a method the address does not answer |
 | 409 | conflict | Conflict (names who changed what, and when) |
+| 409 | refused | Refused (the scenario's state does not allow the step) |
 | 422 | invalid | a request that does not fit its schema; PlanInvalid (a change that would break the plan) |
 | 429 | too_many_requests | repeated failed sign-ins (Retry-After says when to try again) |
 | 503 | unavailable | StoreError (the database cannot be used as it is) |
@@ -33,6 +34,7 @@ from quotaplan.errors import (
     NotFound,
     PlanInvalid,
     QuotaplanError,
+    Refused,
     StoreError,
     UsageError,
 )
@@ -114,6 +116,8 @@ def from_exception(exc: BaseException) -> WebError:
         return WebError(403, str(exc))
     if isinstance(exc, Conflict):
         return WebError(409, str(exc))
+    if isinstance(exc, Refused):
+        return WebError(409, str(exc), code="refused")
     if isinstance(exc, PlanInvalid):
         errors = [p for p in exc.problems if p.severity == "error"]
         first = errors[0] if errors else None
