@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from quotaplan.workspace import Workspace
 from web.webteam import PASSWORD, free_port
 
 pytestmark = pytest.mark.browser
@@ -38,7 +39,10 @@ def _unavailable(reason: str) -> NoReturn:
 
 @pytest.fixture(scope="module")
 def server(team_url: str) -> Iterator[str]:
-    """``quotaplan serve`` on a free port of 127.0.0.1, until the module's tests are done."""
+    """``quotaplan serve`` on a free port of 127.0.0.1, until the module's tests are done; the store
+    gets a scenario of its own (``browser``, forked from the baseline) for the tests that change it."""
+    with Workspace(team_url, as_user="ben") as ben:
+        ben.fork("FY27", "baseline", "browser")
     port = free_port()
     env = {**os.environ, "QUOTAPLAN_SECRET": "a secret for the browser tests"}
     process = subprocess.Popen([sys.executable, "-m", "quotaplan", "serve", "--db", team_url,
@@ -183,7 +187,7 @@ def test_a_planner_adjusts_a_high_risk_seller_and_sees_the_risk_change(server: s
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(server + "/plans")
-    page.goto(server + "/plans/FY27/stretch")
+    page.goto(server + "/plans/FY27/browser")
     riskiest = page.locator("ol.riskiest li").first
     assert "High risk" in riskiest.inner_text()
     riskiest.locator("a").click()
