@@ -33,6 +33,7 @@ SERIES = (Series("Top-down", "#3b5b92"), Series("Σ account targets", "#7fb3d5")
 BRIDGE_NODES = 8
 RISKIEST = 5
 BOOK_ROWS = 25
+TREE_DEPTH = 3
 LEAD_KEYS = ("topdown", "street_quota", "quota_gap", "strategic_gap", "attainment_factor",
              "headcount_to_close")
 
@@ -45,6 +46,7 @@ class TreeNode:
     manager: str | None
     row: dict[str, Any]
     children: list[TreeNode] = field(default_factory=list)
+    hidden: int = 0  # children below the tree's depth, on the node's own page
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,18 @@ def _risk_chart(risks: dict[str, int]) -> str:
 
 
 def _tree(nodes: pl.DataFrame) -> list[TreeNode]:
+    """The hierarchy down to ``TREE_DEPTH`` (a node's own page goes further: a plan of thousands of
+    carriers stays a page a browser opens at once); ``hidden`` counts the children left out."""
     made: dict[str, TreeNode] = {}
     roots: list[TreeNode] = []
     for r in nodes.rows(named=True):  # by depth: a parent comes before its children
+        parent = made.get(r["parent_id"]) if r["parent_id"] is not None else None
+        if r["depth"] > TREE_DEPTH:
+            if parent is not None:
+                parent.hidden += 1
+            continue
         node = TreeNode(r["territory_id"], r["territory_name"], r["depth"], r.get("manager_name"), r)
         made[node.id] = node
-        parent = made.get(r["parent_id"]) if r["parent_id"] is not None else None
         (parent.children if parent is not None else roots).append(node)
     return roots
 
