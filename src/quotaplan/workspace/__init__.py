@@ -20,21 +20,22 @@ events applied to a plan), :mod:`.access` (who may do what, by the plan's hierar
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from quotaplan.build import BuildResult
-from quotaplan.errors import NotFound, PlanInvalid, UsageError
+from quotaplan.errors import NotFound, PlanInvalid
 from quotaplan.pipeline import Pipeline
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem
 from quotaplan.settings import FILE as SETTINGS_FILE
-from quotaplan.store import journal, plans, scenarios
+from quotaplan.store import journal, plans, scenarios, workflow
 from quotaplan.store.access import current_actor, require
 from quotaplan.store.db import Store, open_store, resolve_url
 from quotaplan.store.journal import Event
@@ -43,6 +44,7 @@ from quotaplan.store.policy import Actor, Resource, sees_plan
 from quotaplan.store.scenarios import Scenario
 from quotaplan.workspace import loading
 from quotaplan.workspace.access import resource_of
+from quotaplan.workspace.cycle import Cycle
 from quotaplan.workspace.events import State, apply
 
 
@@ -69,18 +71,41 @@ class Opened:
     _head: int = 0
 
 
-class Workspace:
+class Recent(OrderedDict[tuple[str, str, int], "Opened"]):
+    """The last ``size`` opened states (a million-account result is a few hundred MB)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = max(1, size)
+
+    def get(self, key: tuple[str, str, int], default: Opened | None = None) -> Opened | None:  # type: ignore[override]
+        found = super().get(key, default)
+        if found is not None:
+            self.move_to_end(key)
+        return found
+
+    def __setitem__(self, key: tuple[str, str, int], value: Opened) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+class Workspace(Cycle):
     """A store and who acts on it (``as_user``: a user of the store; else the OS user, as SPEC's
-    command line trusts the local account). See the module."""
+    command line trusts the local account). It keeps the last ``cache_size`` opened states and
+    their pipelines (a million-account result is a few hundred MB). See the module."""
 
     def __init__(self, url: str | None = None, *, as_user: str | None = None,
-                 store: Store | None = None) -> None:
+                 store: Store | None = None, cache_size: int = 4) -> None:
         self.url = resolve_url(url)
         self.as_user = as_user
         self._store = store
         self._loaded: dict[int, State] = {}
-        self._pipelines: dict[tuple[str, str], Pipeline] = {}
-        self._opened: dict[tuple[str, str, int], Opened] = {}
+        # A pipeline per scenario keeps what its last build computed: as many as opened states.
+        self._pipelines: OrderedDict[tuple[str, str], Pipeline] = OrderedDict()
+        self._cache_size = max(1, cache_size)
+        self._opened = Recent(cache_size)
 
     # -- the store and the actor ---------------------------------------------------------------
 
@@ -194,7 +219,12 @@ class Workspace:
         return state
 
     def _pipeline(self, plan: str, scenario: str) -> Pipeline:
-        return self._pipelines.setdefault((plan, scenario), Pipeline())
+        key = (plan, scenario)
+        found = self._pipelines.pop(key, None) or Pipeline()
+        self._pipelines[key] = found
+        while len(self._pipelines) > self._cache_size:
+            self._pipelines.popitem(last=False)
+        return found
 
     # -- changes -------------------------------------------------------------------------------
 
@@ -211,51 +241,33 @@ class Workspace:
                reason: str | None, based_on: int | None = None) -> Event:
         """Check the change against the scenario's head (as ``validate`` would check the plan it
         produces, and by building it) and append it as one event; refused with the reason
-        (PlanInvalid, Conflict, Forbidden, …) with nothing appended."""
+        (PlanInvalid, Conflict, Forbidden, …) with nothing appended.
+
+        The work is done before the write transaction, which only checks the policy, the status
+        and conflicts and appends: it is short, so other writers hardly wait. ``based_on`` None
+        is the head when the change was checked: whatever came since is judged by the conflict
+        rule."""
         head = self.open(plan, scenario)
-        with self._writing() as (conn, actor):
+
+        def allowed(conn: Connection, actor: Actor) -> None:
             require(actor, *resource_of(actor, kind, payload, head.plan, plan, head.scenario))
-            _require_draft(conn, plan, scenario, kind)
+            workflow.require_draft(conn, plan, scenario, kind)
+
+        with self._reading() as (conn, actor):
+            allowed(conn, actor)
             probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
                           dict(payload), reason)
-            state = apply(head.state, probe, check=True)
-            result = self._pipeline(plan, scenario).build(state.plan)  # PlanInvalid refuses it
+        state = apply(head.state, probe, check=True)
+        result = self._pipeline(plan, scenario).build(state.plan)  # PlanInvalid refuses it
+        with self._writing() as (conn, actor):
+            allowed(conn, actor)
             event = journal.append(conn, plan, scenario, kind, payload, actor=actor.name,
-                                   reason=reason, based_on=based_on)
+                                   reason=reason, based_on=head.seq if based_on is None else based_on)
         if event.seq == head.seq + 1:  # nothing came between: the checked state is the new head
             self._opened[(plan, scenario, event.seq)] = Opened(
-                plan, head.scenario, event.seq, apply(head.state, event), result,
+                plan, head.scenario, event.seq, replace(state, seq=event.seq), result,
                 [*head.events, event], _head=event.seq)
         return event
-
-    def request_change(self, plan: str, scenario: str, kind: str, payload: Mapping[str, Any], *,
-                       effective: str | None, reason: str | None,
-                       based_on: int | None = None) -> Event:
-        """File an in-year change request on a published scenario: the change is checked against
-        the head (as a draft's change would be) and appended as ``change.request``; it changes no
-        figure until a reviewer approves it."""
-        if kind not in REQUESTABLE:
-            raise UsageError(f"{kind} cannot be an in-year change: once a scenario is published, "
-                             "fork a scenario to change it")
-        if effective is None:
-            raise UsageError(f"scenario {scenario!r} is published: a change to it is an in-year "
-                             "change request from a date; pass --effective YYYY-MM-DD")
-        day = loading.parse_day(effective, "--effective")
-        head = self.open(plan, scenario)
-        with self._writing() as (conn, actor):
-            require(actor, *resource_of(actor, "change.request", {"change": {
-                "kind": kind, "payload": dict(payload)}}, head.plan, plan, head.scenario))
-            status = scenarios.find_scenario(conn, plan, scenario).status
-            if status != "published":
-                raise UsageError(f"scenario {scenario!r} is {status}, not published: change it "
-                                 "directly (in-year requests are for published plans)")
-            loading.check_effective(day, head.plan)
-            probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
-                          dict(payload), reason)
-            self._pipeline(plan, scenario).build(apply(head.state, probe, check=True).plan)
-            return journal.append(conn, plan, scenario, "change.request", {
-                "change": {"kind": kind, "payload": dict(payload)}, "effective": day.isoformat()},
-                actor=actor.name, reason=reason, based_on=based_on)
 
     def log(self, plan: str, scenario: str = BASELINE, **filters: Any) -> list[Event]:
         """The scenario's events, newest first, filtered (see :func:`quotaplan.store.journal.read`)."""
@@ -270,23 +282,6 @@ class Workspace:
         with self._reading() as (conn, _actor):
             return loading.export_folder(conn, opened.scenario.plan_id, opened.state,
                                          opened.events, out, force=force)
-
-
-#: The kinds of change an in-year request may carry (SPEC "In-year changes").
-REQUESTABLE = frozenset({"account.move", "seller.set", "seller.add", "adjustment.add", "topdown.set"})
-
-
-def _require_draft(conn: Connection, plan: str, scenario: str, kind: str) -> None:
-    """Only a draft takes changes to figures."""
-    status = scenarios.find_scenario(conn, plan, scenario).status
-    if status == "draft":
-        return
-    if status == "published":
-        how = ("pass --effective YYYY-MM-DD to file it as an in-year change request"
-               if kind in REQUESTABLE else "fork a scenario to change it")
-        raise UsageError(f"scenario {scenario!r} is published and takes no direct change: {how}")
-    raise UsageError(f"scenario {scenario!r} is {status.replace('_', ' ')}: only a draft takes "
-                     "changes to figures; `quotaplan reject` sends it back to draft")
 
 
 def _sees(actor: Actor, plan: str) -> None:

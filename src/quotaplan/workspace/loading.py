@@ -48,6 +48,8 @@ def read_folder(folder: Path) -> tuple[Plan, BuildResult, dict[str, plans.Packed
     """(the plan, its build, its files packed for the store, its warnings) of a folder that
     ``validate`` passes; PlanInvalid with every problem ``validate`` prints otherwise. The files
     are read and compressed in a thread while the plan is validated."""
+    if not folder.is_dir():
+        read_plan(folder)  # says what the path is instead (UsageError)
     paths, _ = plan_files_in(folder)
     with ThreadPoolExecutor(max_workers=1) as pool:
         packing = pool.submit(_pack_all, paths)
