@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from quotaplan import __version__
 from quotaplan.errors import QuotaplanError
 from quotaplan.store.db import Store, open_store
-from quotaplan.web import api, api_figures, history, pages, seller, sellers
+from quotaplan.web import api, api_figures, history, pages, seller, sellers, workflow
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
 from quotaplan.web.render import environment, page
@@ -97,11 +97,13 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
     rest.include_router(api.router)
     rest.include_router(api_figures.router)
     rest.include_router(history.api_router)
+    rest.include_router(workflow.api_router)  # last: …/scenarios/{scenario}/{step}
     app.mount("/api/v1", rest)
     app.mount("/static", StaticFiles(packages=[("quotaplan.web", "static")]), name="static")
     app.include_router(history.router)  # first: /plans/{plan}/compare/… before the scenario pages
     app.include_router(pages.router)
     app.include_router(seller.router)
     app.include_router(sellers.router)
+    app.include_router(workflow.router)
     app.add_middleware(SecurityHeaders)
     return app

@@ -112,19 +112,29 @@ def plans_page(request: Request, actor: PageActor) -> HTMLResponse:
 
 
 @router.get("/plans/{plan}", response_class=HTMLResponse, include_in_schema=False)
-def plan_overview(request: Request, plan: str, actor: PageActor) -> HTMLResponse:
+def plan_overview(request: Request, plan: str, actor: PageActor, done: str | None = None) -> HTMLResponse:
     """A plan's address is its baseline's overview."""
-    return scenario_overview(request, plan, BASELINE, actor)
+    return render_overview(request, actor, plan, BASELINE, done=done)
 
 
 @router.get("/plans/{plan}/{scenario}", response_class=HTMLResponse, include_in_schema=False)
-def scenario_overview(request: Request, plan: str, scenario: str, actor: PageActor) -> HTMLResponse:
+def scenario_overview(request: Request, plan: str, scenario: str, actor: PageActor,
+                      done: str | None = None) -> HTMLResponse:
+    return render_overview(request, actor, plan, scenario, done=done)
+
+
+def render_overview(request: Request, actor: Actor, plan: str, scenario: str, *, status_code: int = 200,
+                    done: str | None = None, refused: WebError | None = None) -> HTMLResponse:
+    from quotaplan.web.workflow import DONE, LABELS, offered
+
     check_scenario(request, actor, plan, scenario)
     opened = open_scenario(request, actor, plan, scenario)
     with _store(request).read() as conn:
         info = catalog.plan_for(conn, actor, plan)
-    return page(request, "overview.html", plan=plan, scenario=opened.scenario, info=info,
-                view=views.overview(opened), plan_title=opened.plan.settings.plan.name)
+    return page(request, "overview.html", status_code=status_code, plan=plan, scenario=opened.scenario,
+                info=info, view=views.overview(opened), plan_title=opened.plan.settings.plan.name,
+                steps=offered(request, actor, plan, scenario, opened.scenario.status), step_labels=LABELS,
+                done=DONE.get(done or ""), refused=refused)
 
 
 @router.get("/plans/{plan}/{scenario}/nodes/{territory_id}", response_class=HTMLResponse,

@@ -143,7 +143,7 @@ class Workspace(Cycle):
     def acting_as(self, as_user: str | None) -> Workspace:
         """The same store and the same caches, another actor: a server answers many users from one
         cache of opened states (keyed by plan, scenario and seq, whoever asked first)."""
-        other = Workspace(self.url, as_user=as_user, store=self.store)
+        other = Workspace(self.url, as_user=as_user, store=self.store, cache_size=self._cache_size)
         other._loaded, other._pipelines, other._opened = self._loaded, self._pipelines, self._opened
         return other
 
