@@ -1,5 +1,5 @@
 # quotaplan — the few commands everyone runs.
-#   make demo   install, then build the embedded demo plan and show what a planner sees first
+#   make demo   install, then serve the demo plan in the web workbench (users and passwords printed)
 #   make test   install, then lint, type-check and run every test
 #   make lint   ruff + mypy --strict
 #   make bench  the scale benchmark (see README)

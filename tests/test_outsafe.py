@@ -228,7 +228,7 @@ def test_demo_runs_twice_into_its_own_folder(
 ) -> None:
     out = tmp_path / "demo"
     for _ in range(2):
-        code, output = run(capsys, "demo", "--out", str(out))
+        code, output = run(capsys, "demo", "--no-serve", "--out", str(out))
         assert code == 0, output
     assert (out / "outputs" / "quotas.csv").is_file()
     assert html_written_by_quotaplan(out / "report.html")

@@ -24,7 +24,7 @@ COMMANDS = ("validate", "build", "report", "simulate", "optimize", "explain", "g
             "settings", "db upgrade", "load", "plans", "scenario fork", "scenario list", "compare",
             "adjust", "override", "topdown", "move", "seller", "submit", "approve", "reject",
             "publish", "changes", "change approve", "change reject", "versions", "published",
-            "log", "user add", "user list",
+            "log", "serve", "user add", "user list",
             "user disable", "user grant", "token create")
 
 

@@ -13,6 +13,7 @@ and the README's CLI reference list them, and holds :func:`main`, the entry poin
   seller, log.
 - :mod:`quotaplan.cli.cycle`: submit, approve, reject, publish, changes, change approve/reject,
   versions, published.
+- :mod:`quotaplan.cli.serve`: serve (the web workbench and the REST API).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 
 from rich.markup import escape
 
-from quotaplan.cli import admin, analysis, cycle, folder, interop, store
+from quotaplan.cli import admin, analysis, cycle, folder, interop, serve, store
 from quotaplan.cli.common import (
     EXIT_BUG,
     EXIT_OK,
@@ -74,6 +75,7 @@ app.add_typer(cycle.change_app, name="change")
 app.command("versions")(cycle.versions_cmd)
 app.command()(cycle.published)
 app.command()(store.log)
+app.command()(serve.serve)
 app.add_typer(interop.export_app, name="export")
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.user_app, name="user")

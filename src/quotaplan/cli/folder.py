@@ -268,10 +268,21 @@ def import_cmd(
 
 
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to build the demo.")] = Path(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to build the demo (with --no-serve).")] = Path(
         "quotaplan-demo"),
+    no_serve: Annotated[bool, typer.Option(
+        "--no-serve", help="Build the demo plan into --out and print what to look at first, instead "
+        "of serving the workbench.")] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to serve on.")] = 8000,
 ) -> None:
-    """Build the embedded demo plan end to end and show what a planner should look at first."""
+    """Serve the demo plan in the web workbench (a fresh store with a planner, a manager and a seller,
+    their passwords printed) until interrupted; --no-serve builds it into a folder instead."""
+    if not no_serve:
+        from quotaplan.cli.serve import serve_demo
+
+        guarded(lambda: serve_demo(host, port))
+        return
     from quotaplan.demo import demo_plan_path
     from quotaplan.outputs import write_outputs
     from quotaplan.outsafe import check_folder, write_folder

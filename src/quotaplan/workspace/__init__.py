@@ -140,6 +140,13 @@ class Workspace(Cycle):
         with self._reading() as (_conn, actor):
             return actor
 
+    def acting_as(self, as_user: str | None) -> Workspace:
+        """The same store and the same caches, another actor: a server answers many users from one
+        cache of opened states (keyed by plan, scenario and seq, whoever asked first)."""
+        other = Workspace(self.url, as_user=as_user, store=self.store, cache_size=self._cache_size)
+        other._loaded, other._pipelines, other._opened = self._loaded, self._pipelines, self._opened
+        return other
+
     # -- plans and scenarios -------------------------------------------------------------------
 
     def load(self, folder: Path, name: str) -> tuple[StoredPlan, list[Problem]]:
