@@ -21,8 +21,9 @@ WIDTH = 100
 
 COMMANDS = ("validate", "build", "report", "simulate", "optimize", "explain", "generate", "import",
             "export", "export folder", "export salesforce", "export xlsx", "letters", "demo",
-            "settings", "db upgrade", "load", "plans", "scenario fork", "scenario list", "adjust",
-            "override", "topdown", "move", "seller", "log", "user add", "user list", "user disable", "user grant", "token create")
+            "settings", "db upgrade", "load", "plans", "scenario fork", "scenario list", "compare",
+            "adjust", "override", "topdown", "move", "seller", "log", "user add", "user list",
+            "user disable", "user grant", "token create")
 
 
 def _help(args: list[str]) -> str:

@@ -15,8 +15,12 @@ import typer
 
 from quotaplan.cli.common import (
     AllOption,
+    AsOpt,
     ForceOpt,
     PlanArg,
+    ScenarioOpt,
+    Stored,
+    StoreOpt,
     _build,
     _write_html,
     err,
@@ -39,6 +43,9 @@ def simulate(
         help="Write the HTML report with the simulation's section here.")] = None,
     every: AllOption = False,
     force: ForceOpt = False,
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """Will these quotas be hit? Back-test last year, then simulate every seller's attainment."""
     from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
@@ -51,7 +58,7 @@ def simulate(
         if html is not None:
             check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
                        option="--html")
-        result = _build(plan)
+        result = _build(plan, Stored(db, scenario, as_user))
         if result.problems:
             print_problems(result.problems, err)
         with step(f"Back-testing and simulating {runs:,} runs"):
@@ -96,6 +103,9 @@ def optimize(
         "--out", help="Write proposals.csv and optimize.json into this folder.")] = None,
     force: ForceOpt = False,
     top: Annotated[int, typer.Option(min=0, help="How many proposals to show.")] = 15,
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """Propose better quotas or account moves (never applied: a planner reviews them)."""
     from decimal import Decimal
@@ -113,7 +123,7 @@ def optimize(
                                  + ("0.15 (±15 %)" if option == "--max-change" else "60 (seconds)"))
         if out_dir is not None:
             check_folder(out_dir, "optimize", force=force, protect=[plan])
-        result = _build(plan)
+        result = _build(plan, Stored(db, scenario, as_user))
         accounts = frozenset(result.plan.accounts.get_column("account_id").to_list())
         locked = read_lock_file(lock, accounts) if lock is not None else frozenset()
         options = OptimizeOptions(goal=goal.value, max_change=Fraction(Decimal(repr(max_change))),

@@ -7,9 +7,10 @@ Errors map to exit codes here only (:func:`exit_code`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -35,6 +36,7 @@ from quotaplan.problems import Problem, counts, has_errors
 
 if TYPE_CHECKING:
     from quotaplan.core.simulate import SimulationResult
+    from quotaplan.workspace import Opened
 
 app = typer.Typer(
     name="quotaplan",
@@ -113,8 +115,39 @@ def _load(folder: Path) -> tuple[Plan | None, list[Problem]]:
         return read_plan(folder)
 
 
-def _build(folder: Path) -> BuildResult:
-    """Read, check and compute; PlanInvalid carries every problem when anything is wrong."""
+@dataclass(frozen=True)
+class Stored:
+    """Where a command's PLAN may be a stored plan's name: ``--db`` given (then PLAN is one),
+    or PLAN is no folder and the default store (``$QUOTAPLAN_DB``, else ``quotaplan.db`` here)
+    exists."""
+
+    db: str | None = None
+    scenario: str = "baseline"
+    as_user: str | None = None
+
+    def names(self, plan: Path) -> bool:
+        if self.db is not None:
+            return True
+        if plan.exists():
+            return False
+        return bool(os.environ.get("QUOTAPLAN_DB")) or Path("quotaplan.db").is_file()
+
+    def result(self, plan: Path) -> BuildResult:
+        return self.open(plan).result
+
+    def open(self, plan: Path) -> Opened:
+        from quotaplan.workspace import Workspace
+
+        with step(f"Opening {plan} ({self.scenario}) from the store"), \
+                Workspace(self.db, as_user=self.as_user) as ws:
+            return ws.open(str(plan), self.scenario)
+
+
+def _build(folder: Path, stored: Stored | None = None) -> BuildResult:
+    """Read, check and compute; PlanInvalid carries every problem when anything is wrong. With
+    ``stored`` and a stored plan's name: that plan's scenario, from the store."""
+    if stored is not None and stored.names(folder):
+        return stored.result(folder)
     plan, problems = _load(folder)
     if plan is None or has_errors(problems):
         raise PlanInvalid(problems)
@@ -149,3 +182,8 @@ DbOpt = Annotated[str | None, typer.Option(
     "postgresql+psycopg://USER@HOST/NAME).")]
 AsOpt = Annotated[str | None, typer.Option(
     "--as", help="Act as this user of the store (default: the OS user's name).")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--db", help="Read PLAN from this store (PLAN is then a stored plan's name; default: a folder, "
+    "else $QUOTAPLAN_DB or ./quotaplan.db when PLAN is no folder).")]
+ScenarioOpt = Annotated[str, typer.Option(
+    "--scenario", help="The stored plan's scenario (default: baseline).")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -17,8 +17,12 @@ from quotaplan.build import build
 from quotaplan.cli.common import (
     EXIT_PLAN,
     AllOption,
+    AsOpt,
     ForceOpt,
     PlanArg,
+    ScenarioOpt,
+    Stored,
+    StoreOpt,
     _build,
     _write_html,
     err,
@@ -27,6 +31,10 @@ from quotaplan.cli.common import (
     print_problems,
     step,
 )
+
+if TYPE_CHECKING:
+    from quotaplan.workspace import Opened
+
 from quotaplan.errors import PlanInvalid, UnknownSeller, UsageError
 from quotaplan.planfolder.read import read_plan
 from quotaplan.problems import has_errors, listing_every_problem
@@ -60,6 +68,9 @@ def build_cmd(
     html: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
     every: AllOption = False,
     force: ForceOpt = False,
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
     from quotaplan.outputs import write_outputs
@@ -71,7 +82,7 @@ def build_cmd(
         if html is not None:
             check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
                        option="--html")
-        result = _build(plan)
+        result = _build(plan, Stored(db, scenario, as_user))
         with step(f"Writing {out_dir}"):
             write_outputs(result, out_dir, force=force, protect=[plan])
         if html is not None:
@@ -92,6 +103,9 @@ def report(
     top: Annotated[int, typer.Option(min=1, help="How many riskiest sellers and gaps to list.")] = 10,
     every: AllOption = False,
     force: ForceOpt = False,
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
     from quotaplan.outsafe import check_file, html_written_by_quotaplan
@@ -101,7 +115,7 @@ def report(
         if html is not None:
             check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
                        option="--html")
-        result = _build(plan)
+        result = _build(plan, Stored(db, scenario, as_user))
         for item in render_terminal(result, top=top):
             out.print(item)
         if html is not None:
@@ -116,15 +130,21 @@ def explain(
     plan: PlanArg,
     seller_id: Annotated[str, typer.Argument(
         help="The seller's id in sellers.csv: a quota carrier or a manager.")],
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """One seller's quota line by line (base → adjustments → periods → final) and their book; for
-    a manager, their rolled-up quota child by child."""
+    a manager, their rolled-up quota child by child. Of a stored plan: with the event behind each
+    line (who, when, why)."""
     from quotaplan.core.explain import explain_node, explain_seller, managed_node
     from quotaplan.core.targets import base_window
     from quotaplan.report.explain import render_explanation, render_node_explanation
 
     def run() -> None:
-        result = _build(plan)
+        stored = Stored(db, scenario, as_user)
+        opened = stored.open(plan) if stored.names(plan) else None
+        result = opened.result if opened is not None else _build(plan)
         currency = result.plan.settings.plan.currency
         ledger = result.ledgers.get(seller_id)
         if ledger is None:
@@ -146,8 +166,25 @@ def explain(
                                      base_window=(first, start - timedelta(days=1)))
         for item in render_explanation(explanation, currency):
             out.print(item)
+        if opened is not None:
+            out.print(provenance_table(opened, seller_id))
 
     guarded(run)
+
+
+def provenance_table(opened: Opened, seller_id: str) -> Table:
+    """The event behind each line of a stored seller's quota (or "as loaded")."""
+    from quotaplan.workspace.provenance import provenance
+
+    table = Table("Step", "seq", "When (UTC)", "Who", "Change", "Why", box=None,
+                  title=f"Where each line comes from: plan {opened.plan_name}, scenario "
+                  f"{opened.scenario.name} at seq {opened.seq}", title_justify="left")
+    for t in provenance(opened.state, opened.events, opened.result.account_targets, seller_id):
+        e = t.event
+        table.add_row(t.step, str(e.seq) if e else "—", f"{e.at:%Y-%m-%d %H:%M}" if e else "",
+                      escape(e.actor) if e else "", escape((f"{e.kind} " if e else "") + t.detail),
+                      escape(e.reason or "") if e else "")
+    return table
 
 
 def generate(

@@ -6,9 +6,10 @@ the app, in the order of ``quotaplan --help``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +18,9 @@ from quotaplan.cli.common import (
     DbOpt,
     ForceOpt,
     PlanArg,
+    ScenarioOpt,
+    Stored,
+    StoreOpt,
     _build,
     _load,
     err,
@@ -67,6 +71,9 @@ def export_salesforce(
     ] = None,
     product_family: Annotated[str | None, typer.Option(help="ProductFamily for every row.")] = None,
     force: ForceOpt = False,
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """ForecastingQuota rows (carriers and managers, per period) to load with Data Loader."""
     from quotaplan.interop import salesforce_export as sf
@@ -74,7 +81,10 @@ def export_salesforce(
 
     def run() -> None:
         options = sf.ExportOptions.parse(forecast_type, period, currency, product_family)
-        if (source / "plan.toml").is_file():
+        stored = Stored(db, scenario, as_user)
+        if stored.names(source):
+            quotas = sf.from_build(stored.result(source))
+        elif (source / "plan.toml").is_file():
             quotas = sf.from_build(_build(source))
         elif (source / "quotas.csv").is_file():
             quotas = sf.read_outputs(source)
@@ -105,18 +115,28 @@ def export_xlsx(
         "--plan-sheets", help="Write the plan's own files instead (a sheet per file and a sheet "
         "plan of settings), the layout `quotaplan import xlsx` reads.")] = False,
     force: ForceOpt = False,
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """Write an Excel workbook: Summary, Sellers, Periods, Accounts, Roll-up and Ledger sheets."""
-    from quotaplan.interop.workbook import MAX_DATA_ROWS
+    from quotaplan.interop.xlsx_export import tables_from_folder, tables_from_result
     from quotaplan.outsafe import check_file, write_file, xlsx_written_by_quotaplan
 
     def run() -> None:
-        if not source.is_dir():
-            raise UsageError(f"{str(source)!r} is not a folder; pass a plan folder or a build's "
-                             "output folder")
         if out_file.suffix.lower() != ".xlsx":
             raise UsageError(f"--out {str(out_file)!r} must end in .xlsx (Excel opens a workbook "
                              "by its extension)")
+        stored = Stored(db, scenario, as_user)
+        if stored.names(source):
+            if plan_sheets:
+                raise UsageError("--plan-sheets writes a plan folder's files: for a stored plan, "
+                                 "`quotaplan export folder` writes them")
+            _workbook(tables_from_result(stored.result(source)), out_file, force)
+            return
+        if not source.is_dir():
+            raise UsageError(f"{str(source)!r} is not a folder; pass a plan folder or a build's "
+                             "output folder")
         is_plan = (source / "plan.toml").is_file()
         if not is_plan and (plan_sheets or not (source / "quotas.csv").is_file()):
             raise UsageError(f"{str(source)!r} holds no plan.toml" + (
@@ -135,25 +155,33 @@ def export_xlsx(
                 write_file(out_file, "export", lambda tmp: sheets.extend(
                     write_plan_sheets(source, tmp)), recognise=xlsx_written_by_quotaplan,
                     force=force, protect=protect)
+            _said(out_file, sheets)
         else:
-            from quotaplan.interop.xlsx_export import (
-                tables_from_folder,
-                tables_from_result,
-                write_workbook,
-            )
-
             tables = tables_from_result(_build(source)) if is_plan else tables_from_folder(source)
-            with step(f"Writing {out_file}"):
-                write_file(out_file, "export", lambda tmp: sheets.extend(
-                    write_workbook(tables, tmp)), recognise=xlsx_written_by_quotaplan,
-                    force=force, protect=protect)
-        split = [name for name in sheets if name[-1].isdigit() and " " in name]
-        out.print(f"Wrote {out_file}: sheets " + ", ".join(sheets), markup=False)
-        if split:
-            out.print(f"A table longer than a sheet ({MAX_DATA_ROWS:,} rows) continues on "
-                      + ", ".join(split), markup=False)
+            _workbook(tables, out_file, force, protect)
 
     guarded(run)
+
+
+def _workbook(tables: Any, out_file: Path, force: bool, protect: Sequence[Path] = ()) -> None:
+    from quotaplan.interop.xlsx_export import write_workbook
+    from quotaplan.outsafe import write_file, xlsx_written_by_quotaplan
+
+    sheets: list[str] = []
+    with step(f"Writing {out_file}"):
+        write_file(out_file, "export", lambda tmp: sheets.extend(write_workbook(tables, tmp)),
+                   recognise=xlsx_written_by_quotaplan, force=force, protect=protect)
+    _said(out_file, sheets)
+
+
+def _said(out_file: Path, sheets: list[str]) -> None:
+    from quotaplan.interop.workbook import MAX_DATA_ROWS
+
+    split = [name for name in sheets if name[-1].isdigit() and " " in name]
+    out.print(f"Wrote {out_file}: sheets " + ", ".join(sheets), markup=False)
+    if split:
+        out.print(f"A table longer than a sheet ({MAX_DATA_ROWS:,} rows) continues on "
+                  + ", ".join(split), markup=False)
 
 
 def letters(
@@ -166,6 +194,9 @@ def letters(
     effective: Annotated[str | None, typer.Option(
         help="The date the quotas take effect, YYYY-MM-DD.")] = None,
     force: ForceOpt = False,
+    db: StoreOpt = None,
+    scenario: ScenarioOpt = "baseline",
+    as_user: AsOpt = None,
 ) -> None:
     """Write a quota letter for every carrier and manager: <seller_id>.pdf and <seller_id>.html."""
     from quotaplan.letters import Version, select_letters, write_letters
@@ -184,7 +215,7 @@ def letters(
             raise UsageError("--version-label is empty; name the version, or leave the option "
                              "out for a draft")
         check_folder(out_dir, "letters", force=force, protect=[plan])
-        result = _build(plan)
+        result = _build(plan, Stored(db, scenario, as_user))
         chosen = select_letters(result, Version(label, day), seller)
         notes: list[str] = []
         with step(f"Writing {len(chosen):,} letter(s) to {out_dir}"):

@@ -292,3 +292,74 @@ def parse_date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option} {text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def compare(
+    plan: StoredPlanArg,
+    a: Annotated[str, typer.Argument(help="The first scenario.")],
+    b: Annotated[str, typer.Argument(help="The second scenario (differences are B − A).")],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the per-carrier table here.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a CSV an earlier compare wrote.")] = False,
+    db: DbOpt = None, as_user: AsOpt = None,
+) -> None:
+    """Two scenarios side by side: headline figures, every carrier that differs, the events that differ."""
+    from quotaplan.workspace.compare import CARRIER_COLUMNS
+    from quotaplan.workspace.compare import compare as compared
+
+    def run() -> None:
+        with Workspace(db, as_user=as_user) as ws:
+            left, right = ws.open(plan, a), ws.open(plan, b)
+        result = compared(left.result, right.result, left.events, right.events)
+        table = Table("figure", a, b, f"{b} − {a}", box=None)
+        for h in result.headline:
+            table.add_row(h.key.replace("_", " "), _figure(h.a, h.amount), _figure(h.b, h.amount),
+                          _figure(h.diff, h.amount, signed=True))
+        out.print(table)
+        carriers = result.carriers
+        out.print(f"\n{carriers.height} carrier(s) whose final quota, coverage or risk differ",
+                  markup=False)
+        if carriers.height:
+            rows = Table("seller", f"quota {a}", f"quota {b}", "difference", f"coverage {a}",
+                         f"coverage {b}", f"risk {a}", f"risk {b}", box=None)
+            for r in carriers.iter_rows(named=True):
+                rows.add_row(r["seller_id"], _money(r["final_quota_a"]), _money(r["final_quota_b"]),
+                             _figure(r["final_quota_diff"], True, signed=True),
+                             _ratio(r["coverage_a"]), _ratio(r["coverage_b"]), r["risk_a"] or "—",
+                             r["risk_b"] or "—")
+            out.print(rows)
+        for name, events in ((a, result.only_a), (b, result.only_b)):
+            out.print(f"\nEvents only in {name}: {len(events)}", markup=False)
+            for e in events:
+                out.print(f"  seq {e.seq} {e.at:%Y-%m-%d %H:%M} {e.actor} {e.kind} {_what(e)}"
+                          + (f" — {e.reason}" if e.reason else ""), markup=False)
+        if csv is not None:
+            _write_compare_csv(carriers, csv, force, CARRIER_COLUMNS)
+            out.print(f"\nWrote {csv}: {carriers.height} carrier(s)", markup=False)
+
+    guarded(run)
+
+
+def _figure(value: int | float | None, amount: bool, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    if amount:
+        text = format_cents_grouped(int(value))
+        return f"+{text}" if signed and value > 0 else text
+    if isinstance(value, float):
+        return f"{value:+.4f}" if signed else f"{value:.4f}"
+    return f"{value:+,}" if signed else f"{value:,}"
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _write_compare_csv(carriers: pl.DataFrame, path: Path, force: bool,
+                       columns: tuple[str, ...]) -> None:
+    from quotaplan.money import cents_to_decimal_expr
+    from quotaplan.outsafe import csv_written_by_quotaplan, write_file
+
+    amounts = ("final_quota_a", "final_quota_b", "final_quota_diff")
+    frame = carriers.with_columns(cents_to_decimal_expr(pl.col(c)).alias(c) for c in amounts)
+    write_file(path, "compare", lambda tmp: frame.write_csv(tmp, float_precision=6, null_value=""),
+               recognise=csv_written_by_quotaplan(",".join(columns)), force=force, option="--csv")

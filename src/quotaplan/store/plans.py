@@ -55,9 +55,31 @@ def list_plans(conn: Connection) -> list[StoredPlan]:
     return [_row(r) for r in conn.execute(select(t.plans).order_by(t.plans.c.name))]
 
 
-def add_plan(conn: Connection, name: str, files: Mapping[str, bytes], *, actor: str,
+@dataclass(frozen=True)
+class PackedFile:
+    """A plan file ready to store: its size and SHA-256, and its compressed parts."""
+
+    size: int
+    sha256: str
+    parts: list[bytes]
+
+    def data(self) -> bytes:
+        """The original bytes back."""
+        return b"".join(zlib.decompress(part) for part in self.parts)
+
+
+def pack(data: bytes) -> PackedFile:
+    """Cut ``data`` in parts of at most ``PART_BYTES`` and compress each (zlib lets go of the
+    interpreter, so files packed in threads use every core)."""
+    return PackedFile(len(data), hashlib.sha256(data).hexdigest(),
+                      [zlib.compress(data[start:start + t.PART_BYTES], LEVEL)
+                       for start in range(0, max(len(data), 1), t.PART_BYTES)])
+
+
+def add_plan(conn: Connection, name: str, files: Mapping[str, bytes | PackedFile], *, actor: str,
              at: datetime | None = None) -> StoredPlan:
-    """Store a plan folder's files under ``name`` and start its ``baseline`` scenario (a draft)."""
+    """Store a plan folder's files (bytes, or packed already) under ``name`` and start its
+    ``baseline`` scenario (a draft)."""
     if not check_name("--name", name).strip():
         raise UsageError("a plan needs a name: pass --name NAME")
     if conn.execute(select(t.plans.c.id).where(t.plans.c.name == name)).first() is not None:
@@ -66,14 +88,13 @@ def add_plan(conn: Connection, name: str, files: Mapping[str, bytes], *, actor: 
     plan_id = conn.execute(insert(t.plans).values(name=name, created_at=when, created_by=actor)
                            ).inserted_primary_key[0]  # type: ignore[index]
     for file_name in sorted(files):
-        data = files[file_name]
+        given = files[file_name]
+        packed = given if isinstance(given, PackedFile) else pack(given)
         conn.execute(insert(t.plan_files).values(
-            plan_id=plan_id, name=file_name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-            codec=CODEC))
-        parts = [{"plan_id": plan_id, "name": file_name, "part": i,
-                  "data": zlib.compress(data[start:start + t.PART_BYTES], LEVEL)}
-                 for i, start in enumerate(range(0, max(len(data), 1), t.PART_BYTES))]
-        conn.execute(insert(t.plan_file_parts), parts)
+            plan_id=plan_id, name=file_name, size=packed.size, sha256=packed.sha256, codec=CODEC))
+        conn.execute(insert(t.plan_file_parts), [
+            {"plan_id": plan_id, "name": file_name, "part": i, "data": data}
+            for i, data in enumerate(packed.parts)])
     conn.execute(insert(t.scenarios).values(plan_id=plan_id, name=BASELINE, parent_id=None, fork_seq=None,
                                             status="draft", created_at=when, created_by=actor))
     return StoredPlan(plan_id, name, when, actor)
@@ -110,12 +131,17 @@ def plan_count(conn: Connection) -> int:
     return int(conn.scalar(select(func.count()).select_from(t.plans)) or 0)
 
 
-def add_snapshot(conn: Connection, plan_id: int, tables: Mapping[str, pl.DataFrame]) -> None:
-    """Store the loaded plan's typed tables (Arrow IPC, LZ4-compressed inside, in parts)."""
+def snapshot_bytes(frame: pl.DataFrame) -> bytes:
+    """A typed table as Arrow IPC (LZ4 inside)."""
+    sink = io.BytesIO()
+    frame.write_ipc(sink, compression="lz4")
+    return sink.getvalue()
+
+
+def add_snapshot(conn: Connection, plan_id: int, tables: Mapping[str, bytes]) -> None:
+    """Store the loaded plan's typed tables (:func:`snapshot_bytes` of each), in parts."""
     for name in sorted(tables):
-        sink = io.BytesIO()
-        tables[name].write_ipc(sink, compression="lz4")
-        data = sink.getvalue()
+        data = tables[name]
         conn.execute(insert(t.plan_snapshots), [
             {"plan_id": plan_id, "name": name, "part": i, "data": data[start:start + t.PART_BYTES]}
             for i, start in enumerate(range(0, max(len(data), 1), t.PART_BYTES))])

@@ -33,6 +33,7 @@ from quotaplan.errors import NotFound, PlanInvalid, UsageError
 from quotaplan.pipeline import Pipeline
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem
+from quotaplan.settings import FILE as SETTINGS_FILE
 from quotaplan.store import journal, plans, scenarios
 from quotaplan.store.access import current_actor, require
 from quotaplan.store.db import Store, open_store, resolve_url
@@ -120,13 +121,19 @@ class Workspace:
         """Validate the plan folder and store it as ``name`` with its ``baseline`` scenario; a plan
         with errors is refused (PlanInvalid with exactly ``validate``'s problems), nothing stored.
         Returns the stored plan and the warnings."""
-        plan, files, problems = loading.read_folder(folder)
+        plan, result, files, problems = loading.read_folder(folder)
         store = self._store or loading.store_for_load(self.url)
         self._store = store
+        snapshot = loading.snapshot_tables(plan)
         with self._writing() as (conn, actor):
             require(actor, "load", Resource("store"), "the store")
             stored = plans.add_plan(conn, name, files, actor=actor.name)
-            plans.add_snapshot(conn, stored.id, loading.snapshot_tables(plan))
+            plans.add_snapshot(conn, stored.id, snapshot)
+            baseline = scenarios.find_scenario(conn, name, BASELINE)
+        # What was just validated is the baseline's state at seq 0: opening it costs nothing.
+        state = State(plan=plan, settings=loading.raw_settings(files[SETTINGS_FILE].data()))
+        self._loaded[stored.id] = state
+        self._opened[(name, BASELINE, 0)] = Opened(name, baseline, 0, state, result, [], _head=0)
         return stored, problems
 
     def plans(self) -> list[StoredPlan]:

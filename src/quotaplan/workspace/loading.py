@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-import polars as pl
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from quotaplan.build import build
+from quotaplan.build import BuildResult, build
 from quotaplan.calendar import add_months
 from quotaplan.errors import PlanInvalid, StoreError, UsageError
 from quotaplan.outsafe import write_folder
@@ -43,28 +44,38 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def read_folder(folder: Path) -> tuple[Plan, dict[str, bytes], list[Problem]]:
-    """(the plan, its files' bytes, its warnings) of a folder that ``validate`` passes; PlanInvalid
-    with every problem ``validate`` prints otherwise."""
-    plan, problems = read_plan(folder)
-    if plan is not None and not has_errors(problems):
-        try:
-            problems = problems + build(plan).problems
-        except PlanInvalid as exc:
-            problems = problems + exc.problems
-    if plan is None or has_errors(problems):
-        raise PlanInvalid(problems)
-    paths, unreadable = plan_files_in(folder)
-    if unreadable:  # read_plan reported these already; kept for safety
-        raise PlanInvalid(unreadable)
-    files: dict[str, bytes] = {}
+def read_folder(folder: Path) -> tuple[Plan, BuildResult, dict[str, plans.PackedFile], list[Problem]]:
+    """(the plan, its build, its files packed for the store, its warnings) of a folder that
+    ``validate`` passes; PlanInvalid with every problem ``validate`` prints otherwise. The files
+    are read and compressed in a thread while the plan is validated."""
+    paths, _ = plan_files_in(folder)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        packing = pool.submit(_pack_all, paths)
+        plan, problems = read_plan(folder)
+        result = None
+        if plan is not None and not has_errors(problems):
+            try:
+                result = build(plan)
+                problems = problems + result.problems
+            except PlanInvalid as exc:
+                problems = problems + exc.problems
+        if plan is None or result is None or has_errors(problems):
+            packing.cancel()
+            raise PlanInvalid(problems)
+        files = packing.result()
+    return plan, result, files, problems
+
+
+def _pack_all(paths: dict[str, Path]) -> dict[str, plans.PackedFile]:
+    files: dict[str, plans.PackedFile] = {}
     for name, path in paths.items():
         try:
-            files[name] = path.read_bytes()
+            data = path.read_bytes()
         except OSError as exc:
-            raise UsageError(f"{path}: could not be read again while loading ({exc.strerror}); "
-                             "leave the folder unchanged while it loads and try again") from None
-    return plan, files, problems
+            raise UsageError(f"{path}: could not be read while loading ({exc.strerror}); leave the "
+                             "folder unchanged while it loads and try again") from None
+        files[name] = plans.pack(data)
+    return files
 
 
 def store_for_load(url: str) -> Store:
@@ -83,8 +94,8 @@ def store_for_load(url: str) -> Store:
     return open_store(url)
 
 
-def snapshot_tables(plan: Plan) -> dict[str, pl.DataFrame]:
-    return {name: getattr(plan, name) for name in TABLES}
+def snapshot_tables(plan: Plan) -> dict[str, bytes]:
+    return {name: plans.snapshot_bytes(getattr(plan, name)) for name in TABLES}
 
 
 def loaded_state(conn: Connection, plan_id: int) -> State:
@@ -100,7 +111,7 @@ def loaded_state(conn: Connection, plan_id: int) -> State:
     if missing:
         raise StoreError(f"plan id {plan_id} has no stored {', '.join(missing)} table; was the "
                          "database changed outside quotaplan? Load the plan again")
-    raw = tomllib.loads(toml.decode("utf-8-sig"), parse_float=Decimal)
+    raw = raw_settings(toml)
     plan = Plan(settings=settings, **{name: tables[name] for name in TABLES},
                 sources=dict(FOLDER_SOURCES))
     return State(plan=plan, settings=raw)
@@ -120,6 +131,12 @@ def check_effective(day: date, plan: Plan) -> None:
     if not start <= day < end:
         raise UsageError(f"--effective {day.isoformat()} is outside the plan year "
                          f"({start.isoformat()} to {(end - timedelta(days=1)).isoformat()})")
+
+
+def raw_settings(data: bytes) -> dict[str, Any]:
+    """``plan.toml``'s bytes as parsed, numbers as Decimal: what ``setting.set`` events change."""
+    parsed: dict[str, Any] = tomllib.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+    return parsed
 
 
 def checked_seq(as_of: int, head: int, scenario: str) -> int:
