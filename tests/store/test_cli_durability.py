@@ -79,7 +79,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Folder:
 @dataclass
 class Stored:
     url: str
-    load_seconds: float  # one whole `quotaplan load` of the folder, here, now
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -92,10 +91,9 @@ def stored(request: pytest.FixtureRequest, folder: Folder,
     else:
         server: PostgresServer = request.getfixturevalue("postgres_server")
         url = server.new_database()
-    began = time.monotonic()
     code, output = finish(spawn(url, "load", str(folder.path), "--name", PLAN))
     assert code == 0, output
-    return Stored(url, time.monotonic() - began)
+    return Stored(url)
 
 
 # --- processes ------------------------------------------------------------------------------------
@@ -106,11 +104,14 @@ class Process:
     errors: IO[str]
 
 
-def spawn(url: str, *args: str, actor: str = "ana", pause: tuple[str, int] | None = None) -> Process:
-    """Start ``quotaplan ARGS --db URL`` as OS user ``actor``: the console script, or stopped after
-    the ``pause`` = (statement, n)-th statement of that kind (:mod:`quotaplan_paused`)."""
+def spawn(url: str, *args: str, actor: str = "ana",
+          pause: tuple[str, int, str] | None = None) -> Process:
+    """Start ``quotaplan ARGS --db URL`` as OS user ``actor``: the console script, or, with
+    ``pause`` = (statement, n, "pause" or "mark"), the command line that says ``halfway`` after
+    the n-th statement of that kind and waits there or goes on (:mod:`quotaplan_paused`)."""
     argv = ([str(QUOTAPLAN)] if pause is None
-            else [sys.executable, str(PAUSED), pause[0], str(pause[1]), "--"]) + [*args, "--db", url]
+            else [sys.executable, str(PAUSED), pause[0], str(pause[1]), pause[2], "--"])
+    argv += [*args, "--db", url]
     errors = tempfile.NamedTemporaryFile("w+", encoding="utf-8", suffix=".stderr")  # noqa: SIM115
     env = {**os.environ, "LOGNAME": actor, "USER": actor}
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, text=True, env=env,
@@ -128,17 +129,43 @@ def finish(process: Process, timeout: float = 300) -> tuple[int, str]:
     return process.proc.returncode, text
 
 
+def halfway(process: Process) -> bool:
+    """Wait until the process says ``halfway``; False when it ended without saying it."""
+    assert process.proc.stdout is not None
+    return any(line.strip() == "halfway" for line in process.proc.stdout)
+
+
 def kill_halfway(url: str, statement: str, nth: int, *args: str) -> None:
     """Run ``quotaplan ARGS`` until the database executed its ``nth`` statement beginning with
     ``statement`` (inside the command's transaction), then SIGKILL it there."""
-    process = spawn(url, *args, pause=(statement, nth))
-    assert process.proc.stdout is not None
-    for line in process.proc.stdout:
-        if line.strip() == "halfway":
-            process.proc.send_signal(signal.SIGKILL)
-            break
+    process = spawn(url, *args, pause=(statement, nth, "pause"))
+    if halfway(process):
+        process.proc.send_signal(signal.SIGKILL)
     code, output = finish(process)
     assert code == -signal.SIGKILL, f"it never reached {statement!r} #{nth} (exit {code}): {output}"
+
+
+def timed_run(url: str, statement: str, *args: str) -> tuple[float, float]:
+    """Run ``quotaplan ARGS`` to its end (it must succeed): (seconds from its start, seconds from
+    its first ``statement`` on) — the spans the random kills are drawn in."""
+    began = time.monotonic()
+    process = spawn(url, *args, pause=(statement, 1, "mark"))
+    assert halfway(process)
+    marked = time.monotonic()
+    code, output = finish(process)
+    assert code == 0, output
+    return time.monotonic() - began, time.monotonic() - marked
+
+
+def kill_at_random(url: str, kill: tuple[str | None, float], *args: str) -> int:
+    """Run ``quotaplan ARGS`` and SIGKILL it ``kill`` = (statement, seconds) later: seconds after
+    its start (the console script) when statement is None, else after the database executed
+    that statement. Its exit code: killed, or 0 when it ended first."""
+    statement, seconds = kill
+    process = spawn(url, *args, pause=None if statement is None else (statement, 1, "mark"))
+    if statement is not None:
+        assert halfway(process)
+    return kill_after(process, seconds)
 
 
 def kill_after(process: Process, seconds: float) -> int:
@@ -253,11 +280,14 @@ def test_a_load_killed_inside_its_transaction_stores_nothing_and_the_next_load_w
 def test_a_load_killed_at_random_moments_leaves_no_plan_or_a_whole_one(
         stored: Stored, folder: Folder, tmp_path: Path) -> None:
     rng = random.Random(SEED)
-    for i in range(3):
+    load = ("load", str(folder.path), "--name")
+    whole, rest = timed_run(stored.url, "INSERT INTO plans", *load, "timed")
+    kills = ([(None, rng.uniform(0.2, 1.1) * whole) for _ in range(3)]  # from its start
+             + [("INSERT INTO plans", rng.uniform(0, 1.2) * rest) for _ in range(3)])  # in its writes
+    for i, kill in enumerate(kills):
         before = check_store(stored.url, folder)
         name = f"random-{i}"
-        code = kill_after(spawn(stored.url, "load", str(folder.path), "--name", name),
-                          rng.uniform(0.2, 1.1) * stored.load_seconds)
+        code = kill_at_random(stored.url, kill, *load, name)
         after = check_store(stored.url, folder)
         assert after.events == before.events
         if name in after.plans or code == 0:
@@ -265,7 +295,7 @@ def test_a_load_killed_at_random_moments_leaves_no_plan_or_a_whole_one(
             exports_exactly(stored.url, name, folder, tmp_path / name)
         else:
             assert after == before
-    code, output = finish(spawn(stored.url, "load", str(folder.path), "--name", "after-kills"))
+    code, output = finish(spawn(stored.url, *load, "after-kills"))
     assert code == 0, output
     exports_exactly(stored.url, "after-kills", folder, tmp_path / "after-kills")
 
@@ -308,15 +338,14 @@ def test_a_change_killed_inside_its_transaction_appends_nothing_and_the_next_one
 def test_changes_killed_at_random_moments_are_appended_whole_or_not_at_all(
         stored: Stored, folder: Folder) -> None:
     rng = random.Random(SEED + 1)
-    args, payload = _adjust(folder, rng)
-    began = time.monotonic()
-    code, output = finish(spawn(stored.url, *args))
-    took = time.monotonic() - began
-    assert code == 0, output
-    for i in range(4):
+    args, _ = _adjust(folder, rng)
+    whole, rest = timed_run(stored.url, "INSERT INTO events", *args)
+    kills = ([(None, rng.uniform(0.3, 1.1) * whole) for _ in range(4)]  # from its start
+             + [("INSERT INTO events", rng.uniform(0, 1.5) * rest) for _ in range(2)])  # at its commit
+    for i, kill in enumerate(kills):
         before = check_store(stored.url, folder)
         args, payload = (_adjust if i % 2 else _move)(folder, rng)
-        code = kill_after(spawn(stored.url, *args), rng.uniform(0.3, 1.1) * took)
+        code = kill_at_random(stored.url, kill, *args)
         after = check_store(stored.url, folder)
         assert after.plans == before.plans
         if len(after.events) == len(before.events) + 1 or code == 0:
