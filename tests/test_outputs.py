@@ -12,15 +12,27 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from quotaplan import outputs
-from quotaplan.build import BuildResult
+from quotaplan.build import BuildResult, build
+from quotaplan.cli import app
 from quotaplan.core.hierarchy import build_hierarchy
+from quotaplan.demo import demo_plan_path
 from quotaplan.errors import UsageError
 from quotaplan.money import format_cents
-from quotaplan.outputs import _risky, summary_json, to_output_frame, write_outputs, write_table
+from quotaplan.outputs import (
+    PUBLISHED_FILES,
+    _risky,
+    published_tables,
+    summary_json,
+    to_output_frame,
+    write_outputs,
+    write_table,
+)
 from quotaplan.outsafe import MARKER
 from quotaplan.plan import Plan
+from quotaplan.planfolder.read import read_plan
 
 PLAN = {
     "plan.toml": """
@@ -135,3 +147,15 @@ def test_formula_text_is_found_as_a_pattern_would(cells: list[str | None]) -> No
     found = frame.select(_risky(pl.col("s"))).to_series().to_list()
     expected = [None if c is None else c[:1] in ("=", "+", "-", "@") for c in cells]
     assert found == expected
+
+
+def test_published_tables_are_exactly_the_bytes_build_writes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(app, ["build", str(demo_plan_path()), "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    plan, _ = read_plan(demo_plan_path())
+    assert plan is not None
+    tables = published_tables(build(plan))
+    assert tuple(tables) == PUBLISHED_FILES
+    assert tables == {name: (out / name).read_bytes() for name in PUBLISHED_FILES}
+    assert all(len(data) > 100 for data in tables.values())

@@ -45,6 +45,7 @@ def test_defaults_of_a_minimal_plan() -> None:
     assert settings.quotas.basis == "targets"
     assert settings.ramp.cutoff_day() is None
     assert settings.risk.high_below == Decimal("0.90")
+    assert settings.changes.relief == "target"
 
 
 def test_numbers_are_read_exactly() -> None:
@@ -79,6 +80,7 @@ def test_numbers_are_read_exactly() -> None:
         ("[capacity]\nquota_to_ote = [4]", "capacity.quota_to_ote", "item 2"),
         ("[quotas]\nover_assignment = { 1 = 20 }", "quotas.over_assignment", "out of range"),
         ("[quotas]\nbasis = \"gut feeling\"", "quotas.basis", "gut feeling"),
+        ("[changes]\nrelief = \"half\"", "changes.relief", "half"),
         ("[[strategic_focus]]\nmatch = { region = \"x\" }\nfactor = 1.1",
          "strategic_focus[1].match", "'region' is not one of"),
         ("[[strategic_focus]]\nmatch = { segment = \"x\" }\nfactor = 1\n"

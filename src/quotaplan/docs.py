@@ -22,7 +22,9 @@ WIDTH = 100
 COMMANDS = ("validate", "build", "report", "simulate", "optimize", "explain", "generate", "import",
             "export", "export folder", "export salesforce", "export xlsx", "letters", "demo",
             "settings", "db upgrade", "load", "plans", "scenario fork", "scenario list", "compare",
-            "adjust", "override", "topdown", "move", "seller", "log", "user add", "user list",
+            "adjust", "override", "topdown", "move", "seller", "submit", "approve", "reject",
+            "publish", "changes", "change approve", "change reject", "versions", "published",
+            "log", "user add", "user list",
             "user disable", "user grant", "token create")
 
 

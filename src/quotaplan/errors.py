@@ -11,6 +11,8 @@ Hierarchy::
     │                         actor may not read (its existence is not revealed) (exit 1)
     ├── Forbidden             the actor may read the thing but not take this action on it (exit 1)
     ├── Conflict              a change based on an older seq collides with an event appended since (exit 1)
+    ├── Refused               a step the scenario's state does not allow: a wrong workflow transition,
+    │                         a change to a figure outside a draft, a decided request (exit 1)
     └── StoreError            the database cannot be used as it is: never upgraded, newer than the
                               program, unreachable (exit 1)
 
@@ -91,6 +93,10 @@ class Conflict(QuotaplanError):
         super().__init__(
             f"conflict in scenario {scenario!r}: your change was based on seq {based_on}, and since then "
             + "; ".join(lines) + ". Look at the change (`quotaplan log`), then redo yours on the new head.")
+
+
+class Refused(QuotaplanError):
+    """The scenario's state does not allow this step; the message names the state and what is possible."""
 
 
 class StoreError(QuotaplanError):

@@ -11,10 +11,11 @@ formulas. ``--out DIR`` is replaced only when every file was written, and only a
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
@@ -82,11 +83,12 @@ def to_output_frame(
 
 def write_table(
     frame: pl.DataFrame,
-    path: Path,
+    path: Path | IO[bytes],
     columns: tuple[str, ...] | None = None,
     extras: tuple[str, ...] | None = None,
 ) -> None:
-    """Write one result table in SPEC's CSV format (absent values as empty cells)."""
+    """Write one result table in SPEC's CSV format (absent values as empty cells), to a file or
+    to a binary stream: the one CSV serialiser of every output."""
     to_output_frame(frame, columns, extras).write_csv(
         path, null_value="", float_precision=RATIO_DIGITS, date_format="%Y-%m-%d"
     )
@@ -118,15 +120,42 @@ def output_tables(result: BuildResult) -> dict[str, pl.DataFrame]:
     }
 
 
+def write_output_table(result: BuildResult, name: str, target: Path | IO[bytes]) -> None:
+    """Write the build's file ``name`` (one of :func:`output_tables` or ``summary.json``) to a
+    file or a binary stream: what ``build --out`` and a published version both hold."""
+    if name == "summary.json":
+        data = summary_json(result.summary).encode("utf-8")
+        if isinstance(target, Path):
+            target.write_bytes(data)
+        else:
+            target.write(data)
+        return
+    write_table(output_tables(result)[name], target, OUTPUTS.get(name), WRITTEN_EXTRAS.get(name))
+
+
+#: The build's files a published version keeps (SPEC "Command line for the store").
+PUBLISHED_FILES = ("quotas.csv", "quota_periods.csv", "gap.csv", "rollup.csv", "summary.json",
+                   "account_targets.csv")
+
+
+def published_tables(result: BuildResult) -> dict[str, bytes]:
+    """File name → exactly the bytes ``quotaplan build`` writes to it, for every published file."""
+    tables: dict[str, bytes] = {}
+    for name in PUBLISHED_FILES:
+        buffer = io.BytesIO()
+        write_output_table(result, name, buffer)
+        tables[name] = buffer.getvalue()
+    return tables
+
+
 def write_outputs(result: BuildResult, out: Path, extra: Mapping[str, str] | None = None, *,
                   force: bool = False, protect: Sequence[Path] = (), command: str = "build") -> None:
     """Write every output file into ``out``, replacing it only once all are written, and only
     as :func:`quotaplan.outsafe.write_folder` allows (``protect``: the plan folders read)."""
 
     def write(staging: Path) -> None:
-        for name, frame in output_tables(result).items():
-            write_table(frame, staging / name, OUTPUTS.get(name), WRITTEN_EXTRAS.get(name))
-        (staging / "summary.json").write_text(summary_json(result.summary), encoding="utf-8")
+        for name in (*output_tables(result), "summary.json"):
+            write_output_table(result, name, staging / name)
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
 

@@ -295,6 +295,14 @@ class CapacitySection(_Section):
     )
 
 
+class ChangesSection(_Section):
+    relief: Literal["target", "quota_share", "none"] = Field(
+        "target",
+        description="In-year account move: what quota moves with the account from the effective "
+        "date: target (its target) | quota_share (its share of the losing carrier's quota) | none.",
+    )
+
+
 class Settings(_Section):
     plan: PlanSection
     targets: TargetsSection = TargetsSection()
@@ -305,6 +313,7 @@ class Settings(_Section):
     seasonality: SeasonalitySection = SeasonalitySection()
     risk: RiskSection = RiskSection()
     capacity: CapacitySection = CapacitySection()
+    changes: ChangesSection = ChangesSection()
 
     @model_validator(mode="after")
     def _cross(self) -> Settings:
@@ -331,6 +340,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "seasonality": SeasonalitySection,
     "risk": RiskSection,
     "capacity": CapacitySection,
+    "changes": ChangesSection,
 }
 
 

@@ -154,6 +154,8 @@ def test_every_migration_file_is_shipped_as_package_data() -> None:
                        if p.is_file() and "__pycache__" not in p.parts]
     assert "store/migrations/env.py" in migration_files
     assert "store/migrations/versions/0001_first_schema.py" in migration_files
+    assert "store/migrations/versions/0002_plan_snapshots.py" in migration_files
+    assert "store/migrations/versions/0003_version_change.py" in migration_files
     unshipped = [f for f in migration_files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
     assert unshipped == []
 
@@ -167,7 +169,7 @@ def test_the_migrations_build_exactly_the_tables_schema_py_describes(store: Stor
     assert differences == []
 
 
-def test_the_first_revision_can_be_undone_and_redone(db_url: str) -> None:
+def test_every_revision_can_be_undone_and_redone(db_url: str) -> None:
     from alembic import command
 
     from quotaplan.store.db import _alembic_config
@@ -182,6 +184,37 @@ def test_the_first_revision_can_be_undone_and_redone(db_url: str) -> None:
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     assert upgrade(db_url) == (None, head_revision())
+
+
+def test_a_database_at_the_first_schema_is_refused_until_upgraded_and_keeps_its_versions(db_url: str) -> None:
+    from alembic import command
+
+    from quotaplan.store.db import _alembic_config
+
+    engine = make_engine(db_url)
+    with engine.connect() as conn, conn.begin():
+        config = _alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO plans (id, name, created_at, created_by) "
+                          "VALUES (1, 'FY27', :at, 'ana')"), {"at": at})
+        conn.execute(text("INSERT INTO scenarios (id, plan_id, name, status, created_at, created_by) "
+                          "VALUES (1, 1, 'baseline', 'published', :at, 'ana')"), {"at": at})
+        conn.execute(text("INSERT INTO versions (plan_id, number, scenario_id, seq, approved_by, "
+                          "published_at, content_sha256) VALUES (1, 1, 1, 3, 'ben', :at, :sha)"),
+                     {"at": at, "sha": "a" * 64})
+    engine.dispose()
+    with pytest.raises(StoreError, match=r"is at an older schema \('0001'\): run `quotaplan db upgrade`"):
+        open_store(db_url)
+    assert upgrade(db_url) == ("0001", "0003")
+    assert head_revision() == "0003"
+    store = open_store(db_url)
+    with store.read() as conn:
+        rows = conn.execute(text("SELECT number, seq, approved_by, change_id FROM versions")).all()
+    store.close()
+    assert [tuple(r) for r in rows] == [(1, 3, "ben", None)]
 
 
 def test_a_database_with_tables_of_another_program_is_refused_untouched(db_url: str) -> None:

@@ -9,7 +9,10 @@ and the README's CLI reference list them, and holds :func:`main`, the entry poin
 - :mod:`quotaplan.cli.interop`: export salesforce, export xlsx, letters.
 - :mod:`quotaplan.cli.analysis`: simulate, optimize.
 - :mod:`quotaplan.cli.admin`: db upgrade, user add/list/disable/grant, token create, plans.
-- :mod:`quotaplan.cli.store`: load, scenario fork/list, adjust, override, topdown, move, seller, log.
+- :mod:`quotaplan.cli.store`: load, scenario fork/list, compare, adjust, override, topdown, move,
+  seller, log.
+- :mod:`quotaplan.cli.cycle`: submit, approve, reject, publish, changes, change approve/reject,
+  versions, published.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Sequence
 
 from rich.markup import escape
 
-from quotaplan.cli import admin, analysis, folder, interop, store
+from quotaplan.cli import admin, analysis, cycle, folder, interop, store
 from quotaplan.cli.common import (
     EXIT_BUG,
     EXIT_OK,
@@ -62,6 +65,14 @@ app.command()(store.override)
 app.command()(store.topdown)
 app.command()(store.move)
 app.command()(store.seller)
+app.command()(cycle.submit)
+app.command()(cycle.approve)
+app.command()(cycle.reject)
+app.command()(cycle.publish)
+app.command("changes")(cycle.changes_cmd)
+app.add_typer(cycle.change_app, name="change")
+app.command("versions")(cycle.versions_cmd)
+app.command()(cycle.published)
 app.command()(store.log)
 app.add_typer(interop.export_app, name="export")
 app.add_typer(admin.db_app, name="db")

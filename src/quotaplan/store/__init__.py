@@ -8,6 +8,9 @@ Where things are::
     plans.py       a plan's stored files
     scenarios.py   baseline and forks, lineage, head seq
     journal.py     appending an event (the conflict rule) and reading them back
+    workflow.py    submit, approve, reject, publish; only a draft takes changes to figures
+    changes.py     in-year change requests on a published scenario and their decisions
+    versions.py    published versions: the build's tables exactly as published, hashed
     users.py       users, grants, password hashes, API tokens
     policy.py      decide(actor, action, resource): the one place access is decided
     access.py      who is acting, and turning a refusal into NotFound / Forbidden

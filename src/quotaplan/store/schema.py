@@ -169,6 +169,8 @@ versions = Table(
     Column("approved_by", String(200), nullable=False),
     Column("published_at", UTC_TIME, nullable=False),
     Column("content_sha256", String(64), nullable=False),
+    Column("change_id", Integer, nullable=True,
+           comment="the in-year change request (its seq) the version publishes; empty for version 1"),
     UniqueConstraint("plan_id", "number"),
 )
 

@@ -29,12 +29,12 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from quotaplan.build import BuildResult
-from quotaplan.errors import NotFound, PlanInvalid, UsageError
+from quotaplan.errors import NotFound, PlanInvalid
 from quotaplan.pipeline import Pipeline
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem
 from quotaplan.settings import FILE as SETTINGS_FILE
-from quotaplan.store import journal, plans, scenarios
+from quotaplan.store import journal, plans, scenarios, workflow
 from quotaplan.store.access import current_actor, require
 from quotaplan.store.db import Store, open_store, resolve_url
 from quotaplan.store.journal import Event
@@ -43,6 +43,7 @@ from quotaplan.store.policy import Actor, Resource, sees_plan
 from quotaplan.store.scenarios import Scenario
 from quotaplan.workspace import loading
 from quotaplan.workspace.access import resource_of
+from quotaplan.workspace.cycle import Cycle
 from quotaplan.workspace.events import State, apply
 
 
@@ -69,7 +70,7 @@ class Opened:
     _head: int = 0
 
 
-class Workspace:
+class Workspace(Cycle):
     """A store and who acts on it (``as_user``: a user of the store; else the OS user, as SPEC's
     command line trusts the local account). See the module."""
 
@@ -208,7 +209,7 @@ class Workspace:
         head = self.open(plan, scenario)
         with self._writing() as (conn, actor):
             require(actor, *resource_of(actor, kind, payload, head.plan, plan, head.scenario))
-            _require_draft(conn, plan, scenario, kind)
+            workflow.require_draft(conn, plan, scenario, kind)
             probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
                           dict(payload), reason)
             state = apply(head.state, probe, check=True)
@@ -220,35 +221,6 @@ class Workspace:
                 plan, head.scenario, event.seq, apply(head.state, event), result,
                 [*head.events, event], _head=event.seq)
         return event
-
-    def request_change(self, plan: str, scenario: str, kind: str, payload: Mapping[str, Any], *,
-                       effective: str | None, reason: str | None,
-                       based_on: int | None = None) -> Event:
-        """File an in-year change request on a published scenario: the change is checked against
-        the head (as a draft's change would be) and appended as ``change.request``; it changes no
-        figure until a reviewer approves it."""
-        if kind not in REQUESTABLE:
-            raise UsageError(f"{kind} cannot be an in-year change: once a scenario is published, "
-                             "fork a scenario to change it")
-        if effective is None:
-            raise UsageError(f"scenario {scenario!r} is published: a change to it is an in-year "
-                             "change request from a date; pass --effective YYYY-MM-DD")
-        day = loading.parse_day(effective, "--effective")
-        head = self.open(plan, scenario)
-        with self._writing() as (conn, actor):
-            require(actor, *resource_of(actor, "change.request", {"change": {
-                "kind": kind, "payload": dict(payload)}}, head.plan, plan, head.scenario))
-            status = scenarios.find_scenario(conn, plan, scenario).status
-            if status != "published":
-                raise UsageError(f"scenario {scenario!r} is {status}, not published: change it "
-                                 "directly (in-year requests are for published plans)")
-            loading.check_effective(day, head.plan)
-            probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
-                          dict(payload), reason)
-            self._pipeline(plan, scenario).build(apply(head.state, probe, check=True).plan)
-            return journal.append(conn, plan, scenario, "change.request", {
-                "change": {"kind": kind, "payload": dict(payload)}, "effective": day.isoformat()},
-                actor=actor.name, reason=reason, based_on=based_on)
 
     def log(self, plan: str, scenario: str = BASELINE, **filters: Any) -> list[Event]:
         """The scenario's events, newest first, filtered (see :func:`quotaplan.store.journal.read`)."""
@@ -263,23 +235,6 @@ class Workspace:
         with self._reading() as (conn, _actor):
             return loading.export_folder(conn, opened.scenario.plan_id, opened.state,
                                          opened.events, out, force=force)
-
-
-#: The kinds of change an in-year request may carry (SPEC "In-year changes").
-REQUESTABLE = frozenset({"account.move", "seller.set", "seller.add", "adjustment.add", "topdown.set"})
-
-
-def _require_draft(conn: Connection, plan: str, scenario: str, kind: str) -> None:
-    """Only a draft takes changes to figures."""
-    status = scenarios.find_scenario(conn, plan, scenario).status
-    if status == "draft":
-        return
-    if status == "published":
-        how = ("pass --effective YYYY-MM-DD to file it as an in-year change request"
-               if kind in REQUESTABLE else "fork a scenario to change it")
-        raise UsageError(f"scenario {scenario!r} is published and takes no direct change: {how}")
-    raise UsageError(f"scenario {scenario!r} is {status.replace('_', ' ')}: only a draft takes "
-                     "changes to figures; `quotaplan reject` sends it back to draft")
 
 
 def _sees(actor: Actor, plan: str) -> None:
