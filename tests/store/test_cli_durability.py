@@ -8,9 +8,10 @@ statement inside its transaction (``quotaplan_paused.py``) and killed there. Aft
 whole store is checked (:func:`check_store`): every stored plan complete, its files exact, every
 event with its subjects, seqs without a gap; then the next command runs at once.
 
-A kill inside another step is one more case of :func:`kill_halfway`: e.g. a publish stopped after
-its version's first table, ``kill_halfway(url, "INSERT INTO version_tables", 1, "publish", "fy",
-"--reason", "…")``, then :func:`check_store` and the versions before it.
+A kill inside another step is one more case of :func:`kill_halfway`, as publishing shows: stopped
+after its version's first table, ``kill_halfway(url, "INSERT INTO version_tables", 1, "publish",
+"fy", …)``, then :func:`check_store` (which also checks every version whole and every published
+scenario with its version).
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ from typer.testing import CliRunner
 from quotaplan.build import build
 from quotaplan.cli import app
 from quotaplan.generate import GenerateOptions, generate_plan, write_generated
+from quotaplan.outputs import PUBLISHED_FILES, published_tables
 from quotaplan.planfolder.read import plan_files_in, read_plan
-from quotaplan.store import plans
+from quotaplan.store import plans, versions
 from quotaplan.store import schema as t
 from quotaplan.store.db import open_store
+from quotaplan.workspace import Workspace
 from quotaplan.workspace.loading import TABLES
 from throwaway_postgres import PostgresServer
 
@@ -135,10 +138,10 @@ def halfway(process: Process) -> bool:
     return any(line.strip() == "halfway" for line in process.proc.stdout)
 
 
-def kill_halfway(url: str, statement: str, nth: int, *args: str) -> None:
-    """Run ``quotaplan ARGS`` until the database executed its ``nth`` statement beginning with
-    ``statement`` (inside the command's transaction), then SIGKILL it there."""
-    process = spawn(url, *args, pause=(statement, nth, "pause"))
+def kill_halfway(url: str, statement: str, nth: int, *args: str, actor: str = "ana") -> None:
+    """Run ``quotaplan ARGS`` (as ``actor``) until the database executed its ``nth`` statement
+    beginning with ``statement`` (inside the command's transaction), then SIGKILL it there."""
+    process = spawn(url, *args, actor=actor, pause=(statement, nth, "pause"))
     if halfway(process):
         process.proc.send_signal(signal.SIGKILL)
     code, output = finish(process)
@@ -157,12 +160,13 @@ def timed_run(url: str, statement: str, *args: str) -> tuple[float, float]:
     return time.monotonic() - began, time.monotonic() - marked
 
 
-def kill_at_random(url: str, kill: tuple[str | None, float], *args: str) -> int:
+def kill_at_random(url: str, kill: tuple[str | None, float], *args: str, actor: str = "ana") -> int:
     """Run ``quotaplan ARGS`` and SIGKILL it ``kill`` = (statement, seconds) later: seconds after
     its start (the console script) when statement is None, else after the database executed
     that statement. Its exit code: killed, or 0 when it ended first."""
     statement, seconds = kill
-    process = spawn(url, *args, pause=None if statement is None else (statement, 1, "mark"))
+    process = spawn(url, *args, actor=actor,
+                    pause=None if statement is None else (statement, 1, "mark"))
     if statement is not None:
         assert halfway(process)
     return kill_after(process, seconds)
@@ -193,11 +197,13 @@ class Event:
 class Contents:
     plans: tuple[str, ...]
     events: tuple[Event, ...]  # of plan fy's baseline, in seq order
-    rows: tuple[int, ...]  # rows of every plan and journal table
+    statuses: tuple[tuple[str, str], ...]  # (scenario, status) of plan fy
+    versions: tuple[tuple[int, str], ...]  # (number, content hash) of plan fy
+    rows: tuple[int, ...]  # rows of every plan, journal and version table
 
 
 COUNTED = (t.plans, t.plan_files, t.plan_file_parts, t.plan_snapshots, t.scenarios, t.events,
-           t.event_subjects)
+           t.event_subjects, t.versions, t.version_tables)
 
 
 _EXACT: set[tuple[str, int]] = set()
@@ -206,7 +212,9 @@ _EXACT: set[tuple[str, int]] = set()
 def check_store(url: str, folder: Folder) -> Contents:
     """The store is whole: every plan has every file of the folder, in all its parts, exact (sizes
     and checksums good), its typed tables and a baseline; every event has its subjects and each
-    scenario's seqs follow on without a gap. Returns what it holds."""
+    scenario's seqs follow on without a gap; every version has all its tables, exact (checksums
+    and content hash good), and a scenario is published exactly when its publish event and its
+    version are there. Returns what it holds."""
     store = open_store(url)
     try:
         with store.read() as conn:
@@ -242,9 +250,28 @@ def check_store(url: str, folder: Folder) -> Contents:
                 .join(t.plans, t.plans.c.id == t.scenarios.c.plan_id)
                 .where(t.plans.c.name == PLAN, t.scenarios.c.name == "baseline")
                 .order_by(t.events.c.seq)))
+            published = {}
+            for plan in names:
+                for version in versions.list_versions(conn, plan):
+                    tables = versions.version_tables(conn, plan, version.number)  # hashes checked
+                    assert sorted(tables) == sorted(PUBLISHED_FILES), (plan, version)
+                    published.setdefault((plan, version.scenario), version.number)
+            scenario_rows = conn.execute(
+                select(t.plans.c.name.label("plan"), t.scenarios.c.id, t.scenarios.c.name,
+                       t.scenarios.c.status)
+                .join(t.plans, t.plans.c.id == t.scenarios.c.plan_id)).all()
+            for row in scenario_rows:
+                publish_events = conn.scalar(select(func.count()).select_from(t.events).where(
+                    t.events.c.scenario_id == row.id, t.events.c.kind == "scenario.publish"))
+                is_published = row.status == "published"
+                assert (is_published, publish_events, published.get((row.plan, row.name))) in (
+                    (False, 0, None), (True, 1, 1)), row
+            statuses = tuple(sorted((r.name, r.status) for r in scenario_rows if r.plan == PLAN))
+            fy_versions = (tuple((v.number, v.content_sha256) for v in versions.list_versions(conn, PLAN))
+                           if PLAN in names else ())
             rows = tuple(int(conn.scalar(select(func.count()).select_from(table)) or 0)
                          for table in COUNTED)
-        return Contents(tuple(sorted(names)), events, rows)
+        return Contents(tuple(sorted(names)), events, statuses, fy_versions, rows)
     finally:
         store.close()
 
@@ -282,7 +309,7 @@ def test_a_load_killed_at_random_moments_leaves_no_plan_or_a_whole_one(
     rng = random.Random(SEED)
     load = ("load", str(folder.path), "--name")
     whole, rest = timed_run(stored.url, "INSERT INTO plans", *load, "timed")
-    kills = ([(None, rng.uniform(0.2, 1.1) * whole) for _ in range(3)]  # from its start
+    kills = ([(None, rng.uniform(0.2, 1.1) * whole) for _ in range(2)]  # from its start
              + [("INSERT INTO plans", rng.uniform(0, 1.2) * rest) for _ in range(3)])  # in its writes
     for i, kill in enumerate(kills):
         before = check_store(stored.url, folder)
@@ -340,7 +367,7 @@ def test_changes_killed_at_random_moments_are_appended_whole_or_not_at_all(
     rng = random.Random(SEED + 1)
     args, _ = _adjust(folder, rng)
     whole, rest = timed_run(stored.url, "INSERT INTO events", *args)
-    kills = ([(None, rng.uniform(0.3, 1.1) * whole) for _ in range(4)]  # from its start
+    kills = ([(None, rng.uniform(0.3, 1.1) * whole) for _ in range(3)]  # from its start
              + [("INSERT INTO events", rng.uniform(0, 1.5) * rest) for _ in range(2)])  # at its commit
     for i, kill in enumerate(kills):
         before = check_store(stored.url, folder)
@@ -401,3 +428,46 @@ def test_two_adjustments_of_one_seller_on_the_same_seq_one_is_appended_one_is_a_
         assert f"seq {head + 1}: {winner} changed seller {seller} (adjustment.add)" in refused
         added = check_store(stored.url, folder).events[head:]
         assert [(e.actor, e.payload["seller_id"]) for e in added] == [(winner, seller)]
+
+
+# --- a publish killed -----------------------------------------------------------------------------
+
+def _cli(url: str, actor: str, *args: str) -> str:
+    result = CliRunner().invoke(app, [*args, "--db", url], env={"LOGNAME": actor, "USER": actor})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_publish_killed_leaves_the_scenario_approved_without_a_version_or_published_with_it(
+        stored: Stored, folder: Folder) -> None:
+    """A scenario forked from the baseline, submitted by ana and approved by ben, is published by
+    ben: killed at random moments from its publish event on, then inside its transaction (its
+    status changed, no version yet; its version's first table written), then published."""
+    scenario = "review"
+    _cli(stored.url, "ana", "scenario", "fork", PLAN, "baseline", scenario)
+    _cli(stored.url, "ana", "submit", PLAN, "--scenario", scenario)
+    _cli(stored.url, "ben", "approve", PLAN, "--scenario", scenario)
+    publish = ("publish", PLAN, "--scenario", scenario, "--reason", "signed off")
+    before = check_store(stored.url, folder)
+    assert (scenario, "approved") in before.statuses
+    assert before.versions == ()
+    for statement in ("UPDATE scenarios", "INSERT INTO version_tables"):
+        kill_halfway(stored.url, statement, 1, *publish, actor="ben")
+        assert check_store(stored.url, folder) == before
+    rng = random.Random(SEED + 4)
+    for _ in range(2):  # at its publish event, the version's rows or the commit, or after it
+        kill_at_random(stored.url, ("INSERT INTO events", rng.uniform(0, 0.3)), *publish, actor="ben")
+        after = check_store(stored.url, folder)
+        if after.versions:
+            break
+        assert after == before
+    else:
+        code, output = finish(spawn(stored.url, *publish, actor="ben"))
+        assert code == 0, output
+        after = check_store(stored.url, folder)
+    assert (scenario, "published") in after.statuses
+    assert [number for number, _ in after.versions] == [1]
+    with Workspace(stored.url) as ws:
+        opened = ws.open(PLAN, scenario)
+        expected = published_tables(opened.result)
+    assert versions.content_hash(expected) == after.versions[0][1]
