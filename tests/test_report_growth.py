@@ -96,10 +96,10 @@ def test_html_opens_with_the_growth_ask(load_plan: LoadPlan) -> None:
     assert banner < html.index('data-figure="strategic_gap"')
     section = html[banner:html.index("</section>", banner)]
     assert "+138.1 %" in section
-    assert "over last year&#x27;s bookings" in section
+    assert "over last year&#39;s bookings" in section
     assert "420.00 USD" in section
     assert "1,000.00 USD" in section
-    assert SPLIT_NOTE.replace("'", "&#x27;") in section
+    assert SPLIT_NOTE.replace("'", "&#39;") in section
     assert "0 by construction, since the targets are a split of the top-down number" in html
     assert "Growth ask and strategic gaps by node" in html
     # Per node and per seller.

@@ -92,7 +92,7 @@ def test_riskiest_sellers_and_what_to_do_come_before_the_charts(page: str) -> No
     todo = page[page.index("Riskiest sellers and what to do"):page.index("<svg")]
     assert todo.index("Ana Ruiz") < todo.index("Ben &lt;script")
     assert "coverage 80.0 %" in todo
-    assert "Add 1 account at the book&#x27;s median target, or build 750,000.00 EUR of pipeline" in todo
+    assert "Add 1 account at the book&#39;s median target, or build 750,000.00 EUR of pipeline" in todo
     assert "S3" not in todo  # covered
 
 

@@ -16,8 +16,9 @@ from quotaplan.core.simulate import SimulationResult
 from quotaplan.plan import Plan
 from quotaplan.report import charts
 from quotaplan.report.charts import Bin, Rule
-from quotaplan.report.html import _share_bins, _simulation_section
+from quotaplan.report.html import _simulation_section
 from quotaplan.report.simulation import render_simulation
+from quotaplan.report.simviews import share_bins
 
 
 def fabricated(sellers: int, runs: int = 1000, seed: int = 0) -> SimulationResult:
@@ -57,7 +58,7 @@ def test_terminal_lists_the_flagged_quotas_and_counts_the_rest() -> None:
 
 def test_many_sellers_share_bins_of_five_points_coloured_by_the_band() -> None:
     shares = np.array([0.0, 0.12, 0.61, 0.65, 0.99, 1.0])
-    bins = _share_bins(shares, 100)
+    bins = share_bins(shares, 100)
     assert len(bins) == 20
     assert sum(b.count for b in bins) == 6
     assert [b.count for b in bins if b.count] == [1, 1, 1, 1, 2]  # 0 %, 10 %, 60 %, 65 %, 95 %+

@@ -161,3 +161,65 @@ def test_an_approved_account_move_publishes_the_next_version_with_the_relief_to_
     code, output = run("change", "approve", "fy27", change_id, "--db", db, "--as", "ben")
     assert code == 1
     assert "decided once" in output
+
+
+def test_letters_of_a_stored_plan_are_of_its_published_version(team: str, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    db = team
+    code, output = run("letters", "fy27", "--out", str(tmp_path / "none"), "--db", db, "--as", "ana")
+    assert code == 2
+    assert "published version" in output
+    publish(db)
+    out = ok("move", "fy27", "a1", "L2", "--effective", "2027-08-17", "--reason", "re-cut", "--db", db,
+             "--as", "ana")
+    change_id = out.split("in-year change request ")[1].split()[0]
+    ok("change", "approve", "fy27", change_id, "--db", db, "--as", "ben")
+    ok("letters", "fy27", "--seller", "s2", "--out", str(tmp_path / "v2"), "--db", db, "--as", "ana")
+    ok("letters", "fy27", "--seller", "s2", "--version", "1", "--out", str(tmp_path / "v1"), "--db", db,
+       "--as", "ana")
+    ok("published", "fy27", "--out", str(tmp_path / "tables"), "--db", db, "--as", "ana")
+    with (tmp_path / "tables" / "quotas.csv").open() as f:
+        quota = next(r for r in csv.DictReader(f) if r["seller_id"] == "s2")["final_quota"]
+    text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "v2" / "s2.pdf").pages)
+    grouped = f"{int(quota.split('.')[0]):,}.{quota.split('.')[1]}"
+    assert grouped in text
+    assert "version 2" in text
+    first = " ".join(page.extract_text() for page in PdfReader(tmp_path / "v1" / "s2.pdf").pages)
+    assert grouped not in first
+    assert "version 1" in first
+
+
+def test_a_seller_leaving_in_year_keeps_the_past_and_zeroes_what_follows(team: str,
+                                                                         tmp_path: Path) -> None:
+    db = team
+    publish(db)
+    code, output = run("seller", "fy27", "s3", "--end-date", "2027-06-30", "--reason", "leaving",
+                       "--db", db, "--as", "ana")
+    assert code == 2
+    assert "--effective" in output
+    out = ok("seller", "fy27", "s3", "--end-date", "2027-06-30", "--effective", "2027-07-01",
+             "--reason", "leaving", "--db", db, "--as", "ana")
+    change_id = out.split("in-year change request ")[1].split()[0]
+    ok("change", "approve", "fy27", change_id, "--db", db, "--as", "ben")
+    ok("published", "fy27", "--version", "1", "--out", str(tmp_path / "v1"), "--db", db, "--as", "mia")
+    ok("published", "fy27", "--out", str(tmp_path / "v2"), "--db", db, "--as", "mia")
+    v1, v2 = periods(tmp_path / "v1"), periods(tmp_path / "v2")
+    assert v2[("s3", "2027-01-01")] == v1[("s3", "2027-01-01")] != "0.00"
+    assert v2[("s3", "2027-04-01")] == v1[("s3", "2027-04-01")]
+    assert (v2[("s3", "2027-07-01")], v2[("s3", "2027-10-01")]) == ("0.00", "0.00")
+    assert {k: v for k, v in v2.items() if k[0] != "s3"} == {k: v for k, v in v1.items() if k[0] != "s3"}
+
+
+def test_a_stale_change_to_the_same_seller_is_refused_naming_who_changed_it(team: str) -> None:
+    db = team
+    ok("adjust", "fy27", "s1", "--rate", "0.02", "--reason", "first", "--db", db, "--as", "ben")
+    code, output = run("adjust", "fy27", "s1", "--rate", "0.03", "--reason", "second", "--based-on", "0",
+                       "--db", db, "--as", "ana")
+    assert code == 1
+    assert "ben" in output
+    assert "seller s1" in output
+    ok("adjust", "fy27", "s2", "--rate", "0.03", "--reason", "other seller", "--based-on", "0",
+       "--db", db, "--as", "ana")
+    events = ok("log", "fy27", "--json", "--db", db, "--as", "mia").splitlines()
+    assert [json.loads(e)["reason"] for e in events] == ["other seller", "first"]

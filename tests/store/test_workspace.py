@@ -213,3 +213,116 @@ def test_the_journal_of_a_change_holds_exactly_what_was_asked(ws: Workspace) -> 
         "seller.set", {"seller_id": seller, "end_date": "2027-09-30"}, "leaving")
     ends = ws.open("fy27").plan.sellers.filter(pl.col("seller_id") == seller).get_column("end_date")
     assert str(ends[0]) == "2027-09-30"
+
+
+def test_every_kind_of_change_is_appended_and_its_state_builds_like_its_exported_folder(
+        ws: Workspace, tmp_path: Path) -> None:
+    opened = ws.open("fy27")
+    seller = carriers(ws)[0]
+    account = opened.plan.accounts.get_column("account_id")[0]
+    leaf = opened.result.hierarchy.carriers.get_column("territory_id")[0]
+    changes = [
+        ("setting.set", {"key": "quotas.rounding", "value": '"period"'}),
+        ("topdown.set", {"territory_id": leaf, "amount": "250000.00"}),
+        ("topdown.clear", {"territory_id": leaf}),
+        ("target.override", {"account_id": account, "target": "1234.56"}),
+        ("target.clear_override", {"account_id": account}),
+        ("bottom_up.set", {"account_id": account, "amount": "5000.00"}),
+        ("adjustment.add", {"seller_id": seller, "amount": "-250.00"}),
+        ("adjustment.remove", {"seller_id": seller, "event": "7"}),
+        ("assigned_quota.set", {"seller_id": seller, "quota": "90000.00"}),
+        ("assigned_quota.set", {"seller_id": seller, "quota": None}),
+        ("seller.set", {"seller_id": seller, "ote": "150000.00", "seniority": None}),
+        ("territory.add", {"territory_id": "NEW-LEAF",
+                           "parent_id": opened.plan.territories.filter(
+                               pl.col("territory_id") == leaf).get_column("parent_id")[0]}),
+        ("seller.add", {"seller_id": "NEW-S", "territory_id": "NEW-LEAF", "status": "tbh",
+                        "hire_date": "2027-04-01"}),
+        ("account.add", {"account_id": "NEW-A", "territory_id": "NEW-LEAF", "name": "Newco"}),
+        ("account.move", {"account_id": account, "territory_id": "NEW-LEAF", "effective": None}),
+    ]
+    for kind, payload in changes:
+        ws.change("fy27", "baseline", kind, payload, reason=f"test {kind}")
+    head = ws.open("fy27")
+    assert head.seq == len(changes)
+    assert "NEW-S" in head.result.quotas.get_column("seller_id").to_list()
+    moved = head.result.account_targets.filter(pl.col("account_id") == account)
+    assert moved.get_column("seller_id").to_list() == ["NEW-S"]
+    ws.export_folder("fy27", "baseline", tmp_path / "exported")
+    assert built(tmp_path / "exported", tmp_path / "b") == outputs_of(head.result, tmp_path / "o")
+
+
+def test_a_manager_proposes_adjustments_in_their_subtree_only_and_never_their_own(
+        db_url: str, folder: Path, tmp_path: Path) -> None:
+    from quotaplan.errors import Forbidden, NotFound
+    from quotaplan.store import admin
+
+    with Workspace(db_url) as setup:
+        setup.load(folder, "fy27")
+        opened = setup.open("fy27")
+    admin.add_user(db_url, "ana", "a long password", email=None, as_user=None)
+    admin.add_user(db_url, "max", "a long password", email=None, as_user="ana")
+    hierarchy = opened.result.hierarchy
+    carriers_ = hierarchy.carriers.select("territory_id", "seller_id")
+    territories = opened.plan.territories
+    parents = dict(zip(territories.get_column("territory_id").to_list(),
+                       territories.get_column("parent_id").to_list(), strict=True))
+    leaf, mine = carriers_.row(0)
+    node = parents[leaf]
+    outside = next(s for t, s in carriers_.iter_rows() if parents[t] != node)
+    boss = opened.plan.sellers.filter(pl.col("territory_id") == node).get_column("seller_id")[0]
+    admin.grant(db_url, "max", "manager", plan="fy27", node=node, seller=boss, as_user="ana")
+    with Workspace(db_url, as_user="max") as ws:
+        event = ws.change("fy27", "baseline", "adjustment.add", {"seller_id": mine, "rate": "0.02"},
+                          reason="a strong quarter ahead")
+        assert event.actor == "max"
+        with pytest.raises(NotFound):
+            ws.change("fy27", "baseline", "adjustment.add", {"seller_id": outside, "rate": "0.02"},
+                      reason="not mine")
+        with pytest.raises(Forbidden):
+            ws.change("fy27", "baseline", "adjustment.add", {"seller_id": boss, "rate": "0.5"},
+                      reason="my own")
+        with pytest.raises(Forbidden):
+            ws.change("fy27", "baseline", "target.override",
+                      {"account_id": opened.plan.accounts.filter(pl.col("territory_id") == leaf)
+                       .get_column("account_id")[0], "target": "1.00"}, reason="no")
+    with Workspace(db_url, as_user="ana") as ana:
+        assert [e.actor for e in ana.log("fy27")] == ["max"]
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), accounts=st.integers(30, 200), sellers=st.integers(2, 9),
+       levels=st.integers(2, 4), rate=st.sampled_from(["0.05", "-0.1", "0.333"]))
+def test_any_generated_plan_loads_and_exports_to_folders_that_build_to_the_same_bytes(
+        db_url: str, tmp_path: Path, seed: int, accounts: int, sellers: int, levels: int,
+        rate: str) -> None:
+    run = tmp_path / f"{seed}-{accounts}-{sellers}-{levels}-{rate}"
+    write_generated(generate_plan(GenerateOptions(accounts=accounts, sellers=sellers, seed=seed,
+                                                  levels=levels, history_years=2,
+                                                  bookings_per_account=2)), run / "plan")
+    name = run.name
+    with Workspace(db_url) as ws:
+        ws.load(run / "plan", name)
+        loaded = ws.open(name)
+        ws.export_folder(name, "baseline", run / "as-loaded")
+        assert built(run / "as-loaded", run / "b0") == built(run / "plan", run / "f0")
+        assert built(run / "as-loaded", run / "b1") == outputs_of(loaded.result, run / "o0")
+        seller = loaded.result.quotas.get_column("seller_id")[seed % loaded.result.quotas.height]
+        ws.change(name, "baseline", "adjustment.add", {"seller_id": seller, "rate": rate},
+                  reason="property")
+        ws.export_folder(name, "baseline", run / "changed")
+        assert built(run / "changed", run / "b2") == outputs_of(ws.open(name).result, run / "o1")
+
+
+def test_the_roots_number_from_plan_toml_is_changed_there(ws: Workspace, tmp_path: Path) -> None:
+    opened = ws.open("fy27")
+    root = opened.plan.territories.filter(pl.col("parent_id").is_null()).get_column("territory_id")[0]
+    assert opened.plan.settings.targets.topdown is not None  # the generated plan numbers its root there
+    ws.change("fy27", "baseline", "topdown.set", {"territory_id": root, "amount": "12345678.90"},
+              reason="board")
+    head = ws.open("fy27")
+    assert head.result.summary["topdown"] == 1_234_567_890
+    ws.export_folder("fy27", "baseline", tmp_path / "exported")
+    assert "topdown = 12345678.90" in (tmp_path / "exported" / "plan.toml").read_text()
+    assert built(tmp_path / "exported", tmp_path / "b") == outputs_of(head.result, tmp_path / "o")

@@ -5,7 +5,7 @@ Registered on the app, in the order of ``quotaplan --help``, by :mod:`quotaplan.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,7 +35,7 @@ from quotaplan.cli.common import (
 if TYPE_CHECKING:
     from quotaplan.workspace import Opened
 
-from quotaplan.errors import PlanInvalid, UnknownSeller, UsageError
+from quotaplan.errors import PlanInvalid, UsageError
 from quotaplan.planfolder.read import read_plan
 from quotaplan.problems import has_errors, listing_every_problem
 
@@ -137,33 +137,20 @@ def explain(
     """One seller's quota line by line (base → adjustments → periods → final) and their book; for
     a manager, their rolled-up quota child by child. Of a stored plan: with the event behind each
     line (who, when, why)."""
-    from quotaplan.core.explain import explain_node, explain_seller, managed_node
-    from quotaplan.core.targets import base_window
+    from quotaplan.core.explain import NodeExplanation
     from quotaplan.report.explain import render_explanation, render_node_explanation
+    from quotaplan.workspace.explaining import explain as explained_quota
 
     def run() -> None:
         stored = Stored(db, scenario, as_user)
         opened = stored.open(plan) if stored.names(plan) else None
         result = opened.result if opened is not None else _build(plan)
         currency = result.plan.settings.plan.currency
-        ledger = result.ledgers.get(seller_id)
-        if ledger is None:
-            node = managed_node(result.hierarchy, seller_id)
-            if node is None:
-                raise UnknownSeller(seller_id, "run `quotaplan report` to see the sellers, or "
-                                    "open sellers.csv for a carrier's or a manager's id")
-            explained = explain_node(result.plan, result.rollup, result.quotas, node)
-            for item in render_node_explanation(explained, currency):
+        explanation = explained_quota(result, seller_id)
+        if isinstance(explanation, NodeExplanation):
+            for item in render_node_explanation(explanation, currency):
                 out.print(item)
             return
-        row = result.plan.sellers.filter(result.plan.sellers["seller_id"] == seller_id).row(
-            0, named=True)
-        start = result.plan.settings.plan.fiscal_year_start
-        first, _ = base_window(start, result.plan.settings.targets.base_window_months)
-        explanation = explain_seller(ledger, result.account_targets, row,
-                                     settings=result.plan.settings, gap=result.gap,
-                                     account_names=result.plan.accounts,
-                                     base_window=(first, start - timedelta(days=1)))
         for item in render_explanation(explanation, currency):
             out.print(item)
         if opened is not None:

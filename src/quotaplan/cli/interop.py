@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from quotaplan.build import BuildResult
 from quotaplan.cli.common import (
     AsOpt,
     DbOpt,
@@ -184,13 +185,30 @@ def _said(out_file: Path, sheets: list[str]) -> None:
                   + ", ".join(split), markup=False)
 
 
+def _published(stored: Stored, plan: Path, number: int | None, label: str | None,
+               day: date | None) -> tuple[BuildResult, str, date]:
+    """A stored plan's letters are of a published version (the latest unless ``number``)."""
+    from quotaplan.workspace import Workspace
+
+    with Workspace(stored.db, as_user=stored.as_user) as ws:
+        if not ws.versions(str(plan)):
+            raise UsageError(f"plan {plan} has no published version: a seller's quota letter is "
+                             "always of a published version (`quotaplan publish`)")
+        found, result = ws.version_result(str(plan), number)
+    start = result.plan.settings.plan.fiscal_year_start
+    return result, label or f"version {found.number}", day or found.effective or start
+
+
 def letters(
     plan: PlanArg,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the letters into.")],
     seller: Annotated[str | None, typer.Option(
         "--seller", help="Only this seller's letter (a quota carrier or a manager).")] = None,
     version_label: Annotated[str | None, typer.Option(
-        help="The version the letters are of (default: draft, not yet published).")] = None,
+        help="The version the letters are of (default: draft, not yet published; of a stored "
+        "plan: its published version's number).")] = None,
+    version: Annotated[int | None, typer.Option(
+        "--version", help="Of a stored plan: the published version (default: the latest).")] = None,
     effective: Annotated[str | None, typer.Option(
         help="The date the quotas take effect, YYYY-MM-DD.")] = None,
     force: ForceOpt = False,
@@ -215,7 +233,11 @@ def letters(
             raise UsageError("--version-label is empty; name the version, or leave the option "
                              "out for a draft")
         check_folder(out_dir, "letters", force=force, protect=[plan])
-        result = _build(plan, Stored(db, scenario, as_user))
+        stored = Stored(db, scenario, as_user)
+        if stored.names(plan):
+            result, label, day = _published(stored, plan, version, label, day)
+        else:
+            result = _build(plan)
         chosen = select_letters(result, Version(label, day), seller)
         notes: list[str] = []
         with step(f"Writing {len(chosen):,} letter(s) to {out_dir}"):

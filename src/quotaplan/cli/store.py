@@ -145,7 +145,15 @@ def _money(cents: int | None) -> str:
 
 
 def _what(event: Event) -> str:
-    return ", ".join(f"{k}={v}" for k, v in event.payload.items() if v is not None)
+    """An event's payload as a reader scans it: ``seller_id=S01, rate=0.05``; an in-year request
+    as its change and date."""
+    payload = event.payload
+    inner = payload.get("change")
+    if event.kind == "change.request" and isinstance(inner, dict):
+        body = ", ".join(f"{k}={v}" for k, v in inner.get("payload", {}).items()
+                         if v is not None and k != "effective")
+        return f"{inner.get('kind')} {body} from {payload.get('effective')}"
+    return ", ".join(f"{k}={v}" for k, v in payload.items() if v is not None)
 
 
 def adjust(

@@ -173,11 +173,24 @@ def carrier_letter(ctx: _Context, seller_id: str, version: Version) -> Letter:
     result = ctx.result
     ledger = result.ledgers[seller_id]
     period = ctx.settings.plan.period
-    periods = tuple(PeriodRow(_period_label(period, i), p.start, p.end, p.ramp_factor, p.quota)
+    # A published version after in-year changes carries its own periods (version N's before a
+    # change's date, the change from it): the letter shows those, and the change as a line.
+    published = (result.quota_periods.filter(pl.col("seller_id") == seller_id)
+                 .sort("period_start").get_column("quota").to_list())
+    changed = (len(published) == len(ledger.periods)
+               and published != [p.quota for p in ledger.periods])
+    final_quota = int(sum(published)) if changed else ledger.final_quota
+    periods = tuple(PeriodRow(_period_label(period, i), p.start, p.end, p.ramp_factor,
+                              int(published[i]) if changed else p.quota)
                     for i, p in enumerate(ledger.periods))
     lines = []
     for line in ledger.lines:
-        value = ledger.final_quota if line.step == "final" else round_half_away(line.value)
+        if line.step == "final" and changed:
+            lines.append(Line("In-year changes", None, final_quota - ledger.final_quota,
+                              final_quota, "approved in-year changes of this version: periods "
+                              "before a change's date stay as published, later ones carry it",
+                              False))
+        value = final_quota if line.step == "final" else round_half_away(line.value)
         summary = line.step in ("base", "full_year", "final")
         lines.append(Line(line.label, line.factor, None if summary else line.amount, value,
                           line.reason, summary))
@@ -195,7 +208,7 @@ def carrier_letter(ctx: _Context, seller_id: str, version: Version) -> Letter:
                    target / total if total else None)
         for rank, (aid, target) in enumerate(book.head(TOP_ACCOUNTS).iter_rows(), start=1)
     )
-    return ctx.letter(seller_id, "carrier", version, final_quota=ledger.final_quota,
+    return ctx.letter(seller_id, "carrier", version, final_quota=final_quota,
                       full_year_quota=full_year, periods=periods, lines=tuple(lines),
                       ramp=tuple(ramp), accounts=accounts, book_target=total,
                       book_accounts=book.height)

@@ -1,81 +1,19 @@
-"""What ``quotaplan simulate`` shows: one view of the simulation for the terminal and the HTML
-report (:func:`simulation_view`), and the terminal rendering (:func:`render_simulation`)."""
+"""What ``quotaplan simulate`` prints: the terminal rendering (:func:`render_simulation`) of the
+view the HTML report shares (:func:`~.simviews.simulation_view`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-import polars as pl
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from quotaplan.core.simulate import FLAG_BELOW, HEALTHY_BAND, SimulationResult
+from quotaplan.core.simulate import FLAG_BELOW, SimulationResult
 from quotaplan.money import format_cents_grouped
+from quotaplan.report.simviews import SimulationView, pct, simulation_view
+from quotaplan.report.views import plural
 
 #: Flagged sellers listed in the terminal at most (simulation.csv has them all).
 LISTED = 15
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def pct(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f} %"
-
-
-@dataclass(frozen=True)
-class SimulationView:
-    """The figures a planner reads, already worded."""
-
-    runs: int
-    seed: int
-    share: dict[str, float | None]
-    verdict: str
-    tone: str
-    company: dict[str, float | None] | None
-    flagged: pl.DataFrame
-    carriers_with_quota: int
-    backtest: dict[str, Any]
-    accuracy: str
-
-
-def _verdict(mean: float | None) -> tuple[str, str]:
-    low, high = HEALTHY_BAND
-    band = f"the healthy band of {pct(low)}–{pct(high)}"
-    if mean is None:
-        return "no carrier has a quota above 0", "dim"
-    if mean < low:
-        return f"below {band}: fewer sellers would reach quota than in a healthy plan", "bad"
-    if mean > high:
-        return f"above {band}: more sellers would reach quota than in a healthy plan (quotas may " \
-               "be too easy)", "warn"
-    return f"within {band}", "good"
-
-
-def _accuracy(acc: dict[str, Any]) -> str:
-    if not acc.get("available"):
-        return f"not available: {acc.get('reason', '')}"
-    predicted = acc["predicted"]
-    return (f"last year's simulation predicted {pct(predicted['mean'])} of carriers at quota "
-            f"(p10–p90 {pct(predicted['p10'])}–{pct(predicted['p90'])}); "
-            f"{pct(acc['actual'])} of {acc['carriers']} carriers reached it")
-
-
-def simulation_view(sim: SimulationResult) -> SimulationView:
-    summary = sim.summary
-    share = summary["share_at_quota"]
-    verdict, tone = _verdict(share["mean"])
-    flagged = (sim.carriers.filter(pl.col("p_at_quota") < FLAG_BELOW)
-               .sort("p_at_quota", "seller_id"))
-    return SimulationView(
-        runs=summary["runs"], seed=summary["seed"], share=share, verdict=verdict, tone=tone,
-        company=summary["company_attainment"], flagged=flagged,
-        carriers_with_quota=summary["carriers_with_quota"], backtest=summary["backtest"],
-        accuracy=_accuracy(summary["backtest"]["accuracy"]),
-    )
 
 
 STYLES = {"good": "green", "warn": "yellow", "bad": "bold red", "dim": "dim"}
@@ -88,8 +26,8 @@ def render_simulation(sim: SimulationResult) -> list[RenderableType]:
     lines: list[RenderableType] = [
         Text.assemble(("Attainment simulation", "bold"),
                       f" — {view.runs:,} runs, seed {view.seed}; back-test {bt['year_start']} to "
-                      f"{bt['year_end']} on {_count(bt['accounts'], 'account')} and "
-                      f"{_count(bt['carriers'], 'book')}"),
+                      f"{bt['year_end']} on {plural(bt['accounts'], 'account')} and "
+                      f"{plural(bt['carriers'], 'book')}"),
         Text.assemble("Share of sellers at quota: ", (pct(view.share["mean"]), "bold"),
                       f" (p10 {pct(view.share['p10'])}, p90 {pct(view.share['p90'])}) — ",
                       (view.verdict, STYLES[view.tone])),
@@ -121,3 +59,6 @@ def render_simulation(sim: SimulationResult) -> list[RenderableType]:
         if count > LISTED:
             lines.append(Text(f"… and {count - LISTED:,} more in simulation.csv (--out)", style="dim"))
     return lines
+
+
+__all__ = ["LISTED", "SimulationView", "pct", "render_simulation", "simulation_view"]

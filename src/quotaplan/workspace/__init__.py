@@ -20,9 +20,10 @@ events applied to a plan), :mod:`.access` (who may do what, by the plan's hierar
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,18 +71,41 @@ class Opened:
     _head: int = 0
 
 
+class Recent(OrderedDict[tuple[str, str, int], "Opened"]):
+    """The last ``size`` opened states (a million-account result is a few hundred MB)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = max(1, size)
+
+    def get(self, key: tuple[str, str, int], default: Opened | None = None) -> Opened | None:  # type: ignore[override]
+        found = super().get(key, default)
+        if found is not None:
+            self.move_to_end(key)
+        return found
+
+    def __setitem__(self, key: tuple[str, str, int], value: Opened) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
 class Workspace(Cycle):
     """A store and who acts on it (``as_user``: a user of the store; else the OS user, as SPEC's
-    command line trusts the local account). See the module."""
+    command line trusts the local account). It keeps the last ``cache_size`` opened states and
+    their pipelines (a million-account result is a few hundred MB). See the module."""
 
     def __init__(self, url: str | None = None, *, as_user: str | None = None,
-                 store: Store | None = None) -> None:
+                 store: Store | None = None, cache_size: int = 4) -> None:
         self.url = resolve_url(url)
         self.as_user = as_user
         self._store = store
         self._loaded: dict[int, State] = {}
-        self._pipelines: dict[tuple[str, str], Pipeline] = {}
-        self._opened: dict[tuple[str, str, int], Opened] = {}
+        # A pipeline per scenario keeps what its last build computed: as many as opened states.
+        self._pipelines: OrderedDict[tuple[str, str], Pipeline] = OrderedDict()
+        self._cache_size = max(1, cache_size)
+        self._opened = Recent(cache_size)
 
     # -- the store and the actor ---------------------------------------------------------------
 
@@ -188,7 +212,12 @@ class Workspace(Cycle):
         return state
 
     def _pipeline(self, plan: str, scenario: str) -> Pipeline:
-        return self._pipelines.setdefault((plan, scenario), Pipeline())
+        key = (plan, scenario)
+        found = self._pipelines.pop(key, None) or Pipeline()
+        self._pipelines[key] = found
+        while len(self._pipelines) > self._cache_size:
+            self._pipelines.popitem(last=False)
+        return found
 
     # -- changes -------------------------------------------------------------------------------
 
@@ -205,20 +234,31 @@ class Workspace(Cycle):
                reason: str | None, based_on: int | None = None) -> Event:
         """Check the change against the scenario's head (as ``validate`` would check the plan it
         produces, and by building it) and append it as one event; refused with the reason
-        (PlanInvalid, Conflict, Forbidden, …) with nothing appended."""
+        (PlanInvalid, Conflict, Forbidden, …) with nothing appended.
+
+        The work is done before the write transaction, which only checks the policy, the status
+        and conflicts and appends: it is short, so other writers hardly wait. ``based_on`` None
+        is the head when the change was checked: whatever came since is judged by the conflict
+        rule."""
         head = self.open(plan, scenario)
-        with self._writing() as (conn, actor):
+
+        def allowed(conn: Connection, actor: Actor) -> None:
             require(actor, *resource_of(actor, kind, payload, head.plan, plan, head.scenario))
             workflow.require_draft(conn, plan, scenario, kind)
+
+        with self._reading() as (conn, actor):
+            allowed(conn, actor)
             probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
                           dict(payload), reason)
-            state = apply(head.state, probe, check=True)
-            result = self._pipeline(plan, scenario).build(state.plan)  # PlanInvalid refuses it
+        state = apply(head.state, probe, check=True)
+        result = self._pipeline(plan, scenario).build(state.plan)  # PlanInvalid refuses it
+        with self._writing() as (conn, actor):
+            allowed(conn, actor)
             event = journal.append(conn, plan, scenario, kind, payload, actor=actor.name,
-                                   reason=reason, based_on=based_on)
+                                   reason=reason, based_on=head.seq if based_on is None else based_on)
         if event.seq == head.seq + 1:  # nothing came between: the checked state is the new head
             self._opened[(plan, scenario, event.seq)] = Opened(
-                plan, head.scenario, event.seq, apply(head.state, event), result,
+                plan, head.scenario, event.seq, replace(state, seq=event.seq), result,
                 [*head.events, event], _head=event.seq)
         return event
 

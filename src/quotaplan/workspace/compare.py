@@ -54,7 +54,8 @@ def compare(a: BuildResult, b: BuildResult, events_a: list[Event],
     headline = [Headline(key, a.summary.get(key), b.summary.get(key), key in SUMMARY_AMOUNTS)
                 for key in HEADLINE if key in a.summary or key in b.summary]
     for risk in RISKS:
-        headline.append(Headline(f"{risk}-risk carriers", a.summary["sellers_by_risk"].get(risk, 0),
+        label = "carriers without a risk band" if risk == "none" else f"{risk}-risk carriers"
+        headline.append(Headline(label, a.summary["sellers_by_risk"].get(risk, 0),
                                  b.summary["sellers_by_risk"].get(risk, 0), False))
     return Comparison(headline, carrier_differences(a.gap, b.gap), _only(events_a, events_b),
                       _only(events_b, events_a))

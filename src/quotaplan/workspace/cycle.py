@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from quotaplan.errors import NotFound, UsageError
-from quotaplan.inyear import next_version, periods_from_csv
+from quotaplan.build import BuildResult
+from quotaplan.errors import NotFound, StoreError, UsageError
+from quotaplan.inyear import next_version, periods_from_csv, with_periods
 from quotaplan.outputs import published_tables
 from quotaplan.store import changes, versions, workflow
 from quotaplan.store.access import require
@@ -81,17 +82,20 @@ class Cycle:
         day = loading.parse_day(effective, "--effective")
         head = self.open(plan, scenario)
         loading.check_effective(day, head.plan)
-        with self._writing() as (conn, actor):
-            action, resource, name = resource_of(
-                actor, "change.request", {"change": {"kind": kind, "payload": dict(payload)}},
-                head.plan, plan, head.scenario)
-            require(actor, action, resource, name)
+        request = {"change": {"kind": kind, "payload": dict(payload)}}
+        with self._reading() as (_conn, actor):
+            require(actor, *resource_of(actor, "change.request", request, head.plan, plan,
+                                        head.scenario))
             probe = Event(0, head.scenario.id, head.seq + 1, loading.now(), actor.name, kind,
                           dict(payload), reason)
-            if head.scenario.status == "published":  # else request_change refuses, saying why
-                self._pipeline(plan, scenario).build(apply(head.state, probe, check=True).plan)
+        if head.scenario.status == "published":  # else request_change refuses, saying why
+            self._pipeline(plan, scenario).build(apply(head.state, probe, check=True).plan)
+        with self._writing() as (conn, actor):
+            require(actor, *resource_of(actor, "change.request", request, head.plan, plan,
+                                        head.scenario))
             return changes.request_change(conn, plan, scenario, kind, payload, day,
-                                          actor=actor.name, reason=reason, based_on=based_on)
+                                          actor=actor.name, reason=reason,
+                                          based_on=head.seq if based_on is None else based_on)
 
     def changes(self, plan: str) -> list[ChangeRequest]:
         """The in-year change requests of the plan's published scenario, oldest first."""
@@ -137,6 +141,19 @@ class Cycle:
     def versions(self, plan: str) -> list[Version]:
         with self._reading() as (conn, _actor):
             return versions.list_versions(conn, plan)
+
+    def version_result(self, plan: str, number: int | None = None) -> tuple[Version, BuildResult]:
+        """A published version as the engine's result (what letters and pages of a version
+        show): the published scenario's state at the version's seq, with version N's periods for
+        N > 1. Checked: its published tables are the stored ones, byte for byte."""
+        found, tables = self.version_tables(plan, number)
+        result = self.open(plan, found.scenario, as_of=found.seq).result
+        if found.number > 1:
+            result = with_periods(result, periods_from_csv(tables[PERIODS]))
+        if published_tables(result) != tables:
+            raise StoreError(f"version {found.number} of plan {plan!r} cannot be reproduced from "
+                             "its events; `quotaplan published` writes its tables as stored")
+        return found, result
 
     def version_tables(self, plan: str, number: int | None = None) -> tuple[Version, dict[str, bytes]]:
         with self._reading() as (conn, _actor):

@@ -111,6 +111,16 @@ def _apply_change(state: State, kind: str, payload: Mapping[str, Any], event: Ev
         amount = _cells(kind, "topdown", payload, ("amount",))["amount"] if kind == "topdown.set" else None
         if kind == "topdown.set" and amount is None:
             _refuse(kind, "amount", "a top-down number needs an amount")
+        if _toml_root(plan, territory):
+            # The root's number is plan.toml's [targets] topdown: the event changes it there.
+            settings = deepcopy(state.settings)
+            targets = settings.setdefault("targets", {})
+            if amount is None:
+                targets.pop("topdown", None)
+            else:
+                targets["topdown"] = Decimal(amount).scaleb(-2)
+            return _rechecked(replace(state, settings=settings), plan, check=True,
+                              fresh_settings=True)
         return _rechecked(state, edits.set_topdown(plan, territory, amount), check)
     if kind in ("target.override", "target.clear_override"):
         account = _id(plan, kind, payload, "account_id", "accounts")
@@ -174,6 +184,15 @@ def _rechecked(state: State, plan: Plan, check: bool, *, fresh_settings: bool = 
     if checked is None or has_errors(problems):
         raise PlanInvalid([p for p in problems if p.severity == "error"])
     return replace(state, plan=checked)
+
+
+def _toml_root(plan: Plan, territory: str) -> bool:
+    """Is ``territory`` the root, numbered in plan.toml ([targets] topdown) rather than in
+    topdown.csv?"""
+    if plan.settings.targets.topdown is None:
+        return False
+    mine = plan.topdown.filter(pl.col("territory_id") == territory)
+    return mine.height == 1 and mine.get_column("line")[0] is None
 
 
 def _set_setting(settings: dict[str, Any], payload: Mapping[str, Any]) -> dict[str, Any]:
