@@ -288,20 +288,18 @@ def exports_exactly(url: str, name: str, folder: Folder, out: Path) -> None:
 
 # --- a load killed --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("statement", "nth"), [
-    ("INSERT INTO plan_file_parts", 1),         # the first file's parts written, no other file
-    ("INSERT INTO plan_snapshots", len(TABLES)),  # every row written, the commit not yet
-])
 def test_a_load_killed_inside_its_transaction_stores_nothing_and_the_next_load_works(
-        stored: Stored, folder: Folder, tmp_path: Path, statement: str, nth: int) -> None:
+        stored: Stored, folder: Folder, tmp_path: Path) -> None:
     before = check_store(stored.url, folder)
-    name = f"cut-{statement.rsplit(maxsplit=1)[-1]}"
-    kill_halfway(stored.url, statement, nth, "load", str(folder.path), "--name", name)
+    load = ("load", str(folder.path), "--name", "cut")
+    kill_halfway(stored.url, "INSERT INTO plan_file_parts", 1, *load)  # one file's parts written
     assert check_store(stored.url, folder) == before
-    code, output = finish(spawn(stored.url, "load", str(folder.path), "--name", name))
+    kill_halfway(stored.url, "INSERT INTO plan_snapshots", len(TABLES), *load)  # all but the commit
+    assert check_store(stored.url, folder) == before
+    code, output = finish(spawn(stored.url, *load))
     assert code == 0, output
-    assert check_store(stored.url, folder).plans == tuple(sorted((*before.plans, name)))
-    exports_exactly(stored.url, name, folder, tmp_path / "export")
+    assert check_store(stored.url, folder).plans == tuple(sorted((*before.plans, "cut")))
+    exports_exactly(stored.url, "cut", folder, tmp_path / "export")
 
 
 def test_a_load_killed_at_random_moments_leaves_no_plan_or_a_whole_one(
@@ -310,7 +308,7 @@ def test_a_load_killed_at_random_moments_leaves_no_plan_or_a_whole_one(
     load = ("load", str(folder.path), "--name")
     whole, rest = timed_run(stored.url, "INSERT INTO plans", *load, "timed")
     kills = ([(None, rng.uniform(0.2, 1.1) * whole) for _ in range(2)]  # from its start
-             + [("INSERT INTO plans", rng.uniform(0, 1.2) * rest) for _ in range(3)])  # in its writes
+             + [("INSERT INTO plans", rng.uniform(0, 1.2) * rest) for _ in range(2)])  # in its writes
     for i, kill in enumerate(kills):
         before = check_store(stored.url, folder)
         name = f"random-{i}"
