@@ -120,6 +120,27 @@ def each_listed(source: str, rows: pl.DataFrame, column: str | None,
     return found
 
 
+def each_by_line(source: str, rows: pl.DataFrame, column: str | None,
+                 say: Callable[[dict[str, Any]], str], code: str, severity: Severity = "error",
+                 *, noun: str = "rows") -> list[Problem]:
+    """:func:`each_listed` over ``rows`` in the order of their lines (rows without a line last;
+    rows on one line by ``account_id`` where they have one)."""
+    ties = ["account_id"] if "account_id" in rows.columns else []
+    return each_listed(source, rows.sort("line", *ties, nulls_last=True), column, say, code,
+                       severity, noun=noun)
+
+
+def show_value(value: object) -> str:
+    """A cell for a message: as written, cut to 40 characters."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def quoted(value: object) -> str:
+    """A cell for a message, in quotes: ``'…'``."""
+    return f"'{show_value(value)}'"
+
+
 def line_of(value: object) -> int | None:
     """A row's ``line`` cell as a line number (``None`` when the row has none)."""
     return int(value) if isinstance(value, int) else None

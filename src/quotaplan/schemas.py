@@ -222,6 +222,7 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
 #: The columns the build adds after the contract ones, in order, for files that carry every
 #: column it computes.
 OUTPUT_EXTRAS: dict[str, tuple[str, ...]] = {
+    "quotas.csv": ("ote", "depth", "anchor_id", "status", "starts_after_year"),
     "gap.csv": (
         "territory_id", "accounts", "median_target", "quota_to_ote", "ote_flag",
         "accounts_to_add_exceeds_book",
@@ -232,7 +233,11 @@ OUTPUT_EXTRAS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: The roll-up and gap tables' columns as the core builds them: contract columns, then extras.
+#: The quota, roll-up and gap tables' columns as the core builds them: contract columns, then
+#: extras; a carrier's period quotas have the contract columns only.
+QUOTAS_COLUMNS = OUTPUTS["quotas.csv"]
+QUOTAS_EXTRA = OUTPUT_EXTRAS["quotas.csv"]
+PERIODS_COLUMNS = OUTPUTS["quota_periods.csv"]
 ROLLUP_COLUMNS = OUTPUTS["rollup.csv"]
 ROLLUP_EXTRA = OUTPUT_EXTRAS["rollup.csv"]
 GAP_COLUMNS = OUTPUTS["gap.csv"]

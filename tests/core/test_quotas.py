@@ -16,17 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotaplan.core.hierarchy import build_hierarchy
-from quotaplan.core.quotas import (
+from quotaplan.core.ledger import (
     CarrierInputs,
     ManualLine,
     QuotaRules,
-    QuotasResult,
     carrier_ledger,
-    compute_quotas,
     ledger_row,
     quota_rules,
     round_together,
 )
+from quotaplan.core.quotas import QuotasResult, compute_quotas
 from quotaplan.core.ramp import period_months, plan_periods
 from quotaplan.money import to_cents
 from quotaplan.plan import Plan
@@ -611,3 +610,22 @@ def test_quotas_up_to_15_digits_are_computed_exactly(load_plan: LoadPlan) -> Non
     result = run(load_plan, "", TREE, TREE_SELLERS, BIG_BOOKS)
     assert result.problems == []
     assert quota(result, "s1", "final_quota") == 99_999_999_999_999_699
+
+
+def test_the_quota_tables_are_the_output_files_columns_with_their_types() -> None:
+    # The columns come from quotas.csv's and quota_periods.csv's declarations (schemas.OUTPUTS
+    # and OUTPUT_EXTRAS); the types are what the tables have always held.
+    from quotaplan.core.quotas import PERIODS_SCHEMA, QUOTAS_SCHEMA
+    from quotaplan.schemas import OUTPUT_EXTRAS, OUTPUTS
+
+    assert tuple(QUOTAS_SCHEMA) == OUTPUTS["quotas.csv"] + OUTPUT_EXTRAS["quotas.csv"]
+    assert dict(QUOTAS_SCHEMA) == {
+        "seller_id": pl.String(), "territory_id": pl.String(), "book_target": pl.Int64(),
+        "base_quota": pl.Int64(), "seniority_factor": pl.Float64(),
+        "strategic_factor": pl.Float64(), "manual_adjustment": pl.Int64(),
+        "full_year_quota": pl.Int64(), "ramp_factor": pl.Float64(), "final_quota": pl.Int64(),
+        "quota_to_ote": pl.Float64(), "ote": pl.Int64(), "depth": pl.Int64(),
+        "anchor_id": pl.String(), "status": pl.String(), "starts_after_year": pl.Boolean(),
+    }
+    assert dict(PERIODS_SCHEMA) == {"seller_id": pl.String(), "period_start": pl.Date(),
+                              "period_end": pl.Date(), "quota": pl.Int64()}

@@ -350,8 +350,9 @@ def test_text_that_is_not_a_weight_is_an_error() -> None:
     plan = plan.with_tables(accounts=plan.accounts.with_columns(
         pl.Series("potential", ["lots", "2"])))
     result = compute_targets(plan, build_hierarchy(plan))
-    assert codes(result.problems) == ["number"]
+    assert codes(result.problems) == ["weight"]  # as validation says it
     assert result.problems[0].line == 2
+    assert "'lots' is not a plain number" in result.problems[0].message
     assert column(result) == {"a1": 0, "a2": 100}
 
 
@@ -360,7 +361,7 @@ def test_unknown_weight_column_is_named_by_its_key() -> None:
                        {"account_id": ["a1"], "territory_id": ["l1"]}, {"root": 100})
     result = compute_targets(plan, build_hierarchy(plan))
     assert [(p.file, p.column, p.code) for p in result.problems] == [
-        ("plan.toml", "targets.weight", "weight-column")]
+        ("plan.toml", "targets.weight", "weight")]
 
 
 def test_zero_weights_are_an_error_only_with_something_to_split(load_plan: LoadPlan) -> None:
@@ -468,9 +469,9 @@ def test_a_bucket_without_share_is_an_error() -> None:
         {"root": 100},
     )
     result = compute_targets(plan, build_hierarchy(plan))
-    assert [(p.code, p.line, p.column) for p in result.problems] == [("bucket-share", 3, "grade")]
+    assert [(p.code, p.line, p.column) for p in result.problems] == [("bucket", 3, "grade")]
     assert "'D'" in result.problems[0].message
-    assert "2 account(s)" in result.problems[0].message
+    assert "2 eligible account(s)" in result.problems[0].message
 
 
 # --- growth ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -326,3 +327,97 @@ def test_the_roots_number_from_plan_toml_is_changed_there(ws: Workspace, tmp_pat
     ws.export_folder("fy27", "baseline", tmp_path / "exported")
     assert "topdown = 12345678.90" in (tmp_path / "exported" / "plan.toml").read_text()
     assert built(tmp_path / "exported", tmp_path / "b") == outputs_of(head.result, tmp_path / "o")
+
+
+KINDS_FUZZED = ["setting.set", "topdown.set", "topdown.clear", "target.override",
+                "target.clear_override", "bottom_up.set", "adjustment.add", "adjustment.remove",
+                "assigned_quota.set", "seller.set", "seller.add", "territory.add", "account.add",
+                "account.move"]
+KEYS = ["seller_id", "account_id", "territory_id", "parent_id", "amount", "rate", "target", "quota",
+        "key", "value", "line", "event", "hire_date", "end_date", "status", "ote", "seniority",
+        "ramp_profile", "name", "effective"]
+CELLS = st.one_of(st.none(), st.sampled_from(["", "0", "-1", "12.5", "1e9", "0.05", "abc", "2027-02-30",
+                                              "2027-05-01", "active", "tbh", "99999999999999999999",
+                                              '"history"', "targets.growth", "quotas.rounding",
+                                              "nan", "{ROOT}", "{LEAF}", "{SELLER}", "{ACCOUNT}"]),
+                  st.text(max_size=8), st.integers(-5, 5))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(KINDS_FUZZED), payload=st.dictionaries(st.sampled_from(KEYS), CELLS,
+                                                                  max_size=5))
+def test_no_change_of_any_shape_is_a_bug(ws: Workspace, kind: str, payload: dict[str, object]) -> None:
+    """Whatever a script or form sends, a change is appended or refused with a reason (a
+    QuotaplanError the edges turn into exit 1/2 or 4xx): never an internal error."""
+    from quotaplan.errors import QuotaplanError
+
+    opened = ws.open("fy27")
+    names = {"{ROOT}": opened.plan.territories.filter(pl.col("parent_id").is_null())
+             .get_column("territory_id")[0],
+             "{LEAF}": opened.result.hierarchy.carriers.get_column("territory_id")[0],
+             "{SELLER}": carriers(ws)[0],
+             "{ACCOUNT}": opened.plan.accounts.get_column("account_id")[0]}
+    filled = {k: names.get(v, v) if isinstance(v, str) else v for k, v in payload.items()}
+    with contextlib.suppress(QuotaplanError):
+        ws.change("fy27", "baseline", kind, filled, reason="fuzz")
+
+
+IN_YEAR = st.sampled_from([
+    ("account.move", {"account_id": "{ACCOUNT}", "territory_id": "{LEAF2}"}),
+    ("account.move", {"account_id": "{ACCOUNT}", "territory_id": "{ROOT}"}),
+    ("seller.set", {"seller_id": "{SELLER}", "end_date": "{DAY}"}),
+    ("seller.set", {"seller_id": "{SELLER}", "hire_date": "{DAY}"}),
+    ("seller.set", {"seller_id": "{SELLER}", "status": "tbh"}),
+    ("seller.set", {"seller_id": "{SELLER}", "end_date": None}),
+    ("seller.add", {"seller_id": "HIRE", "territory_id": "{LEAF2}", "hire_date": "{DAY}"}),
+    ("adjustment.add", {"seller_id": "{SELLER}", "amount": "-7000.00"}),
+    ("adjustment.add", {"seller_id": "{SELLER}", "rate": "0.125"}),
+    ("topdown.set", {"territory_id": "{ROOT}", "amount": "1000.00"}),
+    ("topdown.set", {"territory_id": "{LEAF2}", "amount": "50000.00"}),
+])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.tuples(IN_YEAR, st.dates(min_value=date(2026, 12, 1),
+                                                    max_value=date(2028, 1, 31))), min_size=1,
+                        max_size=4))
+def test_in_year_requests_and_their_approval_are_never_a_bug(
+        db_url: str, folder: Path, changes: list[tuple[tuple[str, dict[str, object]], date]]) -> None:
+    """Requests of every in-year kind at any date are filed or refused with a reason, and each
+    approval publishes the next version (or is refused) — never an internal error."""
+    from quotaplan.errors import QuotaplanError
+    from quotaplan.store import admin
+    from quotaplan.store.db import upgrade
+
+    upgrade(db_url)
+    name = f"p{abs(hash(repr(changes))) % 10**9}"
+    with contextlib.suppress(QuotaplanError):  # the first example adds the users
+        admin.add_user(db_url, "ask", "a long password", email=None, as_user=None)
+        admin.add_user(db_url, "rev", "a long password", email=None, as_user="ask")
+    with Workspace(db_url, as_user="ask") as asker, Workspace(db_url, as_user="rev") as reviewer:
+        if name in [p.name for p in asker.plans()]:
+            return  # hypothesis replays an example: its plan is there already
+        asker.load(folder, name)
+        admin.grant(db_url, "rev", "planner", plan=name, node=None, seller=None, as_user="ask")
+        asker.transition(name, "baseline", "submit", reason=None)
+        reviewer.transition(name, "baseline", "approve", reason=None)
+        reviewer.transition(name, "baseline", "publish", reason=None)
+        opened = reviewer.open(name)
+        names = {"{ROOT}": opened.plan.territories.filter(pl.col("parent_id").is_null())
+                 .get_column("territory_id")[0],
+                 "{LEAF2}": opened.result.hierarchy.carriers.get_column("territory_id")[-1],
+                 "{SELLER}": opened.result.quotas.get_column("seller_id")[0],
+                 "{ACCOUNT}": opened.plan.accounts.get_column("account_id")[0]}
+        published = 1
+        for (kind, payload), day in changes:
+            filled = {k: names.get(str(v), v) if v != "{DAY}" else day.isoformat()
+                      for k, v in payload.items()}
+            try:
+                event = asker.request_change(name, "baseline", kind, filled,
+                                             effective=day.isoformat(), reason="fuzz")
+            except QuotaplanError:
+                continue
+            with contextlib.suppress(QuotaplanError):
+                _, version = reviewer.decide_change(name, event.seq, True, reason=None)
+                published += version is not None
+        assert [v.number for v in reviewer.versions(name)] == list(range(1, published + 1))

@@ -23,6 +23,7 @@ from quotaplan.cli.common import (
     StoreOpt,
     _build,
     _write_html,
+    check_html,
     err,
     guarded,
     out,
@@ -48,16 +49,14 @@ def simulate(
     as_user: AsOpt = None,
 ) -> None:
     """Will these quotas be hit? Back-test last year, then simulate every seller's attainment."""
-    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
+    from quotaplan.outsafe import check_folder
     from quotaplan.report.simulation import render_simulation
     from quotaplan.simulation import run_simulation, write_simulation
 
     def run() -> None:
         if out_dir is not None:
             check_folder(out_dir, "simulate", force=force, protect=[plan])
-        if html is not None:
-            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
-                       option="--html")
+        check_html(html, force=force, protect=[plan])
         result = _build(plan, Stored(db, scenario, as_user))
         if result.problems:
             print_problems(result.problems, err)
@@ -68,9 +67,7 @@ def simulate(
         if out_dir is not None:
             write_simulation(sim, out_dir, force=force, protect=[plan])
             out.print(f"Wrote {out_dir}: simulation.csv, simulation.json", markup=False)
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan], simulation=sim)
-            out.print(f"HTML report: {html}", markup=False)
+        _write_html(result, html, force=force, protect=[plan], simulation=sim, say=True)
 
     with listing_every_problem(every):
         guarded(run)

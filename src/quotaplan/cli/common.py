@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from quotaplan.build import BuildResult, build
+from quotaplan.build import BuildResult
 from quotaplan.errors import (
     Conflict,
     Forbidden,
@@ -32,7 +32,7 @@ from quotaplan.errors import (
 )
 from quotaplan.plan import Plan
 from quotaplan.planfolder.read import read_plan
-from quotaplan.problems import Problem, counts, has_errors
+from quotaplan.problems import Problem, counts
 
 if TYPE_CHECKING:
     from quotaplan.core.simulate import SimulationResult
@@ -146,17 +146,12 @@ class Stored:
 def _build(folder: Path, stored: Stored | None = None) -> BuildResult:
     """Read, check and compute; PlanInvalid carries every problem when anything is wrong. With
     ``stored`` and a stored plan's name: that plan's scenario, from the store."""
+    from quotaplan.workspace.folders import build_folder
+
     if stored is not None and stored.names(folder):
         return stored.result(folder)
-    plan, problems = _load(folder)
-    if plan is None or has_errors(problems):
-        raise PlanInvalid(problems)
-    with step("Computing targets, quotas and feasibility"):
-        try:
-            result = build(plan)
-        except PlanInvalid as exc:
-            raise PlanInvalid(problems + exc.problems) from None
-    return replace(result, problems=problems + result.problems)
+    with step(f"Reading and computing {folder}"):
+        return build_folder(folder)
 
 
 def guarded(fn: Callable[[], T]) -> T:
@@ -166,14 +161,28 @@ def guarded(fn: Callable[[], T]) -> T:
         fail(exc)
 
 
-def _write_html(result: BuildResult, path: Path, *, force: bool, protect: Sequence[Path],
-                simulation: SimulationResult | None = None) -> None:
+def check_html(html: Path | None, *, force: bool, protect: Sequence[Path]) -> None:
+    """Refuse a bad ``--html`` before the work, not after it (nothing when it is not given)."""
+    from quotaplan.outsafe import check_file, html_written_by_quotaplan
+
+    if html is not None:
+        check_file(html, recognise=html_written_by_quotaplan, force=force, protect=protect,
+                   option="--html")
+
+
+def _write_html(result: BuildResult, path: Path | None, *, force: bool, protect: Sequence[Path],
+                simulation: SimulationResult | None = None, say: bool = False) -> None:
+    """Write the HTML report to ``path`` (nothing when it is not given); ``say``: print where."""
     from quotaplan.outsafe import html_written_by_quotaplan, write_file
     from quotaplan.report.html import render_html
 
+    if path is None:
+        return
     page = render_html(result, simulation=simulation)
     write_file(path, "report", lambda tmp: tmp.write_text(page, encoding="utf-8"),
                recognise=html_written_by_quotaplan, force=force, protect=protect, option="--html")
+    if say:
+        out.print(f"HTML report: {path}", markup=False)
 
 
 # The store's options, shared by every command on a store.

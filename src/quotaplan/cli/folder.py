@@ -13,7 +13,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from quotaplan.build import build
 from quotaplan.cli.common import (
     EXIT_PLAN,
     AllOption,
@@ -25,6 +24,7 @@ from quotaplan.cli.common import (
     StoreOpt,
     _build,
     _write_html,
+    check_html,
     err,
     guarded,
     out,
@@ -35,21 +35,17 @@ from quotaplan.cli.common import (
 if TYPE_CHECKING:
     from quotaplan.workspace import Opened
 
-from quotaplan.errors import PlanInvalid, UsageError
-from quotaplan.planfolder.read import read_plan
+from quotaplan.errors import UsageError
 from quotaplan.problems import has_errors, listing_every_problem
 
 
 def validate(plan: PlanArg, every: AllOption = False) -> None:
     """Check a plan folder and list every problem (file, line, column). Exit 0 valid, 1 errors."""
+    from quotaplan.workspace.folders import check_folder
+
     def run() -> None:
-        loaded, problems = read_plan(plan)
-        if loaded is not None:
-            try:
-                with step("Checking the computation"):
-                    problems = problems + build(loaded).problems
-            except PlanInvalid as exc:
-                problems = problems + exc.problems
+        with step(f"Checking {plan}"):
+            _, _, problems = check_folder(plan)
         if problems:
             print_problems(problems, out)
         if has_errors(problems):
@@ -74,19 +70,16 @@ def build_cmd(
 ) -> None:
     """Validate, compute and write account_targets, quotas, periods, gap, rollup and summary."""
     from quotaplan.outputs import write_outputs
-    from quotaplan.outsafe import check_file, check_folder, html_written_by_quotaplan
+    from quotaplan.outsafe import check_folder
 
     def run() -> None:
         # Refuse a bad --out or --html before the work, not after it.
         check_folder(out_dir, "build", force=force, protect=[plan])
-        if html is not None:
-            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
-                       option="--html")
+        check_html(html, force=force, protect=[plan])
         result = _build(plan, Stored(db, scenario, as_user))
         with step(f"Writing {out_dir}"):
             write_outputs(result, out_dir, force=force, protect=[plan])
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan])
+        _write_html(result, html, force=force, protect=[plan])
         if result.problems:
             print_problems(result.problems, err)
         out.print(f"Wrote {out_dir}: " + ", ".join(
@@ -108,19 +101,14 @@ def report(
     as_user: AsOpt = None,
 ) -> None:
     """Headline figures, the riskiest sellers and the largest strategic gaps."""
-    from quotaplan.outsafe import check_file, html_written_by_quotaplan
     from quotaplan.report.terminal import render_terminal
 
     def run() -> None:
-        if html is not None:
-            check_file(html, recognise=html_written_by_quotaplan, force=force, protect=[plan],
-                       option="--html")
+        check_html(html, force=force, protect=[plan])
         result = _build(plan, Stored(db, scenario, as_user))
         for item in render_terminal(result, top=top):
             out.print(item)
-        if html is not None:
-            _write_html(result, html, force=force, protect=[plan])
-            out.print(f"HTML report: {html}", markup=False)
+        _write_html(result, html, force=force, protect=[plan], say=True)
 
     with listing_every_problem(every):
         guarded(run)
@@ -146,7 +134,9 @@ def explain(
         opened = stored.open(plan) if stored.names(plan) else None
         result = opened.result if opened is not None else _build(plan)
         currency = result.plan.settings.plan.currency
-        explanation = explained_quota(result, seller_id)
+        explanation = (explained_quota(result, seller_id) if opened is None else explained_quota(
+            result, seller_id, hint=f"`quotaplan report {plan} --scenario {scenario}` lists the "
+            "sellers"))
         if isinstance(explanation, NodeExplanation):
             for item in render_node_explanation(explanation, currency):
                 out.print(item)

@@ -16,7 +16,7 @@ from fractions import Fraction
 import polars as pl
 
 from quotaplan.core.hierarchy import Hierarchy
-from quotaplan.core.quotas import QuotaLedger
+from quotaplan.core.ledger import QuotaLedger
 from quotaplan.core.ramp import add_months, first_ramp_month, month_length
 from quotaplan.core.rollup import _manager_quotas
 from quotaplan.money import round_half_away

@@ -49,17 +49,10 @@ from quotaplan.core.ledger import (
     CarrierInputs,
     Figures,
     LazyLedgers,
-    LedgerLine,
-    ManualLine,
-    PeriodLine,
     QuotaLedger,
-    QuotaRules,
     carrier_figures,
-    carrier_ledger,
-    ledger_row,
     manual_lines,
     quota_rules,
-    round_together,
 )
 from quotaplan.core.quota_bases import quota_bases
 from quotaplan.core.ramp import RampCache, add_months, first_ramp_month, month_year, seller_ramp
@@ -68,6 +61,7 @@ from quotaplan.money import MAX_CENTS, MAX_INT_DIGITS
 from quotaplan.plan import Plan
 from quotaplan.problems import Problem, error, listed, warning
 from quotaplan.problems import more as more_like_this
+from quotaplan.schemas import PERIODS_COLUMNS, QUOTAS_COLUMNS, QUOTAS_EXTRA
 from quotaplan.settings import Settings
 
 
@@ -84,30 +78,27 @@ class QuotasResult:
     inputs: dict[str, CarrierInputs] = field(default_factory=dict)
 
 
+#: The quota table's columns are those of quotas.csv (:mod:`quotaplan.schemas`); their types:
+#: ids and status text, factors and ratios ``Float64``, starts_after_year a flag, every other
+#: column ``Int64`` (cents; depth a count).
+_TEXT = frozenset({"seller_id", "territory_id", "anchor_id", "status"})
+_RATIOS = frozenset({"seniority_factor", "strategic_factor", "ramp_factor", "quota_to_ote"})
+
+
+def _quota_type(name: str) -> pl.DataType:
+    if name in _TEXT:
+        return pl.String()
+    if name in _RATIOS:
+        return pl.Float64()
+    return pl.Boolean() if name == "starts_after_year" else pl.Int64()
+
+
 QUOTAS_SCHEMA: dict[str, pl.DataType] = {
-    "seller_id": pl.String(),
-    "territory_id": pl.String(),
-    "book_target": pl.Int64(),
-    "base_quota": pl.Int64(),
-    "seniority_factor": pl.Float64(),
-    "strategic_factor": pl.Float64(),
-    "manual_adjustment": pl.Int64(),
-    "full_year_quota": pl.Int64(),
-    "ramp_factor": pl.Float64(),
-    "final_quota": pl.Int64(),
-    "quota_to_ote": pl.Float64(),
-    "ote": pl.Int64(),
-    "depth": pl.Int64(),
-    "anchor_id": pl.String(),
-    "status": pl.String(),
-    "starts_after_year": pl.Boolean(),
+    name: _quota_type(name) for name in (*QUOTAS_COLUMNS, *QUOTAS_EXTRA)
 }
-PERIODS_SCHEMA: dict[str, pl.DataType] = {
-    "seller_id": pl.String(),
-    "period_start": pl.Date(),
-    "period_end": pl.Date(),
-    "quota": pl.Int64(),
-}
+PERIODS_SCHEMA: dict[str, pl.DataType] = dict(
+    zip(PERIODS_COLUMNS, (pl.String(), pl.Date(), pl.Date(), pl.Int64()), strict=True)
+)
 
 
 def compute_quotas(plan: Plan, hierarchy: Hierarchy, account_targets: pl.DataFrame) -> QuotasResult:
@@ -347,20 +338,7 @@ def _seniority(
 __all__ = [
     "PERIODS_SCHEMA",
     "QUOTAS_SCHEMA",
-    "CarrierInputs",
-    "Figures",
-    "LazyLedgers",
-    "LedgerLine",
-    "ManualLine",
-    "PeriodLine",
-    "QuotaLedger",
-    "QuotaRules",
     "QuotasResult",
-    "carrier_figures",
-    "carrier_ledger",
     "compute_quotas",
-    "ledger_row",
     "quota_columns",
-    "quota_rules",
-    "round_together",
 ]

@@ -45,10 +45,10 @@ import polars as pl
 from quotaplan.core.hierarchy import Hierarchy
 from quotaplan.core.history_match import TREND_MONTHS, account_history, base_window
 from quotaplan.core.textorder import sort_by_text
-from quotaplan.core.topdown_split import listed_accounts, lit128, split_topdown
+from quotaplan.core.topdown_split import lit128, split_topdown
 from quotaplan.money import format_cents_grouped, round_div
 from quotaplan.plan import Plan
-from quotaplan.problems import Problem
+from quotaplan.problems import Problem, each_by_line
 from quotaplan.settings import TargetsSection
 
 #: Int128 intermediate values are kept below this, so ``2·x + d`` cannot overflow.
@@ -159,7 +159,7 @@ def _negative_bases(acc: pl.DataFrame, start: date, months: int, source: str) ->
     first, end = base_window(start, months)
     last = end - timedelta(days=1)
     hits = acc.filter(~pl.col("bottom_up") & (pl.col("_base") < 0))
-    return listed_accounts(
+    return each_by_line(
         source,
         hits,
         None,
@@ -169,6 +169,7 @@ def _negative_bases(acc: pl.DataFrame, start: date, months: int, source: str) ->
         ),
         "negative-base",
         "warning",
+        noun="accounts",
     )
 
 

@@ -7,24 +7,25 @@ conventions are in :mod:`quotaplan.core.targets`). Every split is largest remain
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 import polars as pl
 
 from quotaplan.core.hierarchy import Hierarchy
-from quotaplan.money import (
-    format_cents_grouped,
-    parse_scaled,
-    round_div,
-    split_frame,
+from quotaplan.core.split_inputs import (
+    bucket_column_problem,
+    bucket_problems,
+    bucket_value,
+    missing_weight_problems,
+    weight_cell_problems,
+    weight_cells,
+    weight_column_problem,
 )
+from quotaplan.money import format_cents_grouped, round_div, split_frame
 from quotaplan.plan import Plan
-from quotaplan.problems import Problem, Severity, each_listed
-from quotaplan.schemas import ACCOUNTS, NUMBER_SCALE
+from quotaplan.problems import Problem, Severity
 from quotaplan.settings import TargetsSection
 
 I128 = pl.Int128
@@ -203,7 +204,8 @@ def _with_weights(
 ) -> pl.DataFrame:
     """``_w`` (Int64 ≥ 0, any scale; 0 off the ``_share`` rows) and ``_w_bad`` (in error).
 
-    Weights are checked only on the ``_share`` rows, the accounts whose weight is used.
+    Weights are checked only on the ``_share`` rows, the accounts whose weight is used, by the
+    rules of :mod:`quotaplan.core.split_inputs`.
     """
     name = ts.weight
     share = pl.col("_share")
@@ -211,42 +213,23 @@ def _with_weights(
         return frame.with_columns(
             _w=pl.when(share).then(pl.col("_b")).otherwise(0), _w_bad=pl.lit(False)
         )
-    schema_kind = ACCOUNTS.column(name).kind if name in ACCOUNTS.names else None
-    dtype = frame.schema.get(name)
-    numeric = dtype is not None and (dtype == pl.String or dtype.is_integer())
-    if name == "line" or not numeric or schema_kind not in (None, "number", "amount"):
-        what = "has no column" if dtype is None or name == "line" else "has a non-numeric column"
-        problems.append(Problem(
-            where.settings, None, "targets.weight",
-            f"targets.weight: {where.accounts} {what} {name!r}; name a numeric column (annual_revenue, "
-            "employees, …) or prior_bookings", "error", "weight-column",
-        ))
+    wrong = weight_column_problem(ts, frame.columns, where.settings, where.accounts)
+    if wrong is not None:
+        problems.append(wrong)
         return frame.with_columns(_w=pl.lit(0, dtype=pl.Int64), _w_bad=pl.lit(True))
-    if dtype == pl.String:
-        valid, value = parse_scaled(pl.col(name), NUMBER_SCALE)
-    else:
-        valid, value = pl.lit(True), pl.col(name).cast(pl.Int64)
-    frame = frame.with_columns(valid.alias("_valid"), value.alias("_w"))
-    invalid = share & ~pl.col("_valid")
-    negative = share & pl.col("_valid") & (pl.col("_w") < 0)
-    missing = share & pl.col("_valid") & pl.col("_w").is_null()
-    problems += listed_accounts(where.accounts, frame.filter(invalid), name, lambda row: (
-        f"{row[name]!r} is not a plain number, so it cannot weigh account {row['account_id']}; "
-        "write digits with an optional '.'"), "number")
-    problems += listed_accounts(where.accounts, frame.filter(negative), name, lambda row: (
-        f"{row[name]} is negative; a weight must be 0 or more (account {row['account_id']})"),
-        "negative")
-    bad = invalid | negative
+    problems += weight_cell_problems(frame, name, share, where.accounts)
+    bad, negative, value = weight_cells(name, frame.schema[name])
+    frame = frame.with_columns(value.alias("_w"))
+    wrong_cell = bad | negative
     if ts.missing_weight == "error":
-        problems += listed_accounts(where.accounts, frame.filter(missing), name, lambda row: (
-            f"account {row['account_id']} has no {name}, which weighs its target; fill it in or "
-            'set [targets] missing_weight = "zero"'), "missing-weight")
-        bad = bad | missing
-    usable = share & ~bad
+        missing = ~bad & pl.col("_w").is_null()
+        problems += missing_weight_problems(frame, name, share & missing, where.accounts)
+        wrong_cell = wrong_cell | missing
+    usable = share & ~wrong_cell
     return frame.with_columns(
         pl.when(usable).then(pl.col("_w").fill_null(0)).otherwise(0).cast(pl.Int64).alias("_w"),
-        bad.alias("_w_bad"),
-    ).drop("_valid")
+        (share & wrong_cell).alias("_w_bad"),
+    )
 
 
 def _bucketed(
@@ -254,36 +237,20 @@ def _bucketed(
 ) -> pl.DataFrame:
     """R over the buckets present (by share), then over each bucket's accounts: ``_t``."""
     column = ts.bucket_by or ""
-    if acc.schema.get(column) != pl.String:
-        problems.append(Problem(
-            where.settings, None, "targets.bucket_by",
-            f"targets.bucket_by: {where.accounts} has no text column {column!r}; name one such as grade "
-            "or segment", "error", "bucket-column",
-        ))
+    wrong = bucket_column_problem(ts, acc.schema, where.settings, where.accounts)
+    if wrong is not None:
+        problems.append(wrong)
         return acc.with_columns(pl.lit(0, dtype=pl.Int64).alias("_t"))
+    problems += bucket_problems(acc, column, ts.buckets, pl.col("_share"), where.accounts)
     names = sorted(ts.buckets)
     scale = max((_decimals(ts.buckets[n]) for n in names), default=0)
     shares = pl.DataFrame(
         {"_bucket": names, "_bucket_share": [int(ts.buckets[n].scaleb(scale)) for n in names]},
         schema={"_bucket": pl.String, "_bucket_share": pl.Int64},
     )
-    acc = acc.with_columns(pl.col(column).alias("_bucket")).join(
+    acc = acc.with_columns(bucket_value(column).alias("_bucket")).join(
         shares, on="_bucket", how="left", maintain_order="left"
     )
-    unshared = (
-        acc.filter(pl.col("_share") & pl.col("_bucket_share").is_null())
-        .group_by("_bucket")
-        .agg(pl.col("line").min(), pl.len().alias("_n"))
-        .sort("_bucket", nulls_last=True)
-    )
-    for row in unshared.iter_rows(named=True):
-        what = f"{column} {row['_bucket']!r} has no share" if row["_bucket"] is not None else (
-            f"an empty {column} has no bucket")
-        problems.append(Problem(
-            where.accounts, row["line"], column,
-            f"{what} in [targets] buckets ({row['_n']} account(s), the first on this line); add "
-            f"its share to [targets] buckets or change their {column}", "error", "bucket-share",
-        ))
     # An account whose bucket has no share (an error above) takes no part in the split.
     acc = acc.with_columns(_share=pl.col("_share") & pl.col("_bucket_share").is_not_null())
     present = (
@@ -343,17 +310,3 @@ def _decimals(value: Decimal) -> int:
     """Digits after the point of a finite ``Decimal`` (0 for whole numbers)."""
     exponent = value.as_tuple().exponent
     return max(-exponent, 0) if isinstance(exponent, int) else 0
-
-
-def listed_accounts(
-    source: str,
-    hits: pl.DataFrame,
-    column: str | None,
-    message: Callable[[dict[str, Any]], str],
-    code: str,
-    severity: Severity = "error",
-) -> list[Problem]:
-    """One problem per account row (the first :data:`~quotaplan.problems.MAX_LISTED` by line),
-    then one record that counts the rest. ``source``: where the accounts came from."""
-    return each_listed(source, hits.sort("line", "account_id"), column, message, code, severity,
-                       noun="accounts")

@@ -191,6 +191,21 @@ def imported_plan(name: str, start: date, topdown_cents: int, tables: dict[str, 
     return PlanImport(plan, tuple(derivations), counts, tuple(problems))
 
 
+def booked_plan(source: str, start: date, territories: pl.DataFrame, sellers: pl.DataFrame,
+                accounts: pl.DataFrame, bookings: pl.DataFrame,
+                derivations: list[Derivation]) -> PlanImport:
+    """The plan "``source`` FY… (imported)" of an importer's four tables (``bookings.amount`` in
+    cents), the root's number proposed from the bookings (:func:`proposed_topdown`)."""
+    number, derived = proposed_topdown(bookings, start)
+    derivations.append(derived)
+    return imported_plan(f"{source} FY{start.year} (imported)", start, number, {
+        "territories.csv": territories,
+        "sellers.csv": sellers,
+        "accounts.csv": accounts,
+        "bookings.csv": bookings.rename({"amount": "amount_cents"}),
+    }, derivations)
+
+
 def text_cells(frame: pl.DataFrame) -> pl.DataFrame:
     """A typed table as a plan file's text cells, with ``line`` (header = 1): ``*_cents``
     columns as decimals without the suffix, dates ISO; free text a spreadsheet would run as a

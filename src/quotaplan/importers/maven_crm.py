@@ -18,11 +18,10 @@ from quotaplan.importers import (
     Derivation,
     ImportReport,
     PlanImport,
-    imported_plan,
+    booked_plan,
     malformed,
     parse_dates,
     plan_year,
-    proposed_topdown,
     read_source_csv,
     slug,
 )
@@ -86,14 +85,7 @@ def maven_crm_plan(source: Path, *, fiscal_year_start: date | None = None) -> Pl
             {"territory_id": [UNASSIGNED], "name": ["Unassigned accounts"], "parent_id": [ROOT],
              "level": ["Agent"]})])
 
-    number, derived = proposed_topdown(bookings, start)
-    derivations.append(derived)
-    return imported_plan(f"MavenTech FY{start.year} (imported)", start, number, {
-        "territories.csv": territories,
-        "sellers.csv": sellers,
-        "accounts.csv": accounts,
-        "bookings.csv": bookings.rename({"amount": "amount_cents"}),
-    }, derivations)
+    return booked_plan("MavenTech", start, territories, sellers, accounts, bookings, derivations)
 
 
 def _bookings(path: Path, pipeline: pl.DataFrame, products: pl.DataFrame,

@@ -19,11 +19,10 @@ from quotaplan.importers import (
     Derivation,
     ImportReport,
     PlanImport,
-    imported_plan,
+    booked_plan,
     malformed,
     parse_dates,
     plan_year,
-    proposed_topdown,
     read_source_csv,
     slug,
 )
@@ -75,14 +74,7 @@ def superstore_plan(source: Path, *, fiscal_year_start: date | None = None) -> P
 
     accounts = _customers(lines, derivations)
     territories, sellers = _organisation(accounts, derivations)
-    number, derived = proposed_topdown(bookings, start)
-    derivations.append(derived)
-    return imported_plan(f"Superstore FY{start.year} (imported)", start, number, {
-        "territories.csv": territories,
-        "sellers.csv": sellers,
-        "accounts.csv": accounts,
-        "bookings.csv": bookings.rename({"amount": "amount_cents"}),
-    }, derivations)
+    return booked_plan("Superstore", start, territories, sellers, accounts, bookings, derivations)
 
 
 def _customers(lines: pl.DataFrame, derivations: list[Derivation]) -> pl.DataFrame:

@@ -28,7 +28,7 @@ from quotaplan.planfolder.hints import (
     number_hint,
     outside_years,
 )
-from quotaplan.problems import Problem, each_listed, error
+from quotaplan.problems import Problem, each_listed, error, show_value
 from quotaplan.schemas import NUMBER_SCALE, Column, TableSchema
 
 #: Largest integer part of an amount converted through a double by the quick conversion.
@@ -122,12 +122,6 @@ def _listed(
         return message(str(value)) if callable(message) else message.format(value=show_value(value))
 
     return each_listed(file, frame.filter(mask), column, say, code)
-
-
-def show_value(value: object) -> str:
-    """A cell for a message: as written, cut to 40 characters."""
-    text = "" if value is None else str(value)
-    return text if len(text) <= 40 else text[:37] + "…"
 
 
 @dataclass(frozen=True, slots=True)

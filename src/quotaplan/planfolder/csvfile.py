@@ -21,7 +21,6 @@ from quotaplan.planfolder.cells import (
     header_problems,
     misnamed_columns,
     missing_columns,
-    show_value,
 )
 from quotaplan.planfolder.csvrows import (
     MAX_LINE_BYTES,
@@ -33,7 +32,7 @@ from quotaplan.planfolder.csvrows import (
 )
 from quotaplan.planfolder.hints import separator_of
 from quotaplan.planfolder.quickread import BOM, Bytes, header_names, read_clean
-from quotaplan.problems import Problem, error
+from quotaplan.problems import Problem, error, show_value
 from quotaplan.schemas import TableSchema
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from quotaplan.build import BuildResult, build
+from quotaplan.build import BuildResult
 from quotaplan.calendar import add_months
 from quotaplan.errors import PlanInvalid, StoreError, UsageError
 from quotaplan.outsafe import write_folder
@@ -35,6 +35,7 @@ from quotaplan.store import plans
 from quotaplan.store.db import Store, make_engine, open_store, upgrade
 from quotaplan.store.journal import FIGURE_KINDS, Event
 from quotaplan.workspace.events import State
+from quotaplan.workspace.folders import check_folder
 
 #: The plan's tables, in the order of a Plan's fields.
 TABLES = tuple(name for name in FOLDER_SOURCES if name != "settings")
@@ -48,17 +49,12 @@ def read_folder(folder: Path) -> tuple[Plan, BuildResult, dict[str, plans.Packed
     """(the plan, its build, its files packed for the store, its warnings) of a folder that
     ``validate`` passes; PlanInvalid with every problem ``validate`` prints otherwise. The files
     are read and compressed in a thread while the plan is validated."""
+    if not folder.is_dir():
+        read_plan(folder)  # says what the path is instead (UsageError)
     paths, _ = plan_files_in(folder)
     with ThreadPoolExecutor(max_workers=1) as pool:
         packing = pool.submit(_pack_all, paths)
-        plan, problems = read_plan(folder)
-        result = None
-        if plan is not None and not has_errors(problems):
-            try:
-                result = build(plan)
-                problems = problems + result.problems
-            except PlanInvalid as exc:
-                problems = problems + exc.problems
+        plan, result, problems = check_folder(folder)
         if plan is None or result is None or has_errors(problems):
             packing.cancel()
             raise PlanInvalid(problems)

@@ -7,8 +7,15 @@ from typing import Any
 
 import polars as pl
 
+from quotaplan.core.split_inputs import (
+    bucket_column_problem,
+    bucket_problems,
+    unfilled_weight_problem,
+    weight_cell_problems,
+    weight_column_problem,
+    weight_used,
+)
 from quotaplan.money import (
-    DECIMAL_PATTERN,
     MAX_CENTS,
     MAX_INT_DIGITS,
     to_cents,
@@ -22,18 +29,14 @@ from quotaplan.planfolder.checks.registry import (
     check,
     each_row,
     money_text,
-    quoted,
 )
 from quotaplan.planfolder.hints import number_hint
-from quotaplan.problems import Problem, error, line_of, warning
+from quotaplan.problems import Problem, error, line_of, quoted, warning
 from quotaplan.schemas import INPUTS
 from quotaplan.settings import FILE as SETTINGS_FILE
-from quotaplan.settings import Settings
 
 #: Methods that split a top-down number and so need one at the root.
 SPLITTING_METHODS = frozenset({"even", "weighted", "bucketed", "blend"})
-#: Largest integer part of a weight cell (weights are stored as millionths in Int64).
-MAX_WEIGHT_DIGITS = 12
 
 
 @check("root-number")
@@ -137,94 +140,42 @@ def _outer(anchor: dict[str, str | None], parent: str | None) -> str | None:
     return anchor.get(parent) if parent is not None else None
 
 
-def _weight_used(settings: Settings) -> bool:
-    targets = settings.targets
-    return targets.method in ("weighted", "blend") or (
-        targets.method == "bucketed" and targets.within_bucket == "weighted"
-    )
+#: The accounts that share a top-down number (beneath a numbered node: any, once one is given).
+SHARING = (pl.col("status") == "active") & pl.col("bottom_up_target").is_null()
 
 
 @check("target-weight")
 def target_weight(t: Tables) -> list[Problem]:
-    """``targets.weight`` is ``prior_bookings`` or a numeric column of accounts.csv."""
-    if t.settings is None or t.accounts is None or not _weight_used(t.settings):
+    """``targets.weight`` is ``prior_bookings`` or a numeric column of accounts.csv, with plain
+    numbers of 0 or more (:mod:`quotaplan.core.split_inputs`)."""
+    if t.settings is None or t.accounts is None or not weight_used(t.settings.targets):
         return []
-    name = t.settings.targets.weight
+    targets = t.settings.targets
+    wrong = weight_column_problem(targets, t.accounts.columns, SETTINGS_FILE, ACCOUNTS)
+    if wrong is not None:
+        return [wrong]
+    name = targets.weight
     if name == "prior_bookings":
         return []
-    schema = INPUTS["accounts"]
-    key = "targets.weight"
-    if name in schema.names:
-        if schema.column(name).kind != "number":
-            numeric = [c.name for c in schema.columns if c.kind == "number"]
-            return [error(SETTINGS_FILE, None, key, f"weight {name!r} is not a numeric column of "
-                          f"{ACCOUNTS}; use prior_bookings, {', '.join(numeric)} or another "
-                          "column of plain numbers", "weight")]
-        sharing = t.accounts.filter(
-            (pl.col("status") == "active") & pl.col("bottom_up_target").is_null())
-        if sharing.height and sharing.get_column(name).null_count() == sharing.height:
-            return [error(SETTINGS_FILE, None, key, f"weight {name!r} has no values among the "
-                          f"accounts that share a top-down number; fill the {name} column of "
-                          f"{ACCOUNTS} or choose another weight", "weight")]
-        return []
-    if name not in t.accounts.columns or name == "line":
-        return [error(SETTINGS_FILE, None, key, f"weight {name!r} is neither prior_bookings nor a "
-                      f"column of {ACCOUNTS}; add the column or correct the name", "weight")]
-    text = pl.col(name).cast(pl.String).str.strip_chars()
-    present = text.is_not_null() & (text != "")
-    digits = text.str.extract(r"^-?([0-9]+)", 1).str.len_chars()
-    frame = t.accounts.with_columns(text.alias("_w"))
-    bad = frame.filter(present & (~text.str.contains(DECIMAL_PATTERN)
-                                  | (digits > MAX_WEIGHT_DIGITS)))
-    negative = frame.filter(present & text.str.contains(DECIMAL_PATTERN)
-                            & text.str.starts_with("-") & text.str.contains("[1-9]"))
-    def say(r: dict[str, Any]) -> str:
-        hint = number_hint(str(r["_w"]))
-        return (f"{quoted(r['_w'])} is not a plain number, but [targets] weight uses {name}; " + (
-            hint or f"write digits with an optional '.' (at most {MAX_WEIGHT_DIGITS} before it), "
-            "without separators or exponents"))
-
-    return each_row(ACCOUNTS, bad, name, say, "weight") + each_row(
-        ACCOUNTS, negative, name,
-        lambda r: f"{quoted(r['_w'])} is negative, but [targets] weight uses {name}; weights are 0 or "
-        "more", "weight")
+    if name in INPUTS["accounts"].names:  # its cells were read as numbers already
+        unfilled = unfilled_weight_problem(t.accounts, name, SHARING, SETTINGS_FILE, ACCOUNTS)
+        return [] if unfilled is None else [unfilled]
+    return weight_cell_problems(t.accounts, name, pl.lit(True), ACCOUNTS, number_hint)
 
 
 @check("buckets")
 def buckets(t: Tables) -> list[Problem]:
-    """Bucketed targets: the bucket column exists and every bucket in use has a share."""
+    """Bucketed targets: the bucket column is a text column and every bucket in use has a share."""
     if t.settings is None or t.accounts is None or t.settings.targets.method != "bucketed":
         return []
     targets = t.settings.targets
     name = targets.bucket_by
     if not name:
         return []  # settings already require it
-    if name not in t.accounts.columns or name == "line":
-        return [error(SETTINGS_FILE, None, "targets.bucket_by", f"bucket_by names column {name!r}"
-                      f", which {ACCOUNTS} does not have; add the column or correct the name",
-                      "bucket")]
-    value = pl.col(name).cast(pl.String).str.strip_chars()
-    sharing = t.accounts.filter(
-        (pl.col("status") == "active") & pl.col("bottom_up_target").is_null()
-    ).with_columns(value.alias("_bucket"))
-    empty = sharing.filter(pl.col("_bucket").is_null() | (pl.col("_bucket") == ""))
-    problems = each_row(ACCOUNTS, empty, name,
-                     lambda r: f"account {quoted(r['account_id'])} has no {name}, but targets are "
-                     f"bucketed by {name}; give it a value that [targets.buckets] has a share for",
-                     "bucket")
-    shares = pl.DataFrame({"_bucket": sorted(targets.buckets)}, schema={"_bucket": pl.String})
-    unshared = (
-        sharing.filter(pl.col("_bucket").is_not_null() & (pl.col("_bucket") != ""))
-        .join(shares, on="_bucket", how="anti")
-        .group_by("_bucket")
-        .agg(pl.col("line").min(), pl.len().alias("_count"))
-    )
-    known = ", ".join(sorted(targets.buckets))
-    problems += each_row(ACCOUNTS, unshared, name,
-                      lambda r: f"{name} {quoted(r['_bucket'])} ({r['_count']} eligible account(s), "
-                      f"the first here) has no share in [targets.buckets] ({known}); add a share "
-                      "for it (the shares must still sum to 1) or change these accounts", "bucket")
-    return problems
+    wrong = bucket_column_problem(targets, t.accounts.schema, SETTINGS_FILE, ACCOUNTS)
+    if wrong is not None:
+        return [wrong]
+    return bucket_problems(t.accounts, name, targets.buckets, SHARING, ACCOUNTS)
 
 
 @check("amount-totals")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from quotaplan.planfolder.checks.ids import unknown_ids
-from quotaplan.planfolder.checks.registry import TERRITORIES, Tables, check, each_row, quoted
+from quotaplan.planfolder.checks.registry import TERRITORIES, Tables, check, each_row
 from quotaplan.planfolder.checks.structure import MAX_DEPTH
-from quotaplan.problems import Problem, error, listed, more
+from quotaplan.problems import Problem, error, listed, more, quoted
 
 
 @check("roots")

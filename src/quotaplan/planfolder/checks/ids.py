@@ -17,9 +17,8 @@ from quotaplan.planfolder.checks.registry import (
     Tables,
     check,
     each_row,
-    quoted,
 )
-from quotaplan.problems import Problem, error, listed, more
+from quotaplan.problems import Problem, error, listed, more, quoted
 from quotaplan.settings import FILE as SETTINGS_FILE
 
 #: From this many rows on, unknown ids are looked for by their hashes first (see :func:`unknown_ids`).

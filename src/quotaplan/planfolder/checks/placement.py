@@ -15,10 +15,9 @@ from quotaplan.planfolder.checks.registry import (
     Tables,
     check,
     each_row,
-    quoted,
 )
 from quotaplan.planfolder.checks.structure import Structure
-from quotaplan.problems import Problem
+from quotaplan.problems import Problem, quoted
 
 
 @check("seller-settings")

@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import polars as pl
 
 from quotaplan.money import format_cents_grouped
-from quotaplan.planfolder.cells import show_value
 from quotaplan.planfolder.checks.structure import Structure, structure_of
-from quotaplan.problems import Problem, Severity, each_listed
+from quotaplan.problems import Problem, each_by_line
 from quotaplan.schemas import INPUTS
 from quotaplan.settings import Settings
 
@@ -73,21 +71,8 @@ def run_checks(settings: Settings | None, tables: dict[str, pl.DataFrame | None]
     return problems
 
 
-def each_row(
-    file: str,
-    rows: pl.DataFrame,
-    column: str | None,
-    say: Callable[[dict[str, Any]], str],
-    code: str,
-    severity: Severity = "error",
-) -> list[Problem]:
-    """One problem per row of ``rows`` (by line; the first
-    :data:`~quotaplan.problems.MAX_LISTED`, then one record that counts the rest)."""
-    return each_listed(file, rows.sort("line", nulls_last=True), column, say, code, severity)
-
-
-def quoted(value: object) -> str:
-    return f"'{show_value(value)}'"
+#: One problem per row (by line; the first of them, then one record that counts the rest).
+each_row = each_by_line
 
 
 def money_text(cents: int) -> str:
