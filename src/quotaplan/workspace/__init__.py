@@ -153,20 +153,22 @@ class Workspace(Cycle):
         """Validate the plan folder and store it as ``name`` with its ``baseline`` scenario; a plan
         with errors is refused (PlanInvalid with exactly ``validate``'s problems), nothing stored.
         Returns the stored plan and the warnings."""
-        plan, result, files, problems = loading.read_folder(folder)
-        store = self._store or loading.store_for_load(self.url)
-        self._store = store
-        snapshot = loading.snapshot_tables(plan)
+        self._store = self._store or loading.store_for_load(self.url)
+        with self._reading() as (_conn, actor):  # a refusal before the work, not after it
+            require(actor, "load", Resource("store"), "the store")
+        ready = loading.read_folder(folder)
         with self._writing() as (conn, actor):
             require(actor, "load", Resource("store"), "the store")
-            stored = plans.add_plan(conn, name, files, actor=actor.name)
-            plans.add_snapshot(conn, stored.id, snapshot)
+            stored = plans.add_plan(conn, name, ready.files, actor=actor.name)
+            plans.add_snapshot(conn, stored.id, ready.snapshot)
             baseline = scenarios.find_scenario(conn, name, BASELINE)
         # What was just validated is the baseline's state at seq 0: opening it costs nothing.
-        state = State(plan=plan, settings=loading.raw_settings(files[SETTINGS_FILE].data()))
+        state = State(plan=ready.plan,
+                      settings=loading.raw_settings(ready.files[SETTINGS_FILE].data()))
         self._loaded[stored.id] = state
-        self._opened[(name, BASELINE, 0)] = Opened(name, baseline, 0, state, result, [], _head=0)
-        return stored, problems
+        self._opened[(name, BASELINE, 0)] = Opened(name, baseline, 0, state, ready.result, [],
+                                                   _head=0)
+        return stored, ready.warnings
 
     def plans(self) -> list[StoredPlan]:
         with self._reading() as (conn, actor):

@@ -7,6 +7,7 @@ build of a plan with errors is refused with both (:class:`~quotaplan.errors.Plan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,12 +18,16 @@ from quotaplan.planfolder.read import read_plan
 from quotaplan.problems import Problem, has_errors
 
 
-def check_folder(folder: Path) -> tuple[Plan | None, BuildResult | None, list[Problem]]:
+def check_folder(folder: Path, *, read: Callable[[Plan], object] | None = None
+                 ) -> tuple[Plan | None, BuildResult | None, list[Problem]]:
     """(the plan, its build, every problem ``validate`` lists): the plan and build are ``None``
-    when reading or computing found errors."""
+    when reading or computing found errors. ``read`` is called with the plan once it has been
+    read without errors, before it is computed (to start work on it beside the computation)."""
     plan, problems = read_plan(folder)
     if plan is None or has_errors(problems):
         return None, None, problems
+    if read is not None:
+        read(plan)
     try:
         result = build(plan)
     except PlanInvalid as exc:

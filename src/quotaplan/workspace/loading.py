@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -45,21 +46,33 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def read_folder(folder: Path) -> tuple[Plan, BuildResult, dict[str, plans.PackedFile], list[Problem]]:
-    """(the plan, its build, its files packed for the store, its warnings) of a folder that
-    ``validate`` passes; PlanInvalid with every problem ``validate`` prints otherwise. The files
-    are read and compressed in a thread while the plan is validated."""
+@dataclass(frozen=True)
+class Folder:
+    """A plan folder ready to store: validated, built, its files packed, its tables serialised."""
+
+    plan: Plan
+    result: BuildResult
+    files: dict[str, plans.PackedFile]
+    snapshot: dict[str, bytes]
+    warnings: list[Problem]
+
+
+def read_folder(folder: Path) -> Folder:
+    """A folder that ``validate`` passes, ready to store; PlanInvalid with every problem
+    ``validate`` prints otherwise. The files are read and compressed in a thread while the plan
+    is read, and its typed tables serialised while it is computed."""
     if not folder.is_dir():
         read_plan(folder)  # says what the path is instead (UsageError)
     paths, _ = plan_files_in(folder)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         packing = pool.submit(_pack_all, paths)
-        plan, result, problems = check_folder(folder)
+        snapshot: list[Future[dict[str, bytes]]] = []
+        plan, result, problems = check_folder(
+            folder, read=lambda read: snapshot.append(pool.submit(snapshot_tables, read)))
         if plan is None or result is None or has_errors(problems):
             packing.cancel()
             raise PlanInvalid(problems)
-        files = packing.result()
-    return plan, result, files, problems
+        return Folder(plan, result, packing.result(), snapshot[0].result(), problems)
 
 
 def _pack_all(paths: dict[str, Path]) -> dict[str, plans.PackedFile]:
