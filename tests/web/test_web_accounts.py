@@ -56,7 +56,8 @@ def test_search_and_pages(make_app: Callable[..., FastAPI]) -> None:
         assert _rows(found) == ["A0297"]
         assert "Budget freeze" in found  # its override's reason
         by_territory = client.get(ACCOUNTS.format(scenario="baseline") + "?q=TR37").text
-        assert _rows(by_territory) and "TR37" in by_territory
+        assert _rows(by_territory)
+        assert "TR37" in by_territory
         none = client.get(ACCOUNTS.format(scenario="baseline") + "?q=no+such+account").text
         assert "No account matches" in none
         # a viewer reads, but is offered no change
@@ -163,4 +164,6 @@ def test_an_in_year_move_shows_the_relief_before_it_is_requested(
         assert "Requested as in-year change" in client.get(requested.headers["location"]).text
     with Workspace(team_url, as_user="oli") as oli:
         found = [c for c in oli.changes("FY28") if c.payload.get("account_id") == "A0001"]
-    assert found and found[-1].status == "requested" and found[-1].requested_by == "oli"
+    assert found
+    assert found[-1].status == "requested"
+    assert found[-1].requested_by == "oli"

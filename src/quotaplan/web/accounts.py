@@ -177,7 +177,8 @@ def relief_effect(opened: Opened, new: BuildResult, previous: pl.DataFrame, payl
         upd = result.quota_periods.filter(pl.col("seller_id") == seller).sort("period_start")
         old_q, new_q = old.get_column("quota").to_list(), upd.get_column("quota").to_list()
         rows.append({"id": seller, "name": _carrier(new, seller).get("seller_name") or seller,
-                     "periods": list(zip(old.get_column("period_start").to_list(), old_q, new_q, strict=False)),
+                     "periods": list(zip(old.get_column("period_start").to_list(), old_q, new_q,
+                                         strict=False)),
                      "before": sum(old_q), "after": sum(new_q),
                      "risk_before": _carrier(opened.result, seller).get("risk"),
                      "risk_after": _carrier(result, seller).get("risk")})
