@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from quotaplan import __version__
 from quotaplan.errors import QuotaplanError
 from quotaplan.store.db import Store, open_store
-from quotaplan.web import accounts, api, api_figures, history, pages, seller, sellers, workflow
+from quotaplan.web import accounts, api, api_figures, history, pages, seller, sellers, topdown, workflow
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
 from quotaplan.web.render import environment, page
@@ -106,5 +106,6 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
     app.include_router(sellers.router)
     app.include_router(workflow.router)
     app.include_router(accounts.router)
+    app.include_router(topdown.router)
     app.add_middleware(SecurityHeaders)
     return app
