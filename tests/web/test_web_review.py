@@ -1,0 +1,131 @@
+"""The workflow page: the steps offered only to who may take them; in-year change requests with
+approve / reject for reviewers and never for the requester; approving publishes the next version;
+the published versions listed, each version's tables downloadable exactly as stored."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+
+import pytest
+from fastapi import FastAPI
+from starlette.testclient import TestClient
+
+from quotaplan.store.versions import content_hash
+from quotaplan.workspace import Workspace
+from web.cycleplan import published_plan
+from web.webteam import csrf_of, sign_in
+
+PLAN = "WFL"
+PAGE = f"/plans/{PLAN}/baseline/workflow"
+
+
+def _as(make_app: Callable[..., FastAPI], name: str) -> TestClient:
+    client = TestClient(make_app())
+    assert sign_in(client, name).status_code == 303
+    return client
+
+
+@pytest.fixture(scope="module")
+def plan(team_url: str) -> str:
+    published_plan(team_url, PLAN)
+    with Workspace(team_url, as_user="max") as manager:  # a manager requests in his subtree (RG1)
+        manager.request_change(PLAN, "baseline", "account.move",
+                               {"account_id": "A0002", "territory_id": "TR01"}, effective="2027-07-01",
+                               reason="Consolidated with a North American parent")
+    with Workspace(team_url, as_user="pia") as pia:
+        pia.request_change(PLAN, "baseline", "topdown.set", {"territory_id": "RG2", "amount": "13000000.00"},
+                           effective="2027-04-01", reason="EMEA raised")
+    return PLAN
+
+
+@pytest.mark.parametrize(("who", "status"), [("pia", 200), ("ben", 200), ("vic", 200), ("ada", 200),
+                                             ("max", 404), ("sam", 404), ("oli", 404), ("zed", 404)])
+def test_who_sees_the_workflow_page(plan: str, make_app: Callable[..., FastAPI], who: str,
+                                    status: int) -> None:
+    with _as(make_app, who) as client:
+        assert client.get(PAGE).status_code == status
+
+
+def _decide_buttons(html: str) -> list[str]:
+    return re.findall(r'action="/plans/WFL/baseline/workflow/changes/(\d+)"', html)
+
+
+def test_requests_are_decided_by_reviewers_never_by_the_requester(
+        plan: str, make_app: Callable[..., FastAPI], team_url: str) -> None:
+    with Workspace(team_url, as_user="pia") as pia:
+        by_kind = {c.kind: c.id for c in pia.changes(plan)}
+    move, topdown = by_kind["account.move"], by_kind["topdown.set"]
+    with _as(make_app, "pia") as pia:
+        page = pia.get(PAGE).text
+        assert "Version" in page
+        assert "account A0002 moves to territory TR01" in page
+        assert _decide_buttons(page) == [str(move)]  # not her own top-down request
+        assert "Your request: another reviewer decides it." in page
+        own = pia.post(f"{PAGE}/changes/{topdown}", data={"csrf_token": csrf_of(page), "decision": "approve"})
+        assert own.status_code == 403
+        assert "nobody approves their own" in own.text
+    with _as(make_app, "vic") as vic:  # a viewer reads the requests, decides none
+        page = vic.get(PAGE).text
+        assert _decide_buttons(page) == []
+        assert vic.post(f"{PAGE}/changes/{move}", data={"csrf_token": csrf_of(page), "decision": "approve"}
+                        ).status_code == 403
+    with _as(make_app, "ben") as ben:
+        page = ben.get(PAGE).text
+        assert sorted(_decide_buttons(page)) == sorted([str(move), str(topdown)])
+        approved = ben.post(f"{PAGE}/changes/{move}", follow_redirects=False,
+                            data={"csrf_token": csrf_of(page), "decision": "approve", "reason": "ok"})
+        assert approved.status_code == 303
+        after = ben.get(approved.headers["location"]).text
+        assert "approved: published as version 2" in after
+        rejected = ben.post(f"{PAGE}/changes/{topdown}", follow_redirects=False,
+                            data={"csrf_token": csrf_of(after), "decision": "reject", "reason": "not now"})
+        assert rejected.status_code == 303
+        final = ben.get(rejected.headers["location"]).text
+        assert _decide_buttons(final) == []
+        assert "not now" in final
+    with Workspace(team_url, as_user="ben") as workspace:
+        assert [v.number for v in workspace.versions(plan)] == [1, 2]
+
+
+def test_version_tables_download_as_stored(plan: str, make_app: Callable[..., FastAPI],
+                                           team_url: str) -> None:
+    with Workspace(team_url, as_user="pia") as pia:
+        version, tables = pia.version_tables(plan, 1)
+    with _as(make_app, "vic") as vic:
+        page = vic.get(PAGE).text
+        assert version.content_sha256[:16] in page
+        answer = vic.get(f"/plans/{plan}/versions/1")
+        assert answer.status_code == 200
+        assert answer.headers["content-disposition"] == f'attachment; filename="{plan}-v1.zip"'
+        with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+            got = {name: archive.read(name) for name in archive.namelist() if name != "VERSION.txt"}
+            manifest = archive.read("VERSION.txt").decode()
+        assert got == tables
+        assert content_hash(got) == version.content_sha256
+        assert hashlib.sha256(got["quotas.csv"]).hexdigest()  # a real table, not empty
+        assert f"sha256 {version.content_sha256}" in manifest
+        assert vic.get(f"/plans/{plan}/versions/99").status_code == 404
+    for who in ("sam", "max", "oli", "zed"):
+        with _as(make_app, who) as client:
+            assert client.get(f"/plans/{plan}/versions/1").status_code == 404, who
+
+
+def test_steps_are_offered_only_to_who_may(team_url: str, make_app: Callable[..., FastAPI]) -> None:
+    published_plan(team_url, "WF2", publish=False)
+    address = "/plans/WF2/baseline/workflow"
+    with _as(make_app, "vic") as vic:
+        assert "<button" not in vic.get(address).text.split('id="steps"')[1].split("</section>")[0]
+    with _as(make_app, "pia") as pia:
+        page = pia.get(address).text
+        assert ">Submit for review</button>" in page
+        assert pia.post(address, data={"csrf_token": csrf_of(page), "step": "submit"},
+                        follow_redirects=False).status_code == 303
+        page = pia.get(address).text
+        assert ">Approve</button>" not in page
+        assert "You submitted it: another reviewer approves it." in page
+    with _as(make_app, "ben") as ben:
+        assert ">Approve</button>" in ben.get(address).text
