@@ -27,6 +27,7 @@ from quotaplan.web import api, api_figures, history, pages, seller, sellers, wor
 from quotaplan.web.accounts import router as accounts_pages
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
+from quotaplan.web.exports import router as exports_pages
 from quotaplan.web.render import environment, page
 from quotaplan.web.review import router as review_pages
 from quotaplan.web.scenario import Workbench
@@ -108,7 +109,7 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
     app.include_router(seller.router)
     app.include_router(sellers.router)
     app.include_router(workflow.router)
-    for more in (accounts_pages, topdown_pages, review_pages):  # accounts, a node's number, workflow
+    for more in (accounts_pages, topdown_pages, review_pages, exports_pages):
         app.include_router(more)
     app.add_middleware(SecurityHeaders)
     return app
