@@ -129,3 +129,28 @@ def test_steps_are_offered_only_to_who_may(team_url: str, make_app: Callable[...
         assert "You submitted it: another reviewer approves it." in page
     with _as(make_app, "ben") as ben:
         assert ">Approve</button>" in ben.get(address).text
+
+
+def test_a_planner_forks_a_scenario(team_url: str, make_app: Callable[..., FastAPI]) -> None:
+    published_plan(team_url, "WF3", publish=False)
+    address = "/plans/WF3/baseline"
+    with _as(make_app, "vic") as vic:
+        page = vic.get(address + "/workflow").text
+        assert "Fork the scenario" not in page
+        refused = vic.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "mine"})
+        assert refused.status_code == 403
+    with _as(make_app, "sam") as sam:
+        token = csrf_of(sam.get("/plans").text)
+        assert sam.post(address + "/fork", data={"csrf_token": token, "name": "mine"}).status_code == 404
+    with _as(make_app, "pia") as pia:
+        page = pia.get(address + "/workflow").text
+        assert "Fork the scenario" in page
+        assert pia.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": ""}).status_code == 422
+        made = pia.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "variant"},
+                        follow_redirects=False)
+        assert made.status_code == 303
+        assert made.headers["location"] == "/plans/WF3/variant"
+        assert pia.get("/plans/WF3/variant").status_code == 200
+        again = pia.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "variant"})
+        assert again.status_code in (400, 409)
+        assert "variant" in again.text

@@ -79,7 +79,7 @@ def _rows(actor: Actor, opened: Opened, found: list[ChangeRequest]) -> list[Row]
 
 
 def render(request: Request, actor: Actor, plan: str, scenario: str, *, status_code: int = 200,
-           done: str | None = None, error: WebError | None = None) -> HTMLResponse:
+           done: str | None = None, error: WebError | None = None, fork_name: str = "") -> HTMLResponse:
     check_scenario(request, actor, plan, scenario)
     opened = open_scenario(request, actor, plan, scenario)
     bench: Workbench = request.app.state.bench
@@ -95,7 +95,8 @@ def render(request: Request, actor: Actor, plan: str, scenario: str, *, status_c
                 steps=offered(request, actor, plan, scenario, opened.scenario.status), step_labels=LABELS,
                 changes=changes, change_labels=CHANGE_LABELS, versions=list(reversed(found)),
                 published=published.name if published is not None else None, done=done, error=error,
-                base=f"/plans/{quote(plan, safe='')}/{quote(scenario, safe='')}")
+                base=f"/plans/{quote(plan, safe='')}/{quote(scenario, safe='')}",
+                may_fork=decide(actor, "change", Resource("plan", plan)).allowed, fork_name=fork_name)
 
 
 @router.get(WORKFLOW, response_class=HTMLResponse, include_in_schema=False)
@@ -125,6 +126,26 @@ def decide_page(request: Request, plan: str, scenario: str, change_id: int, acto
             if version is not None else f"Change {change_id} {decision}ed.")
     address = f"/plans/{quote(plan, safe='')}/{quote(scenario, safe='')}/workflow"
     return RedirectResponse(f"{address}?done={quote(done)}#changes", status_code=303)
+
+
+@router.post("/plans/{plan}/{scenario}/fork", include_in_schema=False)
+def fork_page(request: Request, plan: str, scenario: str, actor: PageActor,
+              name: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """A new draft scenario from this one's head (to try a variant, or to change a published plan)."""
+    check_scenario(request, actor, plan, scenario)
+    bench: Workbench = request.app.state.bench
+    try:
+        if not name.strip():
+            raise WebError(422, "name the new scenario, e.g. stretch", field="name")
+        with bench.lock:
+            made = bench.as_actor(actor).fork(plan, scenario, name.strip())
+    except (QuotaplanError, WebError) as exc:
+        error = from_exception(exc)
+        if error.status == 404:
+            raise
+        return render(request, actor, plan, scenario, status_code=error.status, error=error,
+                      fork_name=name)
+    return RedirectResponse(f"/plans/{quote(plan, safe='')}/{quote(made.name, safe='')}", status_code=303)
 
 
 def zipped(tables: dict[str, bytes]) -> bytes:
