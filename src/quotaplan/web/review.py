@@ -88,12 +88,14 @@ def render(request: Request, actor: Actor, plan: str, scenario: str, *, status_c
         submitted_by = workflow.submitter(conn, plan, scenario)
         published = workflow.published_scenario(conn, plan)
     is_published = published is not None and published.name == scenario
-    changes = _rows(actor, opened, workspace.changes(plan)) if is_published else []
+    requests = workspace.changes(plan) if is_published else []
+    changes = _rows(actor, opened, requests)
     found: list[Version] = workspace.versions(plan)
     return page(request, "workflow.html", status_code=status_code, plan=plan, scenario=opened.scenario,
                 plan_title=opened.plan.settings.plan.name, submitted_by=submitted_by,
                 steps=offered(request, actor, plan, scenario, opened.scenario.status), step_labels=LABELS,
-                changes=changes, change_labels=CHANGE_LABELS, versions=list(reversed(found)),
+                changes=changes, change_labels=CHANGE_LABELS,
+                described={c.id: describe(c) for c in requests}, versions=list(reversed(found)),
                 published=published.name if published is not None else None, done=done, error=error,
                 base=f"/plans/{quote(plan, safe='')}/{quote(scenario, safe='')}",
                 may_fork=decide(actor, "change", Resource("plan", plan)).allowed, fork_name=fork_name)

@@ -31,7 +31,8 @@ router = APIRouter()
 PageActor = Annotated[Actor, Depends(page_actor)]
 KIND = "topdown.set"
 NODE = "/plans/{plan}/{scenario}/nodes/{territory_id}"
-FIGURES = (("topdown", "Top-down number"), ("strategic_gap", "Strategic gap"),
+FIGURES = (("topdown", "Top-down number"), ("account_target_sum", "Σ account targets"),
+           ("quota_sum", "Σ quotas"), ("strategic_gap", "Strategic gap"),
            ("quota_gap", "Quota gap"), ("attainment_factor", "Attainment factor"))
 
 
