@@ -15,7 +15,9 @@ from starlette.testclient import TestClient
 from quotaplan.core.inyear import remaining_shares, spread
 from quotaplan.core.ledger import quota_rules
 from quotaplan.money import format_cents_grouped
+from quotaplan.web.accounts import paths
 from quotaplan.workspace import Workspace
+from quotaplan.workspace.access import territory_path
 from web.cycleplan import published_plan
 from web.webteam import csrf_of, sign_in
 
@@ -161,3 +163,13 @@ def test_an_in_year_move_shows_the_relief_before_it_is_requested(
     assert found
     assert found[-1].status == "requested"
     assert found[-1].requested_by == "pia"
+
+
+def test_paths_in_one_pass_are_the_paths_one_by_one(team_url: str) -> None:
+    with Workspace(team_url, as_user="pia") as pia:
+        opened = pia.open("FY27", "baseline")
+    found = paths(opened)
+    ids = opened.plan.territories.get_column("territory_id").to_list()
+    assert set(found) == set(ids)
+    assert all(found[t] == territory_path(opened.plan, t) for t in ids)
+    assert max(len(p) for p in found.values()) >= 3

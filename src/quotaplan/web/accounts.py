@@ -34,7 +34,7 @@ from quotaplan.web.errors import WebError, from_exception
 from quotaplan.web.render import page
 from quotaplan.web.scenario import Workbench, open_scenario
 from quotaplan.workspace import Opened
-from quotaplan.workspace.access import resource_of, territory_path
+from quotaplan.workspace.access import resource_of
 from quotaplan.workspace.loading import check_effective, parse_day
 
 router = APIRouter()
@@ -54,9 +54,32 @@ def readable_territories(actor: Actor, opened: Opened) -> list[str] | None:
     status = opened.scenario.status
     if can_read(actor, Resource("scenario", opened.plan_name, status=status)):
         return None
-    ids = opened.plan.territories.get_column("territory_id").to_list()
-    return [t for t in ids if can_read(actor, Resource(
-        "account", opened.plan_name, territory_path(opened.plan, t), status=status))]
+    return [t for t, path in paths(opened).items()
+            if can_read(actor, Resource("account", opened.plan_name, path, status=status))]
+
+
+def paths(opened: Opened) -> dict[str, tuple[str, ...]]:
+    """Every territory's path from the root (one pass over the tree, however large)."""
+    frame = opened.plan.territories
+    parents = dict(zip(frame.get_column("territory_id").to_list(), frame.get_column("parent_id").to_list(),
+                       strict=True))
+    found: dict[str, tuple[str, ...]] = {}
+
+    def path(territory: str) -> tuple[str, ...]:
+        chain: list[str] = []
+        current: str | None = territory
+        while current is not None and current not in found and current in parents and current not in chain:
+            chain.append(current)
+            current = parents[current]
+        known = found.get(current, ()) if current is not None else ()
+        for node in reversed(chain):
+            known = (*known, node)
+            found[node] = known
+        return found.get(territory, ())
+
+    for territory in parents:
+        path(territory)
+    return found
 
 
 def _open(request: Request, actor: Actor, plan: str, scenario: str) -> tuple[Opened, list[str] | None]:
