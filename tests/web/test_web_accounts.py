@@ -135,7 +135,7 @@ def published(team_url: str) -> str:
 def test_an_in_year_move_shows_the_relief_before_it_is_requested(
         published: str, make_app: Callable[..., FastAPI], team_url: str) -> None:
     address = f"/plans/{published}/baseline/accounts"
-    with _as(make_app, "pia") as client:
+    with _as(make_app, "cara") as client:
         shown = client.get(address + "?account=A0001")
         assert "Request the change" in shown.text
         assert "override the target" not in shown.text  # an override is a draft's change
@@ -146,8 +146,8 @@ def test_an_in_year_move_shows_the_relief_before_it_is_requested(
         relief = re.search(r"Relief: ([0-9,.]+)", preview.text)
         assert relief is not None
         # SPEC's rule, computed here from the plan's periods and weights: target × remaining share
-        with Workspace(team_url, as_user="pia") as pia:
-            opened = pia.open(published, "baseline")
+        with Workspace(team_url, as_user="cara") as cara:
+            opened = cara.open(published, "baseline")
         target = int(opened.result.account_targets.filter(account_id="A0001").get_column("target")[0])
         rules = quota_rules(opened.plan.settings)
         moved = sum(spread(target, remaining_shares(rules, date(2027, 7, 1)), rules.periods))
@@ -158,11 +158,11 @@ def test_an_in_year_move_shows_the_relief_before_it_is_requested(
         requested = client.post(f"{address}/A0001/save", data=form, follow_redirects=False)
         assert requested.status_code == 303
         assert "Requested as in-year change" in client.get(requested.headers["location"]).text
-    with Workspace(team_url, as_user="pia") as pia:
-        found = [c for c in pia.changes(published) if c.payload.get("account_id") == "A0001"]
+    with Workspace(team_url, as_user="cara") as cara:
+        found = [c for c in cara.changes(published) if c.payload.get("account_id") == "A0001"]
     assert found
     assert found[-1].status == "requested"
-    assert found[-1].requested_by == "pia"
+    assert found[-1].requested_by == "cara"
 
 
 def test_paths_in_one_pass_are_the_paths_one_by_one(team_url: str) -> None:

@@ -1,5 +1,9 @@
 """The workbench in a real headless Chromium, served by ``quotaplan serve`` (a real Uvicorn) on a free
-local port: sign in through the form with the keyboard, see the plans, open a scenario. Every request
+local port: sign in through the form with the keyboard, see the plans, open a scenario; then SPEC's
+whole cycle (fork, change an account with its effect shown first, compare, submit; another planner
+approves and publishes; an in-year move with its relief shown first, approved as version 2; a manager
+sees only their subtree; a seller only their own quota and letter). With ``QUOTAPLAN_SCREENSHOTS=DIR``
+the cycle's pages are saved there as PNG. Every request
 that does not go to 127.0.0.1 is blocked and recorded (there must be none), and the page must log no
 error (a Content-Security-Policy violation is one).
 
@@ -239,12 +243,12 @@ def cycle_plan(server: str, team_url: str) -> str:
 
 
 def test_the_planning_cycle(server: str, browser: Any, cycle_plan: str) -> None:
-    """pia forks, changes an account (effect first), compares and submits; ben approves and
-    publishes; pia requests an in-year move (relief first), ben approves it: version 2."""
+    """cara forks, changes an account (effect first), compares and submits; bert approves and
+    publishes; cara requests an in-year move (relief first), bert approves it: version 2."""
     base = f"{server}/plans/{cycle_plan}"
-    pia = Tab(browser)
+    cara = Tab(browser)
     try:
-        page = _sign_in(pia, server, "pia")
+        page = _sign_in(cara, server, "cara")
         page.goto(f"{base}/baseline/workflow")
         page.fill("#fork-name", "stretch")
         page.get_by_role("button", name="Fork the scenario").click()
@@ -281,13 +285,13 @@ def test_the_planning_cycle(server: str, browser: Any, cycle_plan: str) -> None:
         page.wait_for_load_state()
         page.goto(f"{base}/stretch/workflow")
         assert page.get_by_role("button", name="Approve").count() == 0  # not her own submission
-        assert pia.blocked == []
-        assert pia.errors == []
+        assert cara.blocked == []
+        assert cara.errors == []
     finally:
-        pia.context.close()
-    ben = Tab(browser)
+        cara.context.close()
+    bert = Tab(browser)
     try:
-        page = _sign_in(ben, server, "ben")
+        page = _sign_in(bert, server, "bert")
         page.goto(f"{base}/stretch/workflow")
         page.get_by_role("button", name="Approve").click()
         page.wait_for_load_state()
@@ -296,13 +300,13 @@ def test_the_planning_cycle(server: str, browser: Any, cycle_plan: str) -> None:
         page.wait_for_load_state()
         page.goto(f"{base}/stretch/workflow")
         assert "start of the year" in page.locator("table.versions").inner_text()
-        assert ben.blocked == []
-        assert ben.errors == []
+        assert bert.blocked == []
+        assert bert.errors == []
     finally:
-        ben.context.close()
-    pia = Tab(browser)
+        bert.context.close()
+    cara = Tab(browser)
     try:
-        page = _sign_in(pia, server, "pia")
+        page = _sign_in(cara, server, "cara")
         page.goto(f"{base}/stretch/accounts?account=A0002")
         page.select_option("#acc-territory", "TR01")
         page.fill("#acc-effective", "2027-07-01")
@@ -315,10 +319,10 @@ def test_the_planning_cycle(server: str, browser: Any, cycle_plan: str) -> None:
         page.wait_for_load_state()
         assert "Requested as in-year change" in page.locator("[role=status]").inner_text()
     finally:
-        pia.context.close()
-    ben = Tab(browser)
+        cara.context.close()
+    bert = Tab(browser)
     try:
-        page = _sign_in(ben, server, "ben")
+        page = _sign_in(bert, server, "bert")
         page.goto(f"{base}/stretch/workflow")
         _shoot(page, "workflow-request")
         page.locator("#changes").get_by_role("button", name="Approve").click()
@@ -330,14 +334,14 @@ def test_the_planning_cycle(server: str, browser: Any, cycle_plan: str) -> None:
         assert answer.body()[:2] == b"PK"
         page.goto(f"{base}/stretch/exports")
         _shoot(page, "exports")
-        assert ben.blocked == []
-        assert ben.errors == []
+        assert bert.blocked == []
+        assert bert.errors == []
     finally:
-        ben.context.close()
+        bert.context.close()
 
 
 def test_a_manager_sees_only_their_subtree(server: str, tab: Tab, cycle_plan: str) -> None:
-    page = _sign_in(tab, server, "max")
+    page = _sign_in(tab, server, "mila")
     base = f"{server}/plans/{cycle_plan}/baseline"
     answer = page.goto(f"{base}/nodes/RG1")
     assert answer is not None
@@ -358,7 +362,7 @@ def test_a_seller_sees_only_their_own_quota_and_letter(server: str, tab: Tab, te
     from web.cycleplan import published_plan
 
     plan = published_plan(team_url, "CYS")  # its baseline published: version 1, with letters
-    page = _sign_in(tab, server, "sam")
+    page = _sign_in(tab, server, "seth")
     base = f"{server}/plans/{plan}"
     page.goto(f"{base}/baseline/sellers/S01")
     assert "Can this book carry this quota?" in page.locator("main").inner_text()

@@ -45,7 +45,7 @@ STATE_FILES = ("/exports", "/exports/plan-folder.zip", "/exports/outputs.zip", "
 
 
 @pytest.mark.parametrize("address", STATE_FILES)
-@pytest.mark.parametrize(("who", "status"), [("vic", 200), ("pia", 200), ("max", 404), ("sam", 404),
+@pytest.mark.parametrize(("who", "status"), [("vera", 200), ("cara", 200), ("mila", 404), ("seth", 404),
                                              ("oli", 404), ("zed", 404)])
 def test_who_may_export_the_state(plan: str, make_app: Callable[..., FastAPI], address: str, who: str,
                                   status: int) -> None:
@@ -55,9 +55,9 @@ def test_who_may_export_the_state(plan: str, make_app: Callable[..., FastAPI], a
 
 def test_the_files_are_what_the_commands_write(plan: str, make_app: Callable[..., FastAPI],
                                                team_url: str) -> None:
-    with Workspace(team_url, as_user="vic") as vic:
-        expected = published_tables(vic.open(plan, "baseline").result)
-    with _as(make_app, "vic") as client:
+    with Workspace(team_url, as_user="vera") as vera:
+        expected = published_tables(vera.open(plan, "baseline").result)
+    with _as(make_app, "vera") as client:
         page = client.get(BASE + "/exports").text
         assert "Every quota letter of version 1" in page
         outputs = _zip(client.get(BASE + "/exports/outputs.zip").content)
@@ -79,19 +79,19 @@ def test_the_files_are_what_the_commands_write(plan: str, make_app: Callable[...
 
 
 def test_letters_only_to_who_may_read_them(plan: str, make_app: Callable[..., FastAPI]) -> None:
-    with _as(make_app, "vic") as vic:
-        everyone = _zip(vic.get(f"/plans/{plan}/letters/all.zip").content)
+    with _as(make_app, "vera") as vera:
+        everyone = _zip(vera.get(f"/plans/{plan}/letters/all.zip").content)
         assert "S01.pdf" in everyone
         assert "S30.pdf" in everyone
-    with _as(make_app, "sam") as sam:  # seller S01
-        own = _zip(sam.get(f"/plans/{plan}/letters/all.zip").content)
+    with _as(make_app, "seth") as seth:  # seller S01
+        own = _zip(seth.get(f"/plans/{plan}/letters/all.zip").content)
         assert sorted(own) == ["S01.html", "S01.pdf"]
-        pdf = sam.get(f"/plans/{plan}/letters/S01.pdf")
+        pdf = seth.get(f"/plans/{plan}/letters/S01.pdf")
         assert pdf.status_code == 200
         assert pdf.content.startswith(b"%PDF")
-        assert sam.get(f"/plans/{plan}/letters/S02.pdf").status_code == 404
-        assert "/letters/S01.pdf" in sam.get(f"{BASE}/sellers/S01").text
-    with _as(make_app, "max") as manager:  # RG1: S01 and S02, not S30 (EMEA)
+        assert seth.get(f"/plans/{plan}/letters/S02.pdf").status_code == 404
+        assert "/letters/S01.pdf" in seth.get(f"{BASE}/sellers/S01").text
+    with _as(make_app, "mila") as manager:  # RG1: S01 and S02, not S30 (EMEA)
         theirs = _zip(manager.get(f"/plans/{plan}/letters/all.zip").content)
         assert "S01.pdf" in theirs
         assert "S30.pdf" not in theirs
@@ -103,6 +103,6 @@ def test_letters_only_to_who_may_read_them(plan: str, make_app: Callable[..., Fa
 
 def test_no_letters_before_publishing(make_app: Callable[..., FastAPI], team_url: str) -> None:
     published_plan(team_url, "EX2", publish=False)
-    with _as(make_app, "pia") as client:
+    with _as(make_app, "cara") as client:
         assert "none is published yet" in client.get("/plans/EX2/baseline/exports").text
         assert client.get("/plans/EX2/letters/all.zip").status_code == 404

@@ -32,18 +32,18 @@ def _as(make_app: Callable[..., FastAPI], name: str) -> TestClient:
 @pytest.fixture(scope="module")
 def plan(team_url: str) -> str:
     published_plan(team_url, PLAN)
-    with Workspace(team_url, as_user="max") as manager:  # a manager requests in his subtree (RG1)
+    with Workspace(team_url, as_user="mila") as manager:  # a manager requests in his subtree (RG1)
         manager.request_change(PLAN, "baseline", "account.move",
                                {"account_id": "A0002", "territory_id": "TR01"}, effective="2027-07-01",
                                reason="Consolidated with a North American parent")
-    with Workspace(team_url, as_user="pia") as pia:
-        pia.request_change(PLAN, "baseline", "topdown.set", {"territory_id": "RG2", "amount": "13000000.00"},
+    with Workspace(team_url, as_user="cara") as cara:
+        cara.request_change(PLAN, "baseline", "topdown.set", {"territory_id": "RG2", "amount": "13000000.00"},
                            effective="2027-04-01", reason="EMEA raised")
     return PLAN
 
 
-@pytest.mark.parametrize(("who", "status"), [("pia", 200), ("ben", 200), ("vic", 200), ("ada", 200),
-                                             ("max", 404), ("sam", 404), ("oli", 404), ("zed", 404)])
+@pytest.mark.parametrize(("who", "status"), [("cara", 200), ("bert", 200), ("vera", 200), ("ada", 200),
+                                             ("mila", 404), ("seth", 404), ("oli", 404), ("zed", 404)])
 def test_who_sees_the_workflow_page(plan: str, make_app: Callable[..., FastAPI], who: str,
                                     status: int) -> None:
     with _as(make_app, who) as client:
@@ -56,49 +56,50 @@ def _decide_buttons(html: str) -> list[str]:
 
 def test_requests_are_decided_by_reviewers_never_by_the_requester(
         plan: str, make_app: Callable[..., FastAPI], team_url: str) -> None:
-    with Workspace(team_url, as_user="pia") as pia:
-        by_kind = {c.kind: c.id for c in pia.changes(plan)}
+    with Workspace(team_url, as_user="cara") as cara:
+        by_kind = {c.kind: c.id for c in cara.changes(plan)}
     move, topdown = by_kind["account.move"], by_kind["topdown.set"]
-    with _as(make_app, "pia") as pia:
-        page = pia.get(PAGE).text
+    with _as(make_app, "cara") as cara:
+        page = cara.get(PAGE).text
         assert "Version" in page
         assert "account A0002 moves to territory TR01" in page
         assert _decide_buttons(page) == [str(move)]  # not her own top-down request
         assert "Your request: another reviewer decides it." in page
-        own = pia.post(f"{PAGE}/changes/{topdown}", data={"csrf_token": csrf_of(page), "decision": "approve"})
+        own = cara.post(f"{PAGE}/changes/{topdown}",
+                        data={"csrf_token": csrf_of(page), "decision": "approve"})
         assert own.status_code == 403
         assert "nobody approves their own" in own.text
-    with _as(make_app, "vic") as vic:  # a viewer reads the requests, decides none
-        page = vic.get(PAGE).text
+    with _as(make_app, "vera") as vera:  # a viewer reads the requests, decides none
+        page = vera.get(PAGE).text
         assert _decide_buttons(page) == []
-        assert vic.post(f"{PAGE}/changes/{move}", data={"csrf_token": csrf_of(page), "decision": "approve"}
+        assert vera.post(f"{PAGE}/changes/{move}", data={"csrf_token": csrf_of(page), "decision": "approve"}
                         ).status_code == 403
-    with _as(make_app, "ben") as ben:
-        page = ben.get(PAGE).text
+    with _as(make_app, "bert") as bert:
+        page = bert.get(PAGE).text
         assert sorted(_decide_buttons(page)) == sorted([str(move), str(topdown)])
-        approved = ben.post(f"{PAGE}/changes/{move}", follow_redirects=False,
+        approved = bert.post(f"{PAGE}/changes/{move}", follow_redirects=False,
                             data={"csrf_token": csrf_of(page), "decision": "approve", "reason": "ok"})
         assert approved.status_code == 303
-        after = ben.get(approved.headers["location"]).text
+        after = bert.get(approved.headers["location"]).text
         assert "approved: published as version 2" in after
-        rejected = ben.post(f"{PAGE}/changes/{topdown}", follow_redirects=False,
+        rejected = bert.post(f"{PAGE}/changes/{topdown}", follow_redirects=False,
                             data={"csrf_token": csrf_of(after), "decision": "reject", "reason": "not now"})
         assert rejected.status_code == 303
-        final = ben.get(rejected.headers["location"]).text
+        final = bert.get(rejected.headers["location"]).text
         assert _decide_buttons(final) == []
         assert "not now" in final
-    with Workspace(team_url, as_user="ben") as workspace:
+    with Workspace(team_url, as_user="bert") as workspace:
         assert [v.number for v in workspace.versions(plan)] == [1, 2]
 
 
 def test_version_tables_download_as_stored(plan: str, make_app: Callable[..., FastAPI],
                                            team_url: str) -> None:
-    with Workspace(team_url, as_user="pia") as pia:
-        version, tables = pia.version_tables(plan, 1)
-    with _as(make_app, "vic") as vic:
-        page = vic.get(PAGE).text
+    with Workspace(team_url, as_user="cara") as cara:
+        version, tables = cara.version_tables(plan, 1)
+    with _as(make_app, "vera") as vera:
+        page = vera.get(PAGE).text
         assert version.content_sha256[:16] in page
-        answer = vic.get(f"/plans/{plan}/versions/1")
+        answer = vera.get(f"/plans/{plan}/versions/1")
         assert answer.status_code == 200
         assert answer.headers["content-disposition"] == f'attachment; filename="{plan}-v1.zip"'
         with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
@@ -108,8 +109,8 @@ def test_version_tables_download_as_stored(plan: str, make_app: Callable[..., Fa
         assert content_hash(got) == version.content_sha256
         assert hashlib.sha256(got["quotas.csv"]).hexdigest()  # a real table, not empty
         assert f"sha256 {version.content_sha256}" in manifest
-        assert vic.get(f"/plans/{plan}/versions/99").status_code == 404
-    for who in ("sam", "max", "oli", "zed"):
+        assert vera.get(f"/plans/{plan}/versions/99").status_code == 404
+    for who in ("seth", "mila", "oli", "zed"):
         with _as(make_app, who) as client:
             assert client.get(f"/plans/{plan}/versions/1").status_code == 404, who
 
@@ -117,40 +118,40 @@ def test_version_tables_download_as_stored(plan: str, make_app: Callable[..., Fa
 def test_steps_are_offered_only_to_who_may(team_url: str, make_app: Callable[..., FastAPI]) -> None:
     published_plan(team_url, "WF2", publish=False)
     address = "/plans/WF2/baseline/workflow"
-    with _as(make_app, "vic") as vic:
-        assert "<button" not in vic.get(address).text.split('id="steps"')[1].split("</section>")[0]
-    with _as(make_app, "pia") as pia:
-        page = pia.get(address).text
+    with _as(make_app, "vera") as vera:
+        assert "<button" not in vera.get(address).text.split('id="steps"')[1].split("</section>")[0]
+    with _as(make_app, "cara") as cara:
+        page = cara.get(address).text
         assert ">Submit for review</button>" in page
-        assert pia.post(address, data={"csrf_token": csrf_of(page), "step": "submit"},
+        assert cara.post(address, data={"csrf_token": csrf_of(page), "step": "submit"},
                         follow_redirects=False).status_code == 303
-        page = pia.get(address).text
+        page = cara.get(address).text
         assert ">Approve</button>" not in page
         assert "You submitted it: another reviewer approves it." in page
-    with _as(make_app, "ben") as ben:
-        assert ">Approve</button>" in ben.get(address).text
+    with _as(make_app, "bert") as bert:
+        assert ">Approve</button>" in bert.get(address).text
 
 
 def test_a_planner_forks_a_scenario(team_url: str, make_app: Callable[..., FastAPI]) -> None:
     published_plan(team_url, "WF3", publish=False)
     address = "/plans/WF3/baseline"
-    with _as(make_app, "vic") as vic:
-        page = vic.get(address + "/workflow").text
+    with _as(make_app, "vera") as vera:
+        page = vera.get(address + "/workflow").text
         assert "Fork the scenario" not in page
-        refused = vic.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "mine"})
+        refused = vera.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "mine"})
         assert refused.status_code == 403
-    with _as(make_app, "sam") as sam:
-        token = csrf_of(sam.get("/plans").text)
-        assert sam.post(address + "/fork", data={"csrf_token": token, "name": "mine"}).status_code == 404
-    with _as(make_app, "pia") as pia:
-        page = pia.get(address + "/workflow").text
+    with _as(make_app, "seth") as seth:
+        token = csrf_of(seth.get("/plans").text)
+        assert seth.post(address + "/fork", data={"csrf_token": token, "name": "mine"}).status_code == 404
+    with _as(make_app, "cara") as cara:
+        page = cara.get(address + "/workflow").text
         assert "Fork the scenario" in page
-        assert pia.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": ""}).status_code == 422
-        made = pia.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "variant"},
+        assert cara.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": ""}).status_code == 422
+        made = cara.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "variant"},
                         follow_redirects=False)
         assert made.status_code == 303
         assert made.headers["location"] == "/plans/WF3/variant"
-        assert pia.get("/plans/WF3/variant").status_code == 200
-        again = pia.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "variant"})
+        assert cara.get("/plans/WF3/variant").status_code == 200
+        again = cara.post(address + "/fork", data={"csrf_token": csrf_of(page), "name": "variant"})
         assert again.status_code in (400, 409)
         assert "variant" in again.text

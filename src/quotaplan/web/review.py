@@ -170,9 +170,9 @@ def version_download(request: Request, plan: str, number: int, actor: PageActor)
         raise NotFound("plan", plan)
     bench: Workbench = request.app.state.bench
     workspace = bench.as_actor(actor)
-    version, tables = workspace.version_tables(plan, number)
     if not can_read(actor, Resource("scenario", plan, status="published")):
         raise NotFound("version", str(number))
+    version, tables = workspace.version_tables(plan, number)
     manifest = (f"plan {plan}\nversion {version.number}\nscenario {version.scenario}\n"
                 f"effective {version.effective.isoformat() if version.effective else 'start of the year'}\n"
                 f"approved_by {version.approved_by}\nsha256 {version.content_sha256}\n")
