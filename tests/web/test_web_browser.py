@@ -1,5 +1,9 @@
 """The workbench in a real headless Chromium, served by ``quotaplan serve`` (a real Uvicorn) on a free
-local port: sign in through the form with the keyboard, see the plans, open a scenario. Every request
+local port: sign in through the form with the keyboard, see the plans, open a scenario; then SPEC's
+whole cycle (fork, change an account with its effect shown first, compare, submit; another planner
+approves and publishes; an in-year move with its relief shown first, approved as version 2; a manager
+sees only their subtree; a seller only their own quota and letter). With ``QUOTAPLAN_SCREENSHOTS=DIR``
+the cycle's pages are saved there as PNG. Every request
 that does not go to 127.0.0.1 is blocked and recorded (there must be none), and the page must log no
 error (a Content-Security-Policy violation is one).
 
@@ -210,3 +214,167 @@ def test_a_planner_adjusts_a_high_risk_seller_and_sees_the_risk_change(server: s
     assert "Two accounts left the territory" in page.locator("#changes").inner_text()
     assert tab.blocked == []
     assert tab.errors == []
+
+
+SHOTS = os.environ.get("QUOTAPLAN_SCREENSHOTS")  # a folder: the cycle's pages are saved there as PNG
+
+
+def _shoot(page: Any, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def _sign_in(tab: Tab, server: str, name: str) -> Any:
+    page = tab.page
+    page.goto(server + "/login")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/plans")
+    return page
+
+
+@pytest.fixture(scope="module")
+def cycle_plan(server: str, team_url: str) -> str:
+    """A plan of its own (CYC, the demo plan, the FY27 team's roles) for the whole cycle."""
+    from web.cycleplan import published_plan
+
+    return published_plan(team_url, "CYC", publish=False)
+
+
+def test_the_planning_cycle(server: str, browser: Any, cycle_plan: str) -> None:
+    """cara forks, changes an account (effect first), compares and submits; bert approves and
+    publishes; cara requests an in-year move (relief first), bert approves it: version 2."""
+    base = f"{server}/plans/{cycle_plan}"
+    cara = Tab(browser)
+    try:
+        page = _sign_in(cara, server, "cara")
+        page.goto(f"{base}/baseline/workflow")
+        page.fill("#fork-name", "stretch")
+        page.get_by_role("button", name="Fork the scenario").click()
+        page.wait_for_url(f"{base}/stretch")
+        page.get_by_role("link", name="Accounts").click()
+        page.wait_for_url(f"{base}/stretch/accounts")
+        page.fill("#a-q", "A0001")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        page.locator("table.accounts tbody th a").first.click()
+        page.wait_for_load_state()
+        page.fill("#acc-target", "3000000.00")
+        page.fill("#acc-reason", "Signed a three-year expansion")
+        page.get_by_role("button", name="Show the effect").click()
+        page.wait_for_selector("table.effect")
+        assert "3,000,000.00" in page.locator("table.effect").inner_text()
+        _shoot(page, "accounts-effect")
+        page.get_by_role("button", name="Save the change").click()
+        page.wait_for_load_state()
+        assert "Saved as change" in page.locator("[role=status]").inner_text()
+        page.goto(f"{base}/stretch")
+        page.get_by_role("link", name="Compare with baseline").click()
+        page.wait_for_load_state()
+        assert "/compare/stretch/baseline" in page.url
+        assert "S35" in page.locator("main").inner_text()  # the seller whose book changed
+        page.goto(f"{base}/stretch/nodes/RG2")
+        page.fill("#td-amount", "13000000.00")
+        page.fill("#td-reason", "Board's EMEA number")
+        page.get_by_role("button", name="Show the effect").click()
+        page.wait_for_selector("table.effect")
+        _shoot(page, "node-topdown-effect")
+        page.goto(f"{base}/stretch/workflow")
+        page.get_by_role("button", name="Submit for review").click()
+        page.wait_for_load_state()
+        page.goto(f"{base}/stretch/workflow")
+        assert page.get_by_role("button", name="Approve").count() == 0  # not her own submission
+        assert cara.blocked == []
+        assert cara.errors == []
+    finally:
+        cara.context.close()
+    bert = Tab(browser)
+    try:
+        page = _sign_in(bert, server, "bert")
+        page.goto(f"{base}/stretch/workflow")
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_load_state()
+        page.goto(f"{base}/stretch/workflow")
+        page.get_by_role("button", name="Publish").click()
+        page.wait_for_load_state()
+        page.goto(f"{base}/stretch/workflow")
+        assert "start of the year" in page.locator("table.versions").inner_text()
+        assert bert.blocked == []
+        assert bert.errors == []
+    finally:
+        bert.context.close()
+    cara = Tab(browser)
+    try:
+        page = _sign_in(cara, server, "cara")
+        page.goto(f"{base}/stretch/accounts?account=A0002")
+        page.select_option("#acc-territory", "TR01")
+        page.fill("#acc-effective", "2027-07-01")
+        page.fill("#acc-reason", "Consolidated with a North American parent")
+        page.get_by_role("button", name="Show the relief").click()
+        page.wait_for_selector("table.relief")
+        assert "Relief:" in page.locator("table.relief caption").inner_text()
+        _shoot(page, "accounts-relief")
+        page.get_by_role("button", name="Request the change").click()
+        page.wait_for_load_state()
+        assert "Requested as in-year change" in page.locator("[role=status]").inner_text()
+    finally:
+        cara.context.close()
+    bert = Tab(browser)
+    try:
+        page = _sign_in(bert, server, "bert")
+        page.goto(f"{base}/stretch/workflow")
+        _shoot(page, "workflow-request")
+        page.locator("#changes").get_by_role("button", name="Approve").click()
+        page.wait_for_load_state()
+        assert "published as version 2" in page.locator("[role=status]").inner_text()
+        _shoot(page, "workflow-versions")
+        answer = page.request.get(f"{base}/versions/2")
+        assert answer.status == 200
+        assert answer.body()[:2] == b"PK"
+        page.goto(f"{base}/stretch/exports")
+        _shoot(page, "exports")
+        assert bert.blocked == []
+        assert bert.errors == []
+    finally:
+        bert.context.close()
+
+
+def test_a_manager_sees_only_their_subtree(server: str, tab: Tab, cycle_plan: str) -> None:
+    page = _sign_in(tab, server, "mila")
+    base = f"{server}/plans/{cycle_plan}/baseline"
+    answer = page.goto(f"{base}/nodes/RG1")
+    assert answer is not None
+    assert answer.status == 200
+    assert "North America" in page.locator("h1").inner_text()
+    for hidden in (f"{base}/nodes/RG2", f"{base}/nodes/GLOBAL", base, f"{base}/sellers/S30"):
+        answer = page.goto(hidden)
+        assert answer is not None
+        assert answer.status == 404, hidden
+    page.goto(f"{base}/accounts")
+    _shoot(page, "accounts-manager")
+    shown = page.locator("table.accounts tbody").inner_text()
+    assert "TR37" not in shown  # an EMEA territory
+    assert tab.blocked == []
+
+
+def test_a_seller_sees_only_their_own_quota_and_letter(server: str, tab: Tab, team_url: str) -> None:
+    from web.cycleplan import published_plan
+
+    plan = published_plan(team_url, "CYS")  # its baseline published: version 1, with letters
+    page = _sign_in(tab, server, "seth")
+    base = f"{server}/plans/{plan}"
+    page.goto(f"{base}/baseline/sellers/S01")
+    assert "Can this book carry this quota?" in page.locator("main").inner_text()
+    href = page.locator("a[href$='/letters/S01.pdf']").get_attribute("href")
+    assert href == f"/plans/{plan}/letters/S01.pdf"
+    answer = page.request.get(server + href)
+    assert answer.status == 200
+    assert answer.body().startswith(b"%PDF")
+    _shoot(page, "seller-letter")
+    for other in (f"{base}/baseline/sellers/S02", f"{base}/letters/S02.pdf", f"{base}/baseline",
+                  f"{base}/baseline/accounts", f"{base}/baseline/exports"):
+        answer = page.goto(other)
+        assert answer is not None
+        assert answer.status == 404, other
+    assert tab.blocked == []

@@ -24,12 +24,16 @@ from quotaplan import __version__
 from quotaplan.errors import QuotaplanError
 from quotaplan.store.db import Store, open_store
 from quotaplan.web import api, api_figures, history, pages, seller, sellers, workflow
+from quotaplan.web.accounts import router as accounts_pages
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
+from quotaplan.web.exports import router as exports_pages
 from quotaplan.web.render import environment, page
+from quotaplan.web.review import router as review_pages
 from quotaplan.web.scenario import Workbench
 from quotaplan.web.security import SecurityHeaders, Sessions, check_csrf
 from quotaplan.web.throttle import LoginThrottle
+from quotaplan.web.topdown import router as topdown_pages
 from quotaplan.workspace import Workspace
 
 log = logging.getLogger("quotaplan.web")
@@ -105,5 +109,7 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
     app.include_router(seller.router)
     app.include_router(sellers.router)
     app.include_router(workflow.router)
+    for more in (accounts_pages, topdown_pages, review_pages, exports_pages):
+        app.include_router(more)
     app.add_middleware(SecurityHeaders)
     return app

@@ -7,7 +7,7 @@ every page asks the policy (through :mod:`quotaplan.web.auth` and :mod:`quotapla
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -140,7 +140,14 @@ def render_overview(request: Request, actor: Actor, plan: str, scenario: str, *,
 @router.get("/plans/{plan}/{scenario}/nodes/{territory_id}", response_class=HTMLResponse,
             include_in_schema=False)
 def node_page(request: Request, plan: str, scenario: str, territory_id: str,
-              actor: PageActor) -> HTMLResponse:
+              actor: PageActor, saved: int | None = None) -> HTMLResponse:
+    return render_node(request, actor, plan, scenario, territory_id, topdown={"saved": saved})
+
+
+def render_node(request: Request, actor: Actor, plan: str, scenario: str, territory_id: str, *,
+                status_code: int = 200, topdown: dict[str, Any] | None = None) -> HTMLResponse:
+    from quotaplan.web import topdown as number
+
     opened, path = open_node(request, actor, plan, scenario, territory_id)
     status = opened.scenario.status
     view = views.node_view(opened, territory_id, path)
@@ -154,5 +161,6 @@ def node_page(request: Request, plan: str, scenario: str, territory_id: str,
     crumbs += [(name, f"{base}/nodes/{quote(t, safe='')}") for i, (t, name) in enumerate(view.path)
                if can_read(actor, Resource("territory", plan, path[:i + 1], status=status))]
     crumbs.append((str(view.row["territory_name"]), None))
-    return page(request, "node.html", plan=plan, scenario=opened.scenario, view=view, crumbs=crumbs,
-                base=base, plan_title=opened.plan.settings.plan.name)
+    return page(request, "node.html", status_code=status_code, plan=plan, scenario=opened.scenario,
+                view=view, crumbs=crumbs, base=base, plan_title=opened.plan.settings.plan.name,
+                topdown=number.context(actor, opened, territory_id, **(topdown or {})))

@@ -25,6 +25,7 @@ from quotaplan.store.policy import Actor, Resource, can_read, decide
 from quotaplan.web import views
 from quotaplan.web.auth import page_actor
 from quotaplan.web.errors import WebError, from_exception
+from quotaplan.web.exports import letter_address
 from quotaplan.web.render import page
 from quotaplan.web.scenario import Workbench, open_seller
 from quotaplan.workspace import Opened
@@ -73,7 +74,8 @@ def _page(request: Request, actor: Actor, opened: Opened, seller_id: str, *, sta
                 view=views.seller_view(opened, seller_id), period_label=views.period_label,
                 plan_title=opened.plan.settings.plan.name, address=_address(opened.plan_name,
                                                                             opened.scenario.name, seller_id),
-                may_adjust=_may_adjust(actor, opened, seller_id), scenario_seq=opened.seq, **context)
+                may_adjust=_may_adjust(actor, opened, seller_id), scenario_seq=opened.seq,
+                letter=letter_address(request, actor, opened.plan_name, seller_id), **context)
 
 
 @router.get(SELLER, response_class=HTMLResponse, include_in_schema=False)
