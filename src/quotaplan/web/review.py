@@ -31,7 +31,7 @@ from quotaplan.web.scenario import Workbench, check_scenario, open_scenario
 from quotaplan.web.workflow import LABELS, offered
 from quotaplan.workspace import Opened
 from quotaplan.workspace.access import territory_path
-from quotaplan.workspace.cycle import _where
+from quotaplan.workspace.cycle import request_territory
 
 router = APIRouter()
 PageActor = Annotated[Actor, Depends(page_actor)]
@@ -63,7 +63,8 @@ def describe(change: ChangeRequest) -> str:
 
 
 def _change_resource(opened: Opened, change: ChangeRequest) -> Resource:
-    return Resource("change", opened.plan_name, territory_path(opened.plan, _where(opened.plan, change)),
+    where = request_territory(opened.plan, change)
+    return Resource("change", opened.plan_name, territory_path(opened.plan, where),
                     status="published", submitted_by=change.requested_by)
 
 

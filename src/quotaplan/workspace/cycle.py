@@ -125,7 +125,7 @@ class Cycle:
                                   request.payload, request.effective, new, before=head.result)
             tables = published_tables(result)
         with self._writing() as (conn, actor):
-            where = _where(head.plan, request)
+            where = request_territory(head.plan, request)
             require(actor, "approve_change", Resource(
                 "change", plan, territory_path(head.plan, where), status="published",
                 submitted_by=request.requested_by), f"change request {change_id}")
@@ -164,7 +164,7 @@ class Cycle:
 PERIODS = "quota_periods.csv"
 
 
-def _where(plan: Any, request: ChangeRequest) -> str | None:
+def request_territory(plan: Any, request: ChangeRequest) -> str | None:
     """The territory a request is about (for a manager's subtree)."""
     payload = request.payload
     for key, table in (("seller_id", "sellers"), ("account_id", "accounts")):
