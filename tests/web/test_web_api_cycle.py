@@ -134,3 +134,19 @@ def test_versions_and_their_tables(published: tuple[TestClient, dict[str, str]],
     missing = client.get("/api/v1/plans/P/versions/1/tables/secrets.txt", headers=bearer(tokens["vic"]))
     assert missing.status_code == 404
     assert client.get("/api/v1/plans/P/versions/99", headers=bearer(tokens["vic"])).status_code == 404
+
+
+def test_a_request_outside_the_plan_year_names_the_field(published: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = published
+    r = client.post(CHANGES, headers=bearer(tokens["pia"]), json={
+        "kind": "adjustment.add", "payload": {"seller_id": "S02", "amount": "-1.00"},
+        "effective": "2031-02-01", "reason": "too late"})
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "effective"
+    assert "2027-01-01 to 2027-12-31" in r.json()["error"]["message"]
+    unknown = client.post(CHANGES, headers=bearer(tokens["pia"]), json={
+        "kind": "adjustment.add", "payload": {"seller_id": "S99", "amount": "-1.00"},
+        "effective": "2027-03-01", "reason": "nobody"})
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["error"]["field"] == "seller_id"
+    assert "no seller 'S99'" in unknown.json()["error"]["message"]

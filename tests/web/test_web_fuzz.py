@@ -32,7 +32,7 @@ REAL = {
     "step": ["submit", "approve", "reject", "publish"],
     "name": ["folder", "outputs", "xlsx", "salesforce", "quotas.csv"],
     "number": [1],
-    "change_id": [1],
+    "change_id": [1, 2, 3, 4, 5],
     "decision": ["approve", "reject"],
 }
 FUZZ_TOKEN: dict[str, str] = {}
@@ -51,7 +51,13 @@ def fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     with store.write() as conn:
         users.grant(conn, "pia", "planner", plan="P", actor="ada")
         FUZZ_TOKEN["pia"] = users.create_token(conn, "pia")
-    Workspace(url, as_user="pia", store=store).fork("P", "baseline", "draft")
+    pia, ada = Workspace(url, as_user="pia", store=store), Workspace(url, as_user="ada", store=store)
+    pia.fork("P", "baseline", "draft")  # a draft takes changes; the baseline, published, in-year requests
+    pia.transition("P", "baseline", "submit", reason=None)
+    ada.transition("P", "baseline", "approve", reason=None)
+    pia.transition("P", "baseline", "publish", reason=None)
+    pia.request_change("P", "baseline", "adjustment.add", {"seller_id": "S02", "amount": "-100.00"},
+                       effective="2027-07-01", reason="a request to decide")
     yield url, store
     store.close()
 

@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from quotaplan.calendar import add_months
 from quotaplan.errors import NotFound, Refused
 from quotaplan.store import changes as store_changes
 from quotaplan.store import workflow
@@ -155,6 +156,13 @@ def request_change(plan: str, body: ChangeIn, actor: ActorDep, request: Request)
     if published is None:
         raise Refused(f"plan {plan!r} has no published scenario: in-year change requests are filed "
                       "once a scenario is published; in a draft, make the change itself")
+    opened = open_scenario(request, actor, plan, published.name)
+    start = opened.plan.settings.plan.fiscal_year_start
+    end = add_months(start, 12)
+    if not start <= body.effective < end:
+        raise WebError(422, f"effective: {body.effective.isoformat()} is outside the plan year "
+                            f"({start.isoformat()} to {(end - timedelta(days=1)).isoformat()}): give a "
+                            "day of the plan year", field="effective")
     bench = _bench(request)
     with bench.lock:
         event = bench.as_actor(actor).request_change(
