@@ -136,7 +136,8 @@ def test_versions_and_their_tables(published: tuple[TestClient, dict[str, str]],
     assert client.get("/api/v1/plans/P/versions/99", headers=bearer(tokens["vic"])).status_code == 404
 
 
-def test_a_request_outside_the_plan_year_names_the_field(published: tuple[TestClient, dict[str, str]]) -> None:
+def test_a_request_outside_the_plan_year_names_the_field(
+        published: tuple[TestClient, dict[str, str]]) -> None:
     client, tokens = published
     r = client.post(CHANGES, headers=bearer(tokens["pia"]), json={
         "kind": "adjustment.add", "payload": {"seller_id": "S02", "amount": "-1.00"},
