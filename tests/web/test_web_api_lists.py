@@ -116,3 +116,29 @@ def test_exports_download_what_the_engine_computed(client: TestClient, tokens: d
     missing = client.get(BASE + "/exports/salesforce", headers=bearer(tokens["vic"]))
     assert (missing.status_code, missing.json()["error"]["field"]) == (422, "forecast_type")
     assert client.get(BASE + "/exports/outputs", headers=bearer(tokens["max"])).status_code == 404
+
+
+def test_a_change_to_a_figure_is_one_event_checked_by_the_policy(client: TestClient,
+                                                                 tokens: dict[str, str]) -> None:
+    events = "/api/v1/plans/FY27/scenarios/sandbox/events"
+    override = {"kind": "target.override", "payload": {"account_id": "A0001", "target": "123456.78"},
+                "reason": "signed a bigger contract"}
+    for who, status in (("vic", 403), ("sam", 404), ("zed", 404)):
+        r = client.post(events, headers=bearer(tokens[who]), json=override)
+        assert r.status_code == status, (who, r.text)
+    r = client.post(events, headers=bearer(tokens["pia"]), json=override)
+    assert r.status_code == 201, r.text
+    assert (r.json()["kind"], r.json()["actor"]) == ("target.override", "pia")
+    found = client.get("/api/v1/plans/FY27/scenarios/sandbox/accounts", params={"q": "A0001"},
+                       headers=bearer(tokens["pia"])).json()["accounts"]
+    assert found[0]["target"] == "123456.78"
+    assert client.post(events, headers=bearer(tokens["pia"]),
+                       json={**override, "kind": "scenario.publish"}).json()["error"]["field"] == "kind"
+    bad = client.post(events, headers=bearer(tokens["pia"]),
+                      json={**override, "payload": {"account_id": "A0001", "target": "lots"}})
+    assert bad.status_code == 422, bad.text
+    moved = client.post(events, headers=bearer(tokens["pia"]), json={
+        "kind": "account.move", "payload": {"account_id": "A0001", "territory_id": "TR02"},
+        "reason": "re-territoried", "based_on": r.json()["seq"] - 1})
+    assert moved.status_code == 409, moved.text  # A0001 was overridden since that seq
+    assert "pia" in moved.json()["error"]["message"]
