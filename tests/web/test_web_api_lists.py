@@ -142,3 +142,18 @@ def test_a_change_to_a_figure_is_one_event_checked_by_the_policy(client: TestCli
         "reason": "re-territoried", "based_on": r.json()["seq"] - 1})
     assert moved.status_code == 409, moved.text  # A0001 was overridden since that seq
     assert "pia" in moved.json()["error"]["message"]
+
+
+def test_the_openapi_document_describes_every_resource(client: TestClient) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    scenario = "/plans/{plan}/scenarios/{scenario}"
+    for path, method in [
+        (f"{scenario}/sellers", "get"), (f"{scenario}/accounts", "get"), (f"{scenario}/nodes", "get"),
+        (f"{scenario}/events", "get"), (f"{scenario}/events", "post"), (f"{scenario}/whatif", "post"),
+        (f"{scenario}/exports", "get"), (f"{scenario}/exports/{{name}}", "get"),
+        ("/plans/{plan}/changes", "get"), ("/plans/{plan}/changes", "post"),
+        ("/plans/{plan}/changes/{change_id}/{decision}", "post"), ("/plans/{plan}/versions", "get"),
+        ("/plans/{plan}/versions/{number}", "get"), ("/plans/{plan}/versions/{number}/tables/{name}", "get"),
+    ]:
+        assert method in paths.get(path, {}), (method, path)
+        assert "404" in paths[path][method]["responses"], (method, path)  # every route may answer 404
