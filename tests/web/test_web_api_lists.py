@@ -157,3 +157,13 @@ def test_the_openapi_document_describes_every_resource(client: TestClient) -> No
     ]:
         assert method in paths.get(path, {}), (method, path)
         assert "404" in paths[path][method]["responses"], (method, path)  # every route may answer 404
+
+
+def test_paths_read_at_once_are_the_policys_paths(client: TestClient, tokens: dict[str, str]) -> None:
+    from quotaplan.web.api_lists import _paths
+    from quotaplan.workspace.access import territory_path
+
+    opened = client.app.state.bench.workspace.acting_as("pia").open("FY27", "baseline")  # type: ignore[attr-defined]
+    ids = opened.plan.territories.get_column("territory_id").to_list()
+    assert _paths(opened, [*ids, "NOPE"]) == {t: territory_path(opened.plan, t) for t in [*ids, "NOPE"]}
+    assert _paths(opened, ["TR01"])["TR01"][:2] == ("GLOBAL", "RG1")

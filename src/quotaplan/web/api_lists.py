@@ -73,7 +73,25 @@ def _opened(request: Request, actor: Actor, plan: str, scenario: str) -> tuple[O
 
 
 def _paths(opened: Opened, territories: list[str]) -> dict[str, tuple[str, ...]]:
-    return {t: territory_path(opened.plan, t) for t in territories}
+    """Each territory's path from the root (as :func:`territory_path`), the tree read once."""
+    frame = opened.plan.territories
+    parents = dict(zip(frame.get_column("territory_id").to_list(), frame.get_column("parent_id").to_list(),
+                       strict=True))
+    known: dict[str, tuple[str, ...]] = {}
+
+    def path(territory: str) -> tuple[str, ...]:
+        chain: list[str] = []
+        current: str | None = territory
+        while current is not None and current in parents and current not in known and current not in chain:
+            chain.append(current)
+            current = parents[current]
+        found = known.get(current, ()) if current is not None else ()
+        for node in reversed(chain):
+            found = (*found, node)
+            known[node] = found
+        return known.get(territory, ())
+
+    return {t: path(t) for t in territories}
 
 
 def _readable_pairs(actor: Actor, opened: Opened, frame: pl.DataFrame, kind: str) -> pl.DataFrame:
