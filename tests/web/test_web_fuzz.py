@@ -1,7 +1,11 @@
 """The OpenAPI document fuzzed (schemathesis, property-based): every operation, with bodies and
 parameters drawn from its schema, signed in with a bearer token as a planner and as a manager. No
 answer is a server error, and every error answers the one shape
-``{"error": {"code", "message", "field"}}``."""
+``{"error": {"code", "message", "field"}}``.
+
+Path parameters are drawn half the time from the plan's real names (so the routes' own rules are
+reached, not only the 404 of a name that does not exist). Bounded: a few examples per operation.
+"""
 
 from __future__ import annotations
 
