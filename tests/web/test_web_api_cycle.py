@@ -151,3 +151,20 @@ def test_a_request_outside_the_plan_year_names_the_field(
     assert unknown.status_code == 422, unknown.text
     assert unknown.json()["error"]["field"] == "seller_id"
     assert "no seller 'S99'" in unknown.json()["error"]["message"]
+
+
+def test_a_sellers_letter_is_theirs_and_their_managers(published: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = published
+    letter = "/api/v1/plans/P/versions/1/letters/{}"
+    cases = [("sam", "S01", 200), ("sam", "S02", 404), ("max", "S02", 200), ("max", "S30", 404),
+             ("vic", "S30", 200), ("zed", "S01", 404), ("pia", "S99", 404)]
+    for who, seller, status in cases:
+        r = client.get(letter.format(seller), headers=bearer(tokens[who]))
+        assert r.status_code == status, (who, seller, r.text[:200])
+        if status == 200:
+            assert r.content.startswith(b"%PDF")
+        else:
+            assert r.json()["error"]["code"] == "not_found"
+    page = client.get(letter.format("S01"), params={"format": "html"}, headers=bearer(tokens["sam"]))
+    assert page.headers["content-type"].startswith("text/html")
+    assert "version 1" in page.text

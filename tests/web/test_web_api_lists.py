@@ -154,6 +154,7 @@ def test_the_openapi_document_describes_every_resource(client: TestClient) -> No
         ("/plans/{plan}/changes", "get"), ("/plans/{plan}/changes", "post"),
         ("/plans/{plan}/changes/{change_id}/{decision}", "post"), ("/plans/{plan}/versions", "get"),
         ("/plans/{plan}/versions/{number}", "get"), ("/plans/{plan}/versions/{number}/tables/{name}", "get"),
+        ("/plans/{plan}/versions/{number}/letters/{seller_id}", "get"),
     ]:
         assert method in paths.get(path, {}), (method, path)
         assert "404" in paths[path][method]["responses"], (method, path)  # every route may answer 404

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+import polars as pl
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -33,7 +34,7 @@ from quotaplan.web.auth import api_actor
 from quotaplan.web.errors import WebError
 from quotaplan.web.scenario import Workbench, open_scenario
 from quotaplan.workspace import Opened
-from quotaplan.workspace.access import resource_of
+from quotaplan.workspace.access import resource_of, territory_path
 
 ActorDep = Annotated[Actor, Depends(api_actor)]
 router = APIRouter(responses=ERRORS, tags=["in-year changes and versions"])
@@ -252,3 +253,39 @@ def version_table(plan: str, number: VersionNo, name: Annotated[str, Path(max_le
     media = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
     return Response(tables[name], media_type=media,
                     headers={"content-disposition": f'attachment; filename="v{number}-{name}"'})
+
+
+@router.get("/plans/{plan}/versions/{number}/letters/{seller_id}", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, "text/html": {}},
+                             "description": "the seller's quota letter of that version"}})
+def letter(plan: str, number: VersionNo, seller_id: Annotated[str, Path(max_length=200)], actor: ActorDep,
+           request: Request, format: Literal["pdf", "html"] = "pdf") -> Response:
+    """A seller's quota letter of a published version, as PDF (or HTML): to the seller themself, the
+    managers above them, and who may read the whole plan."""
+    from quotaplan.letters import Version as LetterVersion
+    from quotaplan.letters import select_letters
+    from quotaplan.letters.model import letter_sellers
+    from quotaplan.letters.page import render_page
+    from quotaplan.letters.pdf import letter_fonts, render_pdf
+
+    if not sees_plan(actor, plan):
+        raise NotFound("plan", plan)
+    bench = _bench(request)
+    with bench.lock:
+        found, result = bench.as_actor(actor).version_result(plan, number)
+    sellers = result.plan.sellers.filter(pl.col("seller_id") == seller_id)
+    territory = str(sellers.get_column("territory_id")[0]) if sellers.height else None
+    require(actor, "read", Resource("seller", plan, territory_path(result.plan, territory),
+                                    seller=seller_id, status="published"), seller_id)
+    if seller_id not in letter_sellers(result):
+        raise NotFound("quota letter of seller", seller_id,
+                       "only quota carriers and managers of a node have one")
+    start = result.plan.settings.plan.fiscal_year_start
+    chosen = select_letters(result, LetterVersion(f"version {found.number}", found.effective or start),
+                            seller_id)[0]
+    if format == "html":
+        return Response(render_page(chosen), media_type="text/html; charset=utf-8")
+    with letter_fonts() as fonts:
+        data = render_pdf(chosen, fonts)
+    return Response(data, media_type="application/pdf", headers={
+        "content-disposition": f'attachment; filename="{plan}-v{found.number}-letter.pdf"'})
