@@ -168,3 +168,11 @@ def test_paths_read_at_once_are_the_policys_paths(client: TestClient, tokens: di
     ids = opened.plan.territories.get_column("territory_id").to_list()
     assert _paths(opened, [*ids, "NOPE"]) == {t: territory_path(opened.plan, t) for t in [*ids, "NOPE"]}
     assert _paths(opened, ["TR01"])["TR01"][:2] == ("GLOBAL", "RG1")
+
+
+def test_a_download_is_named_in_ascii_whatever_the_plans_name() -> None:
+    from quotaplan.web.api_rows import attachment
+
+    header = attachment('Plän "FY27"/EMEA-v1-quotas.csv')["content-disposition"]
+    assert header == 'attachment; filename="Pl_n__FY27__EMEA-v1-quotas.csv"'
+    header.encode("latin-1")  # what an HTTP header may hold

@@ -30,6 +30,7 @@ from quotaplan.store.policy import Actor, Resource, can_read, sees_plan
 from quotaplan.store.scenarios import Scenario
 from quotaplan.store.versions import Version
 from quotaplan.web.api import ERRORS, ErrorBody
+from quotaplan.web.api_rows import attachment
 from quotaplan.web.auth import api_actor
 from quotaplan.web.errors import WebError
 from quotaplan.web.scenario import Workbench, open_scenario
@@ -251,8 +252,7 @@ def version_table(plan: str, number: VersionNo, name: Annotated[str, Path(max_le
     if name not in tables:
         raise NotFound(f"table of version {number}", name)
     media = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
-    return Response(tables[name], media_type=media,
-                    headers={"content-disposition": f'attachment; filename="v{number}-{name}"'})
+    return Response(tables[name], media_type=media, headers=attachment(f"{plan}-v{number}-{name}"))
 
 
 @router.get("/plans/{plan}/versions/{number}/letters/{seller_id}", response_class=Response,
@@ -287,5 +287,5 @@ def letter(plan: str, number: VersionNo, seller_id: Annotated[str, Path(max_leng
         return Response(render_page(chosen), media_type="text/html; charset=utf-8")
     with letter_fonts() as fonts:
         data = render_pdf(chosen, fonts)
-    return Response(data, media_type="application/pdf", headers={
-        "content-disposition": f'attachment; filename="{plan}-v{found.number}-letter.pdf"'})
+    return Response(data, media_type="application/pdf",
+                    headers=attachment(f"{plan}-v{found.number}-{seller_id}.pdf"))

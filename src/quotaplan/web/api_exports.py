@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from quotaplan.outputs import output_tables, write_output_table
 from quotaplan.store.policy import Actor
 from quotaplan.web.api import ERRORS
+from quotaplan.web.api_rows import attachment
 from quotaplan.web.auth import api_actor
 from quotaplan.web.errors import WebError
 from quotaplan.web.scenario import Workbench, check_scenario, open_scenario
@@ -111,5 +112,4 @@ def export(plan: str, scenario: str, name: ExportName, actor: ActorDep, request:
             data = (folder / "quotas.csv").read_bytes()
     _what, suffix, media = EXPORTS[name]
     filename = f"{plan}-{scenario}-{opened.seq}{'-' + name if name != 'xlsx' else ''}.{suffix}"
-    return Response(data, media_type=media,
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+    return Response(data, media_type=media, headers=attachment(filename))

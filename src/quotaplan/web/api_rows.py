@@ -8,6 +8,7 @@ ratios are numbers (never NaN or infinity: those are null); dates are ISO text.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -51,3 +52,10 @@ def page_of(frame: pl.DataFrame, page: int, per_page: int) -> tuple[pl.DataFrame
     page = min(max(page, 1), pages)
     return (frame.slice((page - 1) * per_page, per_page),
             Paging(page=page, per_page=per_page, total=frame.height, pages=pages))
+
+
+def attachment(filename: str) -> dict[str, str]:
+    """The Content-Disposition header of a download named ``filename`` (a plan's or seller's name
+    may hold any character; a header holds ASCII only, so others become ``_``)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:150] or "download"
+    return {"content-disposition": f'attachment; filename="{safe}"'}
