@@ -176,3 +176,15 @@ def test_a_download_is_named_in_ascii_whatever_the_plans_name() -> None:
     header = attachment('Plän "FY27"/EMEA-v1-quotas.csv')["content-disposition"]
     assert header == 'attachment; filename="Pl_n__FY27__EMEA-v1-quotas.csv"'
     header.encode("latin-1")  # what an HTTP header may hold
+
+
+def test_a_payload_is_flat_text_or_whole_numbers(client: TestClient, tokens: dict[str, str]) -> None:
+    """A float (never exact) or a nested value in a payload is 422 naming it, for every route that
+    takes one (they once reached the engine and failed there)."""
+    for route, extra in (("events", {"reason": "r"}), ("whatif", {})):
+        for value in (1.5, {"a": 1}, [1]):
+            body = {"kind": "seller.add", "payload": {"seller_id": "SX", "territory_id": value}, **extra}
+            r = client.post(f"/api/v1/plans/FY27/scenarios/sandbox/{route}", headers=bearer(tokens["pia"]),
+                            json=body)
+            assert r.status_code == 422, (route, value, r.text)
+            assert r.json()["error"]["field"].startswith("payload.territory_id"), r.json()

@@ -30,7 +30,7 @@ from quotaplan.store.policy import Actor, Resource, can_read, sees_plan
 from quotaplan.store.scenarios import Scenario
 from quotaplan.store.versions import Version
 from quotaplan.web.api import ERRORS, ErrorBody
-from quotaplan.web.api_rows import attachment
+from quotaplan.web.api_rows import Payload, attachment
 from quotaplan.web.auth import api_actor
 from quotaplan.web.errors import WebError
 from quotaplan.web.scenario import Workbench, open_scenario
@@ -70,7 +70,7 @@ class ChangesOut(BaseModel):
 
 class ChangeIn(BaseModel):
     kind: Literal["account.move", "seller.set", "seller.add", "adjustment.add", "topdown.set"]
-    payload: dict[str, Any] = Field(description="the change's payload, as the event's; amounts, rates "
+    payload: Payload = Field(description="the change's payload, as the event's; amounts, rates "
                                                 "and dates as text")
     effective: date = Field(description="the day the change takes effect")
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why")

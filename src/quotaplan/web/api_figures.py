@@ -20,6 +20,7 @@ from quotaplan.store.access import require
 from quotaplan.store.journal import FIGURE_KINDS
 from quotaplan.store.policy import Actor
 from quotaplan.web.api import ERRORS, ErrorBody
+from quotaplan.web.api_rows import Payload
 from quotaplan.web.auth import api_actor
 from quotaplan.web.errors import WebError
 from quotaplan.web.scenario import Workbench, check_scenario, open_node, open_scenario, open_seller
@@ -105,7 +106,7 @@ class AdjustmentIn(BaseModel):
 
 class WhatIfIn(BaseModel):
     kind: str = Field(max_length=50, description='an event kind that changes a figure, "adjustment.add", …')
-    payload: dict[str, Any] = Field(description="the event's payload; amounts, rates and dates as text")
+    payload: Payload = Field(description="the event's payload; amounts, rates and dates as text")
 
 
 class CarrierChange(BaseModel):
@@ -237,7 +238,7 @@ def adjust(plan: str, scenario: str, seller_id: str, body: AdjustmentIn, actor: 
 class ChangeIn(BaseModel):
     kind: str = Field(max_length=50, description='an event kind that changes a figure: "target.override", '
                                                  '"account.move", "topdown.set", "seller.set", …')
-    payload: dict[str, Any] = Field(description="the event's payload; amounts, rates and dates as text")
+    payload: Payload = Field(description="the event's payload; amounts, rates and dates as text")
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why (kept with it)")
     based_on: int | None = Field(None, ge=0, le=2**62, description="the seq it was prepared against")
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import polars as pl
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from quotaplan.money import format_cents
 from quotaplan.schemas import COUNT_COLUMNS
 
 Value = str | float | int | bool | None
+#: An event's payload as the API takes it: flat, text (amounts, rates, dates), whole numbers, flags.
+Payload = dict[Annotated[str, StringConstraints(max_length=100)], str | int | bool | None]
 MAX_PER_PAGE = 500
 
 
