@@ -5,7 +5,6 @@ figure), and a session signed by one is good at the other (the secret is shared)
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -36,8 +35,9 @@ def _read(base: str, token: str) -> tuple[int, Decimal]:
     return head.json()["seq"], Decimal(seller.json()["figures"]["final_quota"])
 
 
-def test_two_servers_over_one_store_see_each_others_changes(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'quotaplan.db'}"
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_two_servers_over_one_store_see_each_others_changes(db_url: str) -> None:
+    url = db_url
     tokens = team_store(url)
     secret = "a shared secret of enough length"
     with serving(url, secret=secret) as (a, _pa), serving(url, secret=secret) as (b, _pb):
