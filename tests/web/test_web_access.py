@@ -25,12 +25,27 @@ READERS = {
     "RG1": {"ada", "pia", "ben", "vic", "max"},          # max's node
     "DI01": {"ada", "pia", "ben", "vic", "max"},         # under it
     "RG2": {"ada", "pia", "ben", "vic"},                 # beside it
+    # lists: answered to who may read at least one row (filtered to those rows), 404 to the others
+    "sellers": {"ada", "pia", "ben", "vic", "max", "sam"},
+    "accounts": {"ada", "pia", "ben", "vic", "max", "sam"},
+    "nodes": {"ada", "pia", "ben", "vic", "max"},
+    "events": {"ada", "pia", "ben", "vic"},
+    "changes": {"ada", "pia", "ben", "max", "sam", "vic"},
+    # every carrier's figures: whole-plan readers only
+    "exports": {"ada", "pia", "ben", "vic"},
+    "export": {"ada", "pia", "ben", "vic"},
+    "versions": {"ada", "pia", "ben", "vic"},
 }
 API = {
     **{n: f"/api/v1/plans/FY27/scenarios/baseline/nodes/{n}" for n in ("RG1", "DI01", "RG2")},
     "plan": "/api/v1/plans/FY27/scenarios",
     "scenario": "/api/v1/plans/FY27/scenarios/baseline",
     **{s: f"/api/v1/plans/FY27/scenarios/baseline/sellers/{s}" for s in ("S01", "S02", "S30", "M02")},
+    **{k: f"/api/v1/plans/FY27/scenarios/baseline/{k}" for k in ("sellers", "accounts", "nodes", "events",
+                                                                  "exports")},
+    "export": "/api/v1/plans/FY27/scenarios/baseline/exports/outputs",
+    "changes": "/api/v1/plans/FY27/changes",
+    "versions": "/api/v1/plans/FY27/versions",
 }
 PAGES = {
     "scenario": "/plans/FY27",

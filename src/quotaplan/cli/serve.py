@@ -3,6 +3,13 @@
 
 The session secret comes from ``QUOTAPLAN_SECRET`` (at least 16 characters; every process serving one
 store must share it, or a restart signs everyone out), else a random one for this process.
+
+``--workers N`` runs N Uvicorn worker processes over the one store: each builds its own app from the
+environment (:func:`worker_app`: the store's URL and the secret, which the parent draws once when
+``QUOTAPLAN_SECRET`` is not set, so a session signed by one worker is good at every other). Workers
+keep nothing of their own but caches keyed by (plan, scenario, seq): every request reads the
+scenario's head from the store, so a change made through one worker is what the next request to any
+other sees.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 SECRET_VAR = "QUOTAPLAN_SECRET"
+DB_VAR = "QUOTAPLAN_DB"
+MAX_WORKERS = 64
 DEMO_PLAN = "demo"
 #: The demo's users: (name, role, node, seller id, what they see). The first one added is the admin.
 DEMO_USERS = (
@@ -62,6 +71,47 @@ def check_port(host: str, port: int) -> None:
         except OSError as exc:
             raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}): another program uses it, "
                              "or the address is not this machine's; pass another --port or --host") from None
+
+
+def worker_app() -> FastAPI:
+    """What each worker process of ``serve --workers N`` serves: the app over the store named by
+    ``QUOTAPLAN_DB``, sessions signed with ``QUOTAPLAN_SECRET`` (both set by the parent)."""
+    from quotaplan.web import create_app
+
+    return create_app(os.environ[DB_VAR], secret=_secret())
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as conn:
+            conn.sendall(b"GET /login HTTP/1.0\r\nHost: quotaplan\r\n\r\n")
+            return conn.recv(12).startswith(b"HTTP/")
+    except OSError:
+        return False
+
+
+def run_workers(url: str, host: str, port: int, workers: int, ready: str) -> None:
+    """Serve with ``workers`` processes until Ctrl+C (see the module), printing ``ready`` as soon as
+    one answers."""
+    import uvicorn
+
+    os.environ[DB_VAR] = url
+    os.environ.setdefault(SECRET_VAR, secrets.token_hex(32))
+    stopped = threading.Event()
+
+    def announce() -> None:
+        while not stopped.is_set():
+            if _answers(host, port):
+                out.print(ready, markup=False)
+                return
+            time.sleep(0.1)
+
+    threading.Thread(target=announce, daemon=True).start()
+    try:
+        uvicorn.run("quotaplan.cli.serve:worker_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", proxy_headers=True, server_header=False)
+    finally:
+        stopped.set()
 
 
 def run_until_interrupted(app: FastAPI, host: str, port: int, ready: str) -> None:
@@ -141,6 +191,8 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine "
                                                       "only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes over the one store "
+                                                            "(they share QUOTAPLAN_SECRET).")] = 1,
 ) -> None:
     """Serve the web workbench and the REST API (/api/v1) over the store until interrupted."""
     from quotaplan.store.db import resolve_url, safe_url
@@ -149,15 +201,23 @@ def serve(
     def run() -> None:
         url = resolve_url(db)
         secret = _secret()
+        if not 1 <= workers <= MAX_WORKERS:
+            raise UsageError(f"--workers {workers}: give a number of processes from 1 to {MAX_WORKERS}")
         check_port(host, port)
-        app = create_app(url, secret=secret)
+        app = create_app(url, secret=secret)  # the store is checked before anything is served
+        processes = f", {workers} worker processes" if workers > 1 else ""
         out.print(f"quotaplan workbench on {url_of(host, port)} (API: {url_of(host, port)}api/v1/, "
-                  f"store {safe_url(url)}). Ctrl+C stops it.", markup=False)
+                  f"store {safe_url(url)}{processes}). Ctrl+C stops it.", markup=False)
         if secret is None:
-            out.print(f"Sessions end when this process does (set {SECRET_VAR} to keep them).", markup=False)
+            what = "this process does" if workers == 1 else "the server stops"
+            out.print(f"Sessions end when {what} (set {SECRET_VAR} to keep them).", markup=False)
         if host not in LOOPBACK:
             err.print(f"note: serving on {host} over plain HTTP; put it behind an HTTPS proxy before "
                       "anyone signs in from another machine", markup=False)
-        run_until_interrupted(app, host, port, f"Serving on {url_of(host, port)}")
+        if workers > 1:
+            app.state.store.close()
+            run_workers(url, host, port, workers, f"Serving on {url_of(host, port)}")
+        else:
+            run_until_interrupted(app, host, port, f"Serving on {url_of(host, port)}")
 
     guarded(run)

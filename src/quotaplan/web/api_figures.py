@@ -20,6 +20,7 @@ from quotaplan.store.access import require
 from quotaplan.store.journal import FIGURE_KINDS
 from quotaplan.store.policy import Actor
 from quotaplan.web.api import ERRORS, ErrorBody
+from quotaplan.web.api_rows import Payload
 from quotaplan.web.auth import api_actor
 from quotaplan.web.errors import WebError
 from quotaplan.web.scenario import Workbench, check_scenario, open_node, open_scenario, open_seller
@@ -105,7 +106,7 @@ class AdjustmentIn(BaseModel):
 
 class WhatIfIn(BaseModel):
     kind: str = Field(max_length=50, description='an event kind that changes a figure, "adjustment.add", …')
-    payload: dict[str, Any] = Field(description="the event's payload; amounts, rates and dates as text")
+    payload: Payload = Field(description="the event's payload; amounts, rates and dates as text")
 
 
 class CarrierChange(BaseModel):
@@ -229,6 +230,38 @@ def adjust(plan: str, scenario: str, seller_id: str, body: AdjustmentIn, actor: 
     bench: Workbench = request.app.state.bench
     with bench.lock:
         event = bench.as_actor(actor).change(plan, scenario, "adjustment.add", payload,
+                                             reason=body.reason.strip(), based_on=body.based_on)
+    return EventOut(seq=event.seq, at=event.at, actor=event.actor, kind=event.kind, payload=event.payload,
+                    reason=event.reason)
+
+
+class ChangeIn(BaseModel):
+    kind: str = Field(max_length=50, description='an event kind that changes a figure: "target.override", '
+                                                 '"account.move", "topdown.set", "seller.set", …')
+    payload: Payload = Field(description="the event's payload; amounts, rates and dates as text")
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why (kept with it)")
+    based_on: int | None = Field(None, ge=0, le=2**62, description="the seq it was prepared against")
+
+
+@router.post("/plans/{plan}/scenarios/{scenario}/events", response_model=EventOut, status_code=201,
+             responses={403: {"model": ErrorBody, "description": "The caller may see, not change"},
+                        409: {"model": ErrorBody, "description": "Not a draft, or someone changed the "
+                                                                 "same thing since (who, what, when)"}})
+def append_change(plan: str, scenario: str, body: ChangeIn, actor: ActorDep, request: Request) -> EventOut:
+    """Make a change to a figure of a draft (override a target, move an account, set a node's
+    top-down number, change a seller, …): checked as ``validate`` would check the plan it makes, then
+    appended as one event. In-year changes of a published plan are requests: ``POST
+    /plans/{plan}/changes``."""
+    opened = open_scenario(request, actor, plan, scenario)
+    kinds = FIGURE_KINDS - {"change.request"}
+    if body.kind not in kinds:
+        raise WebError(422, f"kind {body.kind!r} is not a change to a figure: one of "
+                            f"{', '.join(sorted(kinds))} (an in-year change request is "
+                            "POST /plans/{plan}/changes)", field="kind")
+    require(actor, *resource_of(actor, body.kind, body.payload, opened.plan, plan, opened.scenario))
+    bench: Workbench = request.app.state.bench
+    with bench.lock:
+        event = bench.as_actor(actor).change(plan, scenario, body.kind, body.payload,
                                              reason=body.reason.strip(), based_on=body.based_on)
     return EventOut(seq=event.seq, at=event.at, actor=event.actor, kind=event.kind, payload=event.payload,
                     reason=event.reason)

@@ -23,7 +23,18 @@ from starlette.exceptions import HTTPException
 from quotaplan import __version__
 from quotaplan.errors import QuotaplanError
 from quotaplan.store.db import Store, open_store
-from quotaplan.web import api, api_figures, history, pages, seller, sellers, workflow
+from quotaplan.web import (
+    api,
+    api_cycle,
+    api_exports,
+    api_figures,
+    api_lists,
+    history,
+    pages,
+    seller,
+    sellers,
+    workflow,
+)
 from quotaplan.web.accounts import router as accounts_pages
 from quotaplan.web.auth import LoginRequired
 from quotaplan.web.errors import WebError, from_exception, wants_json
@@ -100,6 +111,9 @@ def create_app(url: str, *, secret: bytes | None = None, throttle: LoginThrottle
         _handle(each)
     rest.include_router(api.router)
     rest.include_router(api_figures.router)
+    rest.include_router(api_lists.router)
+    rest.include_router(api_cycle.router)
+    rest.include_router(api_exports.router)
     rest.include_router(history.api_router)
     rest.include_router(workflow.api_router)  # last: …/scenarios/{scenario}/{step}
     app.mount("/api/v1", rest)
