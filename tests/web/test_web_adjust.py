@@ -112,3 +112,24 @@ def test_only_who_may_change_gets_the_form_and_the_effect(make_app: Callable[...
     r = c.post(f"/plans/FY27/{SANDBOX}/sellers/{seller}/preview", headers={"HX-Request": "true"},
                data={"csrf_token": token, "how": "rate", "value": "0.01", "reason": "r"})
     assert r.status_code == status
+
+
+def test_the_seller_page_names_the_change_behind_each_line_of_the_quota(
+        make_app: Callable[..., FastAPI], tokens: dict[str, str]) -> None:
+    import re
+
+    c = _as(make_app, "pia")
+    page = c.get(PAGE)
+    before = _seq(c, tokens)
+    c.post(PAGE + "/adjust", data={"csrf_token": csrf_of(page.text), "how": "amount",
+                                   "value": "-1234.00", "reason": "Lost the Acme renewal"},
+           follow_redirects=False)
+    shown = c.get(PAGE).text
+    origins = shown[shown.index('id="origins"'):]
+    origins = origins[:origins.index("</section>")]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", origins, re.S)
+    steps = dict(rows)
+    assert "as loaded" in steps["Seniority"]
+    manual = [cells for step, cells in rows if step == "Manual adjustments"]
+    assert any(f">{before + 1}<" in cells and "Lost the Acme renewal" in cells and "-1,234.00" in cells
+               for cells in manual)

@@ -26,6 +26,7 @@ from quotaplan.report.terminal import (
 )
 from quotaplan.store.journal import Event
 from quotaplan.workspace import Opened
+from quotaplan.workspace.provenance import Trace, provenance
 
 RISK_COLORS = {"high": "#b83232", "medium": "#c77c0e", "low": "#2f7d55", "none": "#9aa5b1"}
 SERIES = (Series("Top-down", "#3b5b92"), Series("Σ account targets", "#7fb3d5"),
@@ -158,6 +159,7 @@ class SellerView:
     book_more: int
     pareto_svg: str
     events: list[Event]
+    traces: list[Trace]             # the change behind each ledger step, or "as loaded"
 
 
 def _verdict(row: dict[str, Any], cur: str) -> str:
@@ -209,7 +211,9 @@ def seller_view(opened: Opened, seller_id: str) -> SellerView:
         currency=cur, row=row, seller=seller[0] if seller else {}, verdict=_verdict(row, cur),
         remedy=remedy(row, cur), ledger=lines, periods=periods, book=shown.rows(named=True),
         book_more=max(0, book.height - BOOK_ROWS), pareto_svg=_pareto(book, seller_id),
-        events=list(reversed(events)))
+        events=list(reversed(events)),
+        traces=[] if ledger is None else provenance(opened.state, opened.events,
+                                                    result.account_targets, seller_id))
 
 
 def period_label(start: date, end: date) -> str:
