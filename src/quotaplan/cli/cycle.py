@@ -20,6 +20,7 @@ from quotaplan.outputs import PUBLISHED_FILES
 from quotaplan.store.changes import ChangeRequest
 from quotaplan.store.versions import Version
 from quotaplan.workspace import Workspace
+from quotaplan.workspace.provenance import payload_text
 
 OptionalReason = Annotated[str | None, typer.Option(
     "--reason", help="Why (required to reject): kept in the journal.")]
@@ -87,7 +88,7 @@ def changes_cmd(plan: StoredPlanArg,
         table = Table("id", "kind", "what", "effective", "status", "asked by", "why", "decided by",
                       box=None)
         for r in requests:
-            what = ", ".join(f"{k}={v}" for k, v in r.payload.items() if v is not None)
+            what = payload_text(r.payload)
             table.add_row(str(r.id), r.kind, what, r.effective.isoformat(), r.status,
                           r.requested_by, r.reason or "", r.decided_by or "")
         out.print(table)
@@ -151,7 +152,7 @@ def _change_text(version: Version, requests: dict[int, ChangeRequest]) -> str:
     request = requests.get(version.change_id)
     if request is None:
         return f"request {version.change_id}"
-    what = ", ".join(f"{k}={v}" for k, v in request.payload.items() if v is not None)
+    what = payload_text(request.payload)
     return f"request {version.change_id}: {request.kind} {what}"
 
 

@@ -22,6 +22,7 @@ from quotaplan.cli.common import AsOpt, DbOpt, err, guarded, out, print_problems
 from quotaplan.money import format_cents_grouped
 from quotaplan.store.journal import Event
 from quotaplan.workspace import Opened, Workspace
+from quotaplan.workspace.provenance import payload_text
 
 StoredPlanArg = Annotated[str, typer.Argument(help="The stored plan's name (`quotaplan plans`).")]
 ScenarioOpt = Annotated[str, typer.Option(
@@ -150,10 +151,9 @@ def _what(event: Event) -> str:
     payload = event.payload
     inner = payload.get("change")
     if event.kind == "change.request" and isinstance(inner, dict):
-        body = ", ".join(f"{k}={v}" for k, v in inner.get("payload", {}).items()
-                         if v is not None and k != "effective")
+        body = payload_text(inner.get("payload", {}), leave_out=("effective",))
         return f"{inner.get('kind')} {body} from {payload.get('effective')}"
-    return ", ".join(f"{k}={v}" for k, v in payload.items() if v is not None)
+    return payload_text(payload)
 
 
 def adjust(

@@ -9,7 +9,7 @@ to the loaded plan. Pure: an opened state in, traces out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +85,14 @@ def _step(step: str, events: list[Event]) -> list[Trace]:
     return [Trace(step, e, describe(e)) for e in events]
 
 
+def payload_text(payload: Mapping[str, Any], *, leave_out: Collection[str] = ()) -> str:
+    """A change's payload as a reader scans it: ``seller_id=S01, rate=0.05`` (empty values and the
+    keys ``leave_out`` left out)."""
+    return ", ".join(f"{k}={v}" for k, v in payload.items() if v is not None and k not in leave_out)
+
+
 def describe(event: Event) -> str:
-    payload = event.payload
-    return ", ".join(f"{k}={v}" for k, v in payload.items() if v is not None and k != "change")
+    return payload_text(event.payload, leave_out=("change",))
 
 
 def _effective(events: Iterable[Event]) -> Iterable[Event]:
